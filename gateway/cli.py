@@ -1,0 +1,62 @@
+"""``gateway serve | demo | export-schema``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from gateway.settings import Settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from gateway import logs
+    from gateway.app import create_app
+
+    overrides = {k: v for k, v in {"host": args.host, "port": args.port}.items() if v is not None}
+    settings = Settings(**overrides)
+    logs.configure(settings.log_level)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+    )
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from gateway.demo import run_demo
+
+    return run_demo(host=args.host, port=args.port)
+
+
+def _export_schema(_: argparse.Namespace) -> int:
+    from gateway.graphql.schema import build_schema
+
+    sys.stdout.write(build_schema().schema.as_str() + "\n")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="gateway", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, handler, text in (
+        ("serve", _serve, "serve the gateway (settings from GATEWAY_* variables)"),
+        ("demo", _demo, "start the Cognito emulator, seed pools, serve with GraphiQL"),
+    ):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("--host", default=None)
+        command.add_argument("--port", type=int, default=None)
+        command.set_defaults(handler=handler)
+    export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
+    export.set_defaults(handler=_export_schema)
+    args = parser.parse_args(argv)
+    result: int = args.handler(args)
+    return result
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

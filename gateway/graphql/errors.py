@@ -1,0 +1,50 @@
+"""Error masking: only documented codes and safe messages reach a client."""
+
+from graphql.error import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from gateway.errors import ErrorCode, GatewayError
+
+
+class GatewayMaskErrors(MaskErrors):
+    """Masks every unexpected exception and gives every error an ``extensions.code``.
+
+    Errors raised by the gateway keep their message and extensions. Errors the
+    GraphQL layer produces itself (syntax, unknown field, bad variable) carry
+    no original exception and are about the request: ``BAD_USER_INPUT``.
+    Anything else becomes ``INTERNAL_ERROR`` with a fixed message; the
+    traceback goes to the server log only.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=self._should_mask, error_message="Internal error.")
+
+    @staticmethod
+    def _should_mask(error: GraphQLError) -> bool:
+        return True
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        original = error.original_error
+        if isinstance(original, GatewayError):
+            return GraphQLError(
+                original.message,
+                nodes=error.nodes,
+                source=error.source,
+                positions=error.positions,
+                path=error.path,
+                extensions=original.extensions,
+            )
+        if original is None:
+            extensions = dict(error.extensions or {})
+            extensions.setdefault("code", ErrorCode.BAD_USER_INPUT.value)
+            return GraphQLError(
+                error.message,
+                nodes=error.nodes,
+                source=error.source,
+                positions=error.positions,
+                path=error.path,
+                extensions=extensions,
+            )
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": ErrorCode.INTERNAL_ERROR.value}
+        return masked

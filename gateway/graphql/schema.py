@@ -1,0 +1,153 @@
+"""The GraphQL schema: thin resolvers over PoolService.
+
+No ``from __future__ import annotations`` here: resolver annotations refer to
+classes generated at run time, which strawberry must see as objects.
+"""
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.fastapi import BaseContext
+from strawberry.types import ExecutionContext, Info
+from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
+
+from gateway import model
+from gateway.errors import GatewayError
+from gateway.graphql.errors import GatewayMaskErrors
+from gateway.graphql.outputs import OutputTypes
+from gateway.graphql.shapes import EnumRegistry
+from gateway.pools import PoolService
+
+log = logging.getLogger(__name__)
+
+
+class GatewayContext(BaseContext):
+    """Per-request context: the service layer and the converters for its results."""
+
+    def __init__(self, service: PoolService, outputs: OutputTypes) -> None:
+        super().__init__()
+        self.service = service
+        self.outputs = outputs
+
+
+def _selected(selections: list[Selection], path: tuple[str, ...]) -> set[str]:
+    """Field names selected at ``path`` below ``selections`` (fragments included)."""
+    names: set[str] = set()
+    for selection in selections:
+        if isinstance(selection, FragmentSpread | InlineFragment):
+            names |= _selected(selection.selections, path)
+        elif isinstance(selection, SelectedField):
+            if not path:
+                names.add(selection.name)
+            elif selection.name == path[0]:
+                names |= _selected(selection.selections, path[1:])
+    return names
+
+
+def _needs_describe(info: Info[Any, Any]) -> bool:
+    """True when a client selects node fields that ListUserPools does not return."""
+    top = info.selected_fields[0].selections
+    wanted = _selected(top, ("nodes",)) | _selected(top, ("edges", "node"))
+    summary = {model.graphql_name(m) for m in model.summary_members()} | {"__typename"}
+    return bool(wanted - summary)
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+class QuietSchema(strawberry.Schema):
+    """Logs unexpected errors with their traceback; expected ones (bad input,
+    not found, upstream refusals) are routine and logged in one line."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            original = error.original_error
+            if isinstance(original, GatewayError):
+                log.info(
+                    "request failed", extra={"code": original.code.value, "error": original.message}
+                )
+            elif original is None:
+                log.info("request rejected", extra={"error": error.message})
+            else:
+                log.error("unexpected error", exc_info=original)
+
+
+@dataclass(frozen=True)
+class GatewaySchema:
+    """The strawberry schema and the output types that convert pools for it."""
+
+    schema: strawberry.Schema
+    outputs: OutputTypes
+
+
+@cache
+def build_schema() -> GatewaySchema:
+    enums = EnumRegistry()
+    outputs = OutputTypes(enums)
+    UserPool = outputs.user_pool
+
+    @strawberry.type
+    class UserPoolEdge:
+        cursor: str
+        node: UserPool  # type: ignore[valid-type]
+
+    @strawberry.type
+    class UserPoolConnection:
+        edges: list[UserPoolEdge]
+        nodes: list[UserPool]  # type: ignore[valid-type]
+        page_info: PageInfo
+
+    async def resolve_user_pool(info: Info[GatewayContext, None], id: strawberry.ID) -> UserPool:  # type: ignore[valid-type]
+        record = await info.context.service.get(str(id))
+        pool: UserPool = info.context.outputs.pool(record.pool, record.version)  # type: ignore[valid-type]
+        return pool
+
+    async def resolve_user_pools(
+        info: Info[GatewayContext, None], first: int | None = 20, after: str | None = None
+    ) -> UserPoolConnection:
+        service, convert = info.context.service, info.context.outputs
+        page = await service.list(first=20 if first is None else first, after=after)
+        if _needs_describe(info):
+            records = await asyncio.gather(*(service.get(s["Id"]) for s in page.summaries))
+            nodes = [convert.pool(r.pool, r.version) for r in records]
+        else:
+            nodes = [convert.pool(s, "") for s in page.summaries]
+        return UserPoolConnection(
+            edges=[
+                UserPoolEdge(cursor=c, node=n) for c, n in zip(page.cursors, nodes, strict=True)
+            ],
+            nodes=nodes,
+            page_info=PageInfo(
+                has_next_page=page.has_next_page,
+                has_previous_page=page.has_previous_page,
+                start_cursor=page.start_cursor,
+                end_cursor=page.end_cursor,
+            ),
+        )
+
+    @strawberry.type
+    class Query:
+        user_pool: UserPool = strawberry.field(  # type: ignore[valid-type]
+            resolver=resolve_user_pool,
+            description="One user pool, as DescribeUserPool returns it. NOT_FOUND if absent.",
+        )
+        user_pools: UserPoolConnection = strawberry.field(
+            resolver=resolve_user_pools,
+            description="Pages through ListUserPools in the gateway's default Region. Nodes are "
+            "described only when fields beyond the summary are selected.",
+        )
+
+    schema = QuietSchema(query=Query, extensions=[GatewayMaskErrors])
+    return GatewaySchema(schema=schema, outputs=outputs)

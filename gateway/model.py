@@ -1,0 +1,176 @@
+"""The botocore service model of ``cognito-idp``: the single source of truth.
+
+Everything the gateway knows about Cognito's shapes (which members exist, which
+are writable, enums, ranges, required members, documentation) is read here from
+the model that ships with the installed botocore, never from a hand-written list.
+A new botocore release that adds a member therefore flows through the schema,
+the merge and the round trip without code changes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from html.parser import HTMLParser
+
+import botocore.session
+from botocore.model import OperationModel, ServiceModel, Shape, StructureShape
+
+SERVICE_NAME = "cognito-idp"
+USER_POOL_SHAPE = "UserPoolType"
+SUMMARY_SHAPE = "UserPoolDescriptionType"
+
+
+@cache
+def service_model() -> ServiceModel:
+    """The ``cognito-idp`` model of the installed botocore (loaded once)."""
+    return botocore.session.get_session().get_service_model(SERVICE_NAME)
+
+
+def operation(name: str) -> OperationModel:
+    return service_model().operation_model(name)
+
+
+def shape(name: str) -> Shape:
+    return service_model().shape_for(name)
+
+
+def user_pool_shape() -> StructureShape:
+    result = shape(USER_POOL_SHAPE)
+    assert isinstance(result, StructureShape)
+    return result
+
+
+def input_shape(operation_name: str) -> StructureShape:
+    result = operation(operation_name).input_shape
+    assert isinstance(result, StructureShape)
+    return result
+
+
+@cache
+def writable_members() -> frozenset[str]:
+    """Members UpdateUserPool accepts, except the id that addresses the pool."""
+    return frozenset(input_shape("UpdateUserPool").members) - {"UserPoolId"}
+
+
+@cache
+def summary_members() -> frozenset[str]:
+    """UserPool members that ListUserPools already returns (no Describe needed)."""
+    return frozenset(shape(SUMMARY_SHAPE).members) & frozenset(user_pool_shape().members)
+
+
+_ACRONYM_HEAD = re.compile(r"^[A-Z]+")
+
+
+def graphql_name(member: str) -> str:
+    """lowerCamel with a leading acronym lowered as a whole.
+
+    ``MfaConfiguration`` -> ``mfaConfiguration``, ``KMSKeyID`` -> ``kmsKeyID``,
+    ``SMSMessage`` -> ``smsMessage``, ``ID`` -> ``id``.
+    """
+    head = _ACRONYM_HEAD.match(member)
+    if head is None:
+        return member
+    run = head.group(0)
+    if len(run) == len(member):
+        return member.lower()
+    if len(run) > 1:
+        # The last capital of the run starts the next word ("KMSKey": "KMS" + "Key").
+        run = run[:-1]
+    return run.lower() + member[len(run) :]
+
+
+def type_name(shape_name: str) -> str:
+    """GraphQL type name of a botocore shape: ``PasswordPolicyType`` -> ``PasswordPolicy``."""
+    if shape_name.endswith("Type") and len(shape_name) > len("Type"):
+        return shape_name[: -len("Type")]
+    return shape_name
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Value rules a member carries in the model."""
+
+    minimum: int | None = None
+    maximum: int | None = None
+    pattern: str | None = None
+    enum: tuple[str, ...] = ()
+
+
+def limits(target: Shape) -> Limits:
+    meta = target.metadata
+    return Limits(
+        minimum=meta.get("min"),
+        maximum=meta.get("max"),
+        pattern=meta.get("pattern"),
+        enum=tuple(getattr(target, "enum", None) or ()),
+    )
+
+
+def required_members(target: StructureShape) -> tuple[str, ...]:
+    return tuple(target.required_members)
+
+
+class _TextOnly(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def plain_documentation(html: str | None, limit: int = 600) -> str | None:
+    """The model's HTML documentation as one paragraph of plain text."""
+    if not html:
+        return None
+    parser = _TextOnly()
+    parser.feed(html)
+    text = " ".join(" ".join(parser.parts).split())
+    if len(text) > limit:
+        cut = text.rfind(". ", 0, limit)
+        text = text[: cut + 1] if cut > 0 else text[:limit].rstrip() + "..."
+    return text or None
+
+
+def describe_limits(target: Shape) -> str | None:
+    """A short sentence with the member's range, for schema descriptions."""
+    rules = limits(target)
+    if target.type_name in ("integer", "long"):
+        if rules.minimum is not None and rules.maximum is not None:
+            return f"Range: {rules.minimum} to {rules.maximum}."
+        if rules.minimum is not None:
+            return f"Minimum: {rules.minimum}."
+        if rules.maximum is not None:
+            return f"Maximum: {rules.maximum}."
+    elif target.type_name in ("string", "list", "map"):
+        noun = "Length" if target.type_name == "string" else "Items"
+        if rules.minimum is not None and rules.maximum is not None:
+            return f"{noun}: {rules.minimum} to {rules.maximum}."
+        if rules.maximum is not None:
+            return f"{noun}: at most {rules.maximum}."
+    return None
+
+
+def iter_members(root: StructureShape, prefix: str = "") -> Iterator[tuple[str, Shape]]:
+    """Every member below ``root`` as (dotted path, shape); lists use ``[]``, maps ``{}``."""
+    seen: set[str] = set()
+
+    def walk(current: Shape, path: str) -> Iterator[tuple[str, Shape]]:
+        if isinstance(current, StructureShape):
+            if current.name in seen:
+                return
+            seen.add(current.name)
+            for name, member in current.members.items():
+                child = f"{path}.{name}" if path else name
+                yield child, member
+                yield from walk(member, child)
+            seen.discard(current.name)
+        elif current.type_name == "list":
+            yield from walk(current.member, path + "[]")
+        elif current.type_name == "map":
+            yield from walk(current.value, path + "{}")
+
+    yield from walk(root, prefix)

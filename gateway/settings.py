@@ -1,0 +1,28 @@
+"""Configuration from ``GATEWAY_*`` environment variables (pydantic-settings)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting the gateway reads. Names map to ``GATEWAY_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    region: str = Field(default="us-east-1", description="Default Region for listing pools.")
+    cognito_endpoint_url: str | None = Field(
+        default=None, description="Cognito endpoint; unset means real AWS."
+    )
+    cache_ttl_seconds: float = Field(default=5.0, ge=0)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    upstream_timeout_seconds: float = Field(default=10.0, gt=0)
+    upstream_max_attempts: int = Field(
+        default=3, ge=1, le=10, description="botocore standard retry mode attempts."
+    )
+    graphiql: bool = False

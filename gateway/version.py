@@ -1,0 +1,24 @@
+"""The pool's ``version``: an entity tag over its writable configuration.
+
+Derived from the normalized UpdateUserPool request, so it changes exactly when
+something a client can write changes, and not when Cognito bumps
+``LastModifiedDate``, folds a legacy field or reorders keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from gateway.rules import update_request_from
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def pool_version(pool: Mapping[str, Any]) -> str:
+    digest = hashlib.sha256(_canonical(update_request_from(pool)).encode()).hexdigest()
+    return digest[:20]
