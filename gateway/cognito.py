@@ -108,7 +108,7 @@ class CognitoClients:
         self._settings = settings
         self._session = get_session()
         self._config = Config(
-            retries={"mode": "standard", "max_attempts": settings.upstream_max_attempts},
+            retries={"mode": "standard", "total_max_attempts": settings.upstream_max_attempts},
             connect_timeout=settings.upstream_timeout_seconds,
             read_timeout=settings.upstream_timeout_seconds,
             max_pool_connections=50,

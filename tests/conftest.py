@@ -1,0 +1,194 @@
+"""Real parts for the tests: the moto server over HTTP, the fault proxy, the
+gateway served by uvicorn over HTTP, and a direct Cognito client for setup and
+verification that bypasses the gateway (and the proxy's counters)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from gateway.app import create_app
+from gateway.cognito import CognitoClients
+from gateway.demo import seed_pools
+from gateway.settings import Settings
+from tests.support.fault_proxy import FaultProxy
+
+REGION = "eu-west-1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def aws_environment() -> None:
+    """Dummy credentials: the emulator accepts any, and nothing may reach real AWS."""
+    os.environ["AWS_ACCESS_KEY_ID"] = "testing"
+    os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
+    os.environ.pop("AWS_PROFILE", None)
+    os.environ["AWS_DEFAULT_REGION"] = REGION
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[str]:
+    """The moto server in its own process, on a free loopback port."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@pytest.fixture(scope="session")
+def session_proxy(emulator: str) -> Iterator[FaultProxy]:
+    proxy = FaultProxy(emulator)
+    proxy.start()
+    yield proxy
+    proxy.stop()
+
+
+@pytest.fixture
+def proxy(session_proxy: FaultProxy) -> Iterator[FaultProxy]:
+    """The session's proxy with clean counters and no faults."""
+    session_proxy.reset()
+    yield session_proxy
+    session_proxy.reset()
+
+
+class GatewayServer:
+    """``create_app`` served by uvicorn in a thread, reached over real HTTP."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.port = free_port()
+        config = uvicorn.Config(
+            create_app(settings),
+            host="127.0.0.1",
+            port=self.port,
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> GatewayServer:
+        self._thread.start()
+        deadline = time.monotonic() + 20
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("gateway did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(10)
+
+
+GatewayFactory = Callable[..., GatewayServer]
+
+
+@pytest.fixture(scope="session")
+def start_gateway(session_proxy: FaultProxy) -> Iterator[GatewayFactory]:
+    """Start a gateway behind the fault proxy; keyword arguments override settings."""
+    started: list[GatewayServer] = []
+
+    def start(**overrides: Any) -> GatewayServer:
+        values: dict[str, Any] = {
+            "region": REGION,
+            "cognito_endpoint_url": session_proxy.url,
+            "cache_ttl_seconds": 30.0,
+            "upstream_max_attempts": 2,
+        }
+        values.update(overrides)
+        server = GatewayServer(Settings(**values)).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def gateway(start_gateway: GatewayFactory) -> GatewayServer:
+    return start_gateway()
+
+
+@pytest.fixture(scope="session")
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=60) as client:
+        yield client
+
+
+class GraphQLClient:
+    def __init__(self, http: httpx.AsyncClient, url: str) -> None:
+        self._http = http
+        self.url = url
+
+    async def execute(
+        self, query: str, variables: dict[str, Any] | None = None, **request: Any
+    ) -> dict[str, Any]:
+        response = await self._http.post(
+            f"{self.url}/graphql", json={"query": query, "variables": variables or {}}, **request
+        )
+        body: dict[str, Any] = response.json()
+        return body
+
+
+@pytest.fixture(scope="session")
+def graphql(http: httpx.AsyncClient, gateway: GatewayServer) -> GraphQLClient:
+    return GraphQLClient(http, gateway.url)
+
+
+@pytest.fixture(scope="session")
+async def cognito(emulator: str) -> AsyncIterator[CognitoClients]:
+    """Direct to the emulator: setup and ground truth, never counted by the proxy."""
+    async with CognitoClients(Settings(region=REGION, cognito_endpoint_url=emulator)) as clients:
+        yield clients
+
+
+@pytest.fixture(scope="session")
+async def demo_pool_ids(cognito: CognitoClients) -> list[str]:
+    """The demo's pools, seeded once: full, minimal, legacy. Tests must not modify them."""
+    return await seed_pools(cognito, REGION)
+
+
+@pytest.fixture
+async def describe(cognito: CognitoClients) -> Callable[[str], Any]:
+    async def run(pool_id: str) -> dict[str, Any]:
+        response = await cognito.call(REGION, "DescribeUserPool", UserPoolId=pool_id)
+        pool: dict[str, Any] = response["UserPool"]
+        return pool
+
+    return run

@@ -1,0 +1,161 @@
+"""A fault-injecting HTTP proxy between the gateway and the Cognito emulator.
+
+It forwards every request, counts calls per operation (read from
+``X-Amz-Target``), and on demand answers chosen operations with an AWS-style
+error, a delay, or a canned document (for example a real pool's
+DescribeUserPool response). It runs its own event loop in a thread, so the
+tests can drive it from any loop, and it is small enough to read in one go.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import ClientSession, web
+
+AMZ_JSON = "application/x-amz-json-1.1"
+
+
+@dataclass
+class Fault:
+    code: str
+    message: str
+    status: int = 400
+    times: int | None = None  # None: every time
+    rate: float = 1.0
+
+
+class FaultProxy:
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream.rstrip("/")
+        self.url = ""
+        self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
+        self._faults: dict[str, Fault] = {}
+        self._delays: dict[str, float] = {}
+        self._documents: dict[str, bytes] = {}
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._runner: web.AppRunner | None = None
+        self._session: ClientSession | None = None
+        self._random = random.Random(7)
+
+    # -- control (thread-safe) --------------------------------------------------------------
+
+    def count(self, operation: str) -> int:
+        with self._lock:
+            return self._counts[operation]
+
+    def counts(self) -> Counter[str]:
+        with self._lock:
+            return Counter(self._counts)
+
+    def fail(
+        self,
+        operation: str,
+        code: str,
+        *,
+        times: int | None = None,
+        rate: float = 1.0,
+        message: str | None = None,
+        status: int = 400,
+    ) -> None:
+        with self._lock:
+            self._faults[operation] = Fault(
+                code, message or f"injected {code}", status, times, rate
+            )
+
+    def delay(self, operation: str, seconds: float) -> None:
+        with self._lock:
+            self._delays[operation] = seconds
+
+    def respond(self, operation: str, document: bytes | dict[str, Any]) -> None:
+        """Answer ``operation`` with this body; bytes are sent exactly as given."""
+        body = document if isinstance(document, bytes) else json.dumps(document).encode()
+        with self._lock:
+            self._documents[operation] = body
+
+    def reset(self) -> None:
+        with self._lock:
+            self._counts.clear()
+            self._faults.clear()
+            self._delays.clear()
+            self._documents.clear()
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def start(self) -> str:
+        self._thread.start()
+        self.url = asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(10)
+        return self.url
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self._stop(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+
+    async def _start(self) -> str:
+        self._session = ClientSession()
+        app = web.Application(client_max_size=10 * 1024 * 1024)
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return f"http://127.0.0.1:{port}"
+
+    async def _stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self._session is not None:
+            await self._session.close()
+
+    # -- the proxy --------------------------------------------------------------------------
+
+    def _plan(self, operation: str) -> tuple[Fault | None, float, bytes | None]:
+        with self._lock:
+            self._counts[operation] += 1
+            fault = self._faults.get(operation)
+            if fault is not None:
+                if fault.times is not None:
+                    if fault.times <= 0:
+                        fault = None
+                    else:
+                        fault.times -= 1
+                if fault is not None and self._random.random() >= fault.rate:
+                    fault = None
+            return fault, self._delays.get(operation, 0.0), self._documents.get(operation)
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        operation = request.headers.get("X-Amz-Target", "").rpartition(".")[2] or "unknown"
+        fault, delay, document = self._plan(operation)
+        if delay:
+            await asyncio.sleep(delay)
+        if fault is not None:
+            payload = {"__type": fault.code, "message": fault.message}
+            return web.Response(
+                status=fault.status, body=json.dumps(payload).encode(), content_type=AMZ_JSON
+            )
+        if document is not None:
+            return web.Response(status=200, body=document, content_type=AMZ_JSON)
+        assert self._session is not None
+        headers = {
+            k: v
+            for k, v in request.headers.items()
+            if k.lower() not in ("host", "content-length", "transfer-encoding")
+        }
+        async with self._session.request(
+            request.method, self.upstream + request.path_qs, data=body, headers=headers
+        ) as upstream:
+            content = await upstream.read()
+            return web.Response(
+                status=upstream.status, body=content, content_type=upstream.content_type or AMZ_JSON
+            )
