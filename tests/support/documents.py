@@ -20,11 +20,23 @@ from graphql import (
 
 from gateway import model
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "real-pools"
+def _find_fixtures() -> Path:
+    """``shared/`` sits beside the checkout (CI clones main next to it)."""
+    for parent in Path(__file__).resolve().parents:
+        candidate = parent / "shared" / "fixtures" / "real-pools"
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("shared/fixtures/real-pools not found beside the checkout")
+
+
+FIXTURES = _find_fixtures()
 
 
 def real_pool_files() -> list[Path]:
-    return sorted(FIXTURES.glob("*.json"))
+    files = sorted(FIXTURES.glob("*.json"))
+    if not files:
+        raise FileNotFoundError(f"no real-pool fixtures in {FIXTURES}")
+    return files
 
 
 def load_real_pool(path: Path) -> dict[str, Any]:
