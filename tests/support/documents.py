@@ -20,6 +20,7 @@ from graphql import (
 
 from gateway import model
 
+
 def _find_fixtures() -> Path:
     """``shared/`` sits beside the checkout (CI clones main next to it)."""
     for parent in Path(__file__).resolve().parents:
