@@ -1,0 +1,209 @@
+"""Pure planning: (current pool, patch) -> the complete UpdateUserPool request.
+
+No I/O here. ``plan_update`` reads the current DescribeUserPool document, the
+patch (botocore-shaped, ``None`` = clear) and, when the patch touches MFA, the
+current GetUserPoolMfaConfig answer, and returns everything the service layer
+needs to write: the full request, the MFA request, the changes and a preview.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.model import MapShape, Shape, StructureShape
+
+from gateway import model
+from gateway.errors import ErrorCode, GatewayError
+from gateway.merge import get_path, merge, patched_paths
+from gateway.rules import LEGACY_MESSAGE_FIELDS, normalize_request, update_request_from
+from gateway.validation import (
+    check_cross_fields,
+    check_required,
+    check_reserved_tags,
+    check_values,
+    field_path,
+    invalid,
+)
+
+PATCH_ROOT = "patch"
+MFA_MEMBER = "MfaConfiguration"
+LEGACY_VALIDITY = ("AdminCreateUserConfig", "UnusedAccountValidityDays")
+TEMPORARY_VALIDITY = ("Policies", "PasswordPolicy", "TemporaryPasswordValidityDays")
+PRE_TOKEN_LEGACY = ("LambdaConfig", "PreTokenGeneration")
+PRE_TOKEN_CONFIG = ("LambdaConfig", "PreTokenGenerationConfig")
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    path: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class UpdatePlan:
+    request: dict[str, Any]
+    changes: list[FieldChange]
+    mfa_request: dict[str, Any] | None
+    preview: dict[str, Any]
+    touched: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_noop(self) -> bool:
+        return not self.changes
+
+
+def _set_path(document: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    for key in path[:-1]:
+        document = document.setdefault(key, {})
+    document[path[-1]] = value
+
+
+def _pop_path(document: dict[str, Any], path: tuple[str, ...]) -> tuple[bool, Any]:
+    for key in path[:-1]:
+        inner = document.get(key)
+        if not isinstance(inner, dict):
+            return False, None
+        document = inner
+    if path[-1] not in document:
+        return False, None
+    return True, document.pop(path[-1])
+
+
+def translate_legacy_patch(patch: Mapping[str, Any]) -> dict[str, Any]:
+    """Patches of legacy members go to their successors (rules 2, 3 and 4).
+
+    ``UnusedAccountValidityDays`` -> ``TemporaryPasswordValidityDays``; legacy
+    message fields -> ``VerificationMessageTemplate``; a clear of either
+    pre-token trigger clears both. An explicit value for the successor wins.
+    """
+    result = copy.deepcopy(dict(patch))
+    found, value = _pop_path(result, LEGACY_VALIDITY)
+    if found and get_path(result, TEMPORARY_VALIDITY) is None:
+        _set_path(result, TEMPORARY_VALIDITY, value)
+    for legacy, successor in LEGACY_MESSAGE_FIELDS.items():
+        if legacy in result:
+            value = result.pop(legacy)
+            template = result.setdefault("VerificationMessageTemplate", {})
+            if isinstance(template, dict):
+                template.setdefault(successor, value)
+    lambdas = result.get("LambdaConfig")
+    if isinstance(lambdas, dict):
+        for cleared, other in (
+            ("PreTokenGeneration", "PreTokenGenerationConfig"),
+            ("PreTokenGenerationConfig", "PreTokenGeneration"),
+        ):
+            if cleared in lambdas and lambdas[cleared] is None:
+                lambdas.setdefault(other, None)
+    return result
+
+
+def _leaves(value: Any, shape: Shape, path: tuple[str, ...]) -> dict[tuple[str, ...], Any]:
+    """Flatten a request into {path: leaf}; lists and scalars are leaves."""
+    if not (isinstance(value, Mapping) and isinstance(shape, StructureShape | MapShape)):
+        return {path: value}
+    found: dict[tuple[str, ...], Any] = {}
+    for key, item in value.items():
+        child = shape.members[key] if isinstance(shape, StructureShape) else shape.value
+        found.update(_leaves(item, child, (*path, key)))
+    return found
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[FieldChange]:
+    """Leaf-level changes between two requests, with GraphQL paths."""
+    shape = model.input_shape("UpdateUserPool")
+    old, new = _leaves(before, shape, ()), _leaves(after, shape, ())
+    changes = []
+    for path in sorted(set(old) | set(new)):
+        if old.get(path) != new.get(path):
+            name = field_path("", path, shape).lstrip(".")
+            changes.append(FieldChange(name, old.get(path), new.get(path)))
+    return changes
+
+
+def plan_mfa(current: Mapping[str, Any] | None, wanted: str, pool_id: str) -> dict[str, Any]:
+    """Rule 8: SetUserPoolMfaConfig replaces the whole MFA setup, so carry the rest over.
+
+    ``OFF`` goes alone (a factor block with OFF is invalid); ``ON``/``OPTIONAL``
+    need a factor that is already configured.
+    """
+    accepted = set(model.input_shape("SetUserPoolMfaConfig").members)
+    factors = {
+        k: v
+        for k, v in (current or {}).items()
+        if k in accepted and k not in ("UserPoolId", MFA_MEMBER) and v
+    }
+    request: dict[str, Any] = {"UserPoolId": pool_id, MFA_MEMBER: wanted}
+    if wanted == "OFF":
+        return request
+    enabled = {
+        k: v
+        for k, v in factors.items()
+        if not (isinstance(v, Mapping) and v.get("Enabled") is False)
+    }
+    if not enabled:
+        raise invalid(
+            f"{wanted} needs an MFA factor (SMS, software token or email) configured first "
+            "with SetUserPoolMfaConfig",
+            f"{PATCH_ROOT}.mfaConfiguration",
+            "requires-mfa-factor",
+        )
+    request.update(factors)
+    return request
+
+
+def preview_pool(current: Mapping[str, Any], request: Mapping[str, Any]) -> dict[str, Any]:
+    """The DescribeUserPool document the request would produce (for dry runs)."""
+    writable = model.writable_members()
+    pool = {k: copy.deepcopy(v) for k, v in current.items() if k not in writable}
+    pool.update(
+        {k: copy.deepcopy(v) for k, v in request.items() if k not in ("UserPoolId", "PoolName")}
+    )
+    if "PoolName" in request:
+        pool["Name"] = request["PoolName"]
+    return pool
+
+
+def plan_update(
+    current: Mapping[str, Any],
+    patch: Mapping[str, Any],
+    mfa_config: Mapping[str, Any] | None = None,
+) -> UpdatePlan:
+    """Merge ``patch`` into ``current`` and return the complete, validated plan."""
+    shape = model.input_shape("UpdateUserPool")
+    pool_id = str(current.get("Id", ""))
+    check_values(dict(patch), shape, PATCH_ROOT)
+    check_reserved_tags(patch.get("UserPoolTags"), f"{PATCH_ROOT}.userPoolTags")
+    translated = translate_legacy_patch(patch)
+    before = update_request_from(current)
+    merged = merge(before, translated, shape)
+    legacy_pre_token_named = (
+        get_path(patch, PRE_TOKEN_LEGACY) is not None
+        and get_path(patch, (*PRE_TOKEN_CONFIG, "LambdaArn")) is None
+    )
+    after = normalize_request(merged, prefer_legacy_pre_token=legacy_pre_token_named)
+    touched = {path[0] for path, _ in patched_paths(translated, shape)}
+    for member in touched:
+        check_required(
+            after.get(member), shape.members[member], f"{PATCH_ROOT}.{model.graphql_name(member)}"
+        )
+    check_cross_fields(after, touched, PATCH_ROOT)
+
+    mfa_request = None
+    wanted_mfa = after.get(MFA_MEMBER, "OFF") if MFA_MEMBER in touched else None
+    if wanted_mfa is not None and wanted_mfa != before.get(MFA_MEMBER, "OFF"):
+        if not pool_id:
+            raise GatewayError("the pool has no id", ErrorCode.UPSTREAM_ERROR)
+        mfa_request = plan_mfa(mfa_config, wanted_mfa, pool_id)
+    changes = diff(before, after)
+    request = {"UserPoolId": pool_id, **after}
+    return UpdatePlan(
+        request=request,
+        changes=changes,
+        mfa_request=mfa_request,
+        preview=preview_pool(current, after),
+        touched=frozenset(touched),
+    )
