@@ -17,6 +17,7 @@ from gateway.cognito import CognitoClients
 from gateway.errors import GatewayError
 from gateway.graphql.schema import GatewayContext, build_schema
 from gateway.pools import PoolService
+from gateway.retry import Backoff
 from gateway.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         clients = CognitoClients(settings)
         cache = describe_cache(settings.cache_ttl_seconds)
         async with clients:
-            service = PoolService(clients, cache, settings.region)
+            backoff = Backoff(
+                base_seconds=settings.update_backoff_base_seconds,
+                cap_seconds=settings.update_backoff_max_seconds,
+                max_attempts=settings.update_max_attempts,
+            )
+            service = PoolService(clients, cache, settings.region, backoff=backoff)
             app.state.runtime = Runtime(settings=settings, clients=clients, service=service)
             log.info(
                 "gateway started",
@@ -67,7 +73,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     async def context(request: Request) -> GatewayContext:
         runtime: Runtime = request.app.state.runtime
-        return GatewayContext(service=runtime.service, outputs=built.outputs)
+        return GatewayContext(
+            service=runtime.service,
+            outputs=built.outputs,
+            patches=built.patches,
+            creates=built.creates,
+        )
 
     graphql = GraphQLRouter(
         built.schema,

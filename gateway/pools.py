@@ -7,16 +7,24 @@ the patch work. Resolvers stay thin: they translate arguments and call this.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from gateway import model
 from gateway.cache import SingleFlightCache
 from gateway.cognito import CognitoClients, region_of
 from gateway.errors import ErrorCode, GatewayError
+from gateway.locks import LocalLocks
+from gateway.paging import decode_cursor, encode_cursor
+from gateway.planner import MFA_MEMBER, FieldChange, UpdatePlan, plan_update
+from gateway.retry import Backoff
+from gateway.validation import (
+    check_cross_fields,
+    check_required,
+    check_reserved_tags,
+    check_values,
+)
 from gateway.version import pool_version
 
 log = logging.getLogger(__name__)
@@ -38,6 +46,18 @@ class PoolRecord:
 
 
 @dataclass(frozen=True)
+class UpdateResult:
+    """The pool after the update (or as it would be, on a dry run) and what changed."""
+
+    record: PoolRecord
+    changes: list[FieldChange]
+    dry_run: bool
+
+
+RETRYABLE = frozenset({ErrorCode.CONFLICT, ErrorCode.THROTTLED})
+
+
+@dataclass(frozen=True)
 class PoolPage:
     """One page of ListUserPools summaries with relay cursors."""
 
@@ -49,25 +69,6 @@ class PoolPage:
     end_cursor: str | None = field(default=None)
 
 
-def encode_cursor(token: str | None, offset: int) -> str:
-    raw = json.dumps({"t": token, "o": offset}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[str | None, int]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        token, offset = data["t"], int(data["o"])
-        if (token is not None and not isinstance(token, str)) or offset < 0:
-            raise ValueError
-    except (ValueError, KeyError, TypeError, binascii.Error, json.JSONDecodeError):
-        raise GatewayError(
-            "after: not a cursor this API returned", ErrorCode.BAD_USER_INPUT, field="after"
-        ) from None
-    return token, offset
-
-
 class PoolService:
     def __init__(
         self,
@@ -75,11 +76,15 @@ class PoolService:
         cache: SingleFlightCache[PoolRecord],
         default_region: str,
         describe_concurrency: int = 4,
+        backoff: Backoff | None = None,
+        locks: LocalLocks | None = None,
     ) -> None:
         self._clients = clients
         self._cache = cache
         self._default_region = default_region
         self._describe_slots = asyncio.Semaphore(describe_concurrency)
+        self._backoff = backoff or Backoff()
+        self._locks = locks or LocalLocks()
 
     async def describe(self, pool_id: str) -> PoolRecord:
         """A fresh DescribeUserPool, bypassing the cache (writes use this)."""
@@ -132,3 +137,119 @@ class PoolService:
 
     async def invalidate(self, pool_id: str) -> None:
         await self._cache.delete(pool_id)
+
+    async def update(
+        self,
+        pool_id: str,
+        patch: dict[str, Any],
+        if_version: str | None = None,
+        dry_run: bool = False,
+    ) -> UpdateResult:
+        """Apply ``patch`` with a read-modify-write under the pool's lock.
+
+        Every attempt reads the pool fresh (never the cache) and plans again, so
+        a retry never resends a stale payload. Conflicts and throttling are
+        retried with backoff; when the attempts run out the error says so and
+        nothing is left half-written.
+        """
+        region = region_of(pool_id)
+        async with self._locks.hold(pool_id):
+            accepted = {if_version} if if_version is not None else None
+            mfa_before: dict[str, Any] | None = None
+            attempt = 0
+            while True:
+                attempt += 1
+                current = await self.describe(pool_id)
+                if accepted is not None and current.version not in accepted:
+                    raise GatewayError(
+                        f"ifVersion: the pool is at version {current.version}, not {if_version}; "
+                        "read it again and re-apply your change",
+                        ErrorCode.PRECONDITION_FAILED,
+                        field="ifVersion",
+                    )
+                mfa = await self._mfa_config(region, pool_id) if MFA_MEMBER in patch else None
+                plan = plan_update(current.pool, patch, mfa)
+                if dry_run:
+                    return UpdateResult(PoolRecord.of(plan.preview), plan.changes, dry_run=True)
+                if plan.is_noop:
+                    await self._cache.set(pool_id, current)
+                    return UpdateResult(current, [], dry_run=False)
+                try:
+                    if plan.mfa_request is not None:
+                        await self._clients.call(region, "SetUserPoolMfaConfig", **plan.mfa_request)
+                        mfa_before = mfa_before or dict(mfa or {})
+                        if accepted is not None:
+                            wanted = plan.mfa_request[MFA_MEMBER]
+                            accepted.add(pool_version({**current.pool, MFA_MEMBER: wanted}))
+                    await self._clients.call(region, "UpdateUserPool", **plan.request)
+                except GatewayError as error:
+                    await self._cache.delete(pool_id)
+                    if error.code in RETRYABLE and attempt < self._backoff.max_attempts:
+                        delay = self._backoff.delay(attempt)
+                        log.info(
+                            "update retried",
+                            extra={
+                                "pool": pool_id,
+                                "attempt": attempt,
+                                "reason": error.code.value,
+                                "delay": round(delay, 3),
+                            },
+                        )
+                        await asyncio.sleep(delay)
+                        continue
+                    if mfa_before is not None:
+                        await self._restore_mfa(region, pool_id, mfa_before)
+                    raise self._exhausted(error, attempt) from error
+                return await self._finish(pool_id, plan)
+
+    async def _finish(self, pool_id: str, plan: UpdatePlan) -> UpdateResult:
+        fresh = await self.describe(pool_id)
+        await self._cache.set(pool_id, fresh)
+        log.info("pool updated", extra={"pool": pool_id, "changed": [c.path for c in plan.changes]})
+        return UpdateResult(fresh, plan.changes, dry_run=False)
+
+    @staticmethod
+    def _exhausted(error: GatewayError, attempts: int) -> GatewayError:
+        if error.code not in RETRYABLE:
+            return error
+        what = (
+            "another update of this pool kept it locked"
+            if error.code == ErrorCode.CONFLICT
+            else "Cognito kept throttling the update"
+        )
+        return GatewayError(
+            f"{what}; gave up after {attempts} attempts and changed nothing. Retry later.",
+            error.code,
+            upstream=error.upstream,
+        )
+
+    async def _mfa_config(self, region: str, pool_id: str) -> dict[str, Any]:
+        return await self._clients.call(region, "GetUserPoolMfaConfig", UserPoolId=pool_id)
+
+    async def _restore_mfa(self, region: str, pool_id: str, previous: dict[str, Any]) -> None:
+        """Undo our SetUserPoolMfaConfig when the UpdateUserPool after it failed for good."""
+        accepted = set(model.input_shape("SetUserPoolMfaConfig").members)
+        request = {k: v for k, v in previous.items() if k in accepted and v}
+        request["UserPoolId"] = pool_id
+        request.setdefault(MFA_MEMBER, "OFF")
+        if request[MFA_MEMBER] == "OFF":
+            request = {"UserPoolId": pool_id, MFA_MEMBER: "OFF"}
+        try:
+            await self._clients.call(region, "SetUserPoolMfaConfig", **request)
+        except GatewayError:
+            log.error(
+                "could not restore the MFA configuration after a failed update",
+                extra={"pool": pool_id, "mfa": previous.get(MFA_MEMBER)},
+            )
+
+    async def create(self, request: dict[str, Any]) -> PoolRecord:
+        """CreateUserPool in the default Region, validated against the model first."""
+        shape = model.input_shape("CreateUserPool")
+        check_values(request, shape, "input")
+        check_required(request, shape, "input")
+        check_reserved_tags(request.get("UserPoolTags"), "input.userPoolTags")
+        check_cross_fields(request, set(request), "input")
+        response = await self._clients.call(self._default_region, "CreateUserPool", **request)
+        record = PoolRecord.of(response["UserPool"])
+        await self._cache.set(record.pool["Id"], record)
+        return record

@@ -26,3 +26,8 @@ class Settings(BaseSettings):
         default=3, ge=1, le=10, description="botocore standard retry mode attempts."
     )
     graphiql: bool = False
+    update_max_attempts: int = Field(
+        default=5, ge=1, le=20, description="Read-modify-write attempts on conflicts/throttling."
+    )
+    update_backoff_base_seconds: float = Field(default=0.1, ge=0)
+    update_backoff_max_seconds: float = Field(default=2.0, ge=0)

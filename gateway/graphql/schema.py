@@ -13,12 +13,14 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.fastapi import BaseContext
+from strawberry.scalars import JSON
 from strawberry.types import ExecutionContext, Info
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
 from gateway import model
 from gateway.errors import GatewayError
 from gateway.graphql.errors import GatewayMaskErrors
+from gateway.graphql.inputs import CREATE, PATCH, InputTypes
 from gateway.graphql.outputs import OutputTypes
 from gateway.graphql.shapes import EnumRegistry
 from gateway.pools import PoolService
@@ -29,10 +31,14 @@ log = logging.getLogger(__name__)
 class GatewayContext(BaseContext):
     """Per-request context: the service layer and the converters for its results."""
 
-    def __init__(self, service: PoolService, outputs: OutputTypes) -> None:
+    def __init__(
+        self, service: PoolService, outputs: OutputTypes, patches: InputTypes, creates: InputTypes
+    ) -> None:
         super().__init__()
         self.service = service
         self.outputs = outputs
+        self.patches = patches
+        self.creates = creates
 
 
 def _selected(selections: list[Selection], path: tuple[str, ...]) -> set[str]:
@@ -84,12 +90,24 @@ class QuietSchema(strawberry.Schema):
                 log.error("unexpected error", exc_info=original)
 
 
+@strawberry.type(description="One setting an update changes (or would change, on a dry run).")
+class FieldChange:
+    path: str = strawberry.field(
+        description="GraphQL path of the setting, e.g. "
+        "`policies.passwordPolicy.minimumLength`; map keys in brackets."
+    )
+    before: JSON | None
+    after: JSON | None
+
+
 @dataclass(frozen=True)
 class GatewaySchema:
     """The strawberry schema and the output types that convert pools for it."""
 
     schema: strawberry.Schema
     outputs: OutputTypes
+    patches: InputTypes
+    creates: InputTypes
 
 
 @cache
@@ -149,5 +167,59 @@ def build_schema() -> GatewaySchema:
             "described only when fields beyond the summary are selected.",
         )
 
-    schema = QuietSchema(query=Query, extensions=[GatewayMaskErrors])
-    return GatewaySchema(schema=schema, outputs=outputs)
+    patches = InputTypes(enums, PATCH)
+    creates = InputTypes(enums, CREATE)
+    UserPoolPatch = patches.root("UpdateUserPool", "UserPoolPatch", frozenset({"UserPoolId"}))
+    CreateUserPoolInput = creates.root("CreateUserPool", "CreateUserPoolInput", frozenset())
+    update_shape = model.input_shape("UpdateUserPool")
+    create_shape = model.input_shape("CreateUserPool")
+
+    @strawberry.type
+    class UpdateUserPoolPayload:
+        pool: UserPool  # type: ignore[valid-type]
+        changes: list[FieldChange]
+        dry_run: bool
+
+    async def resolve_update(
+        info: Info[GatewayContext, None],
+        id: strawberry.ID,
+        patch: UserPoolPatch,  # type: ignore[valid-type]
+        if_version: str | None = None,
+        dry_run: bool | None = False,
+    ) -> UpdateUserPoolPayload:
+        context = info.context
+        document = context.patches.to_botocore(update_shape, patch)
+        result = await context.service.update(
+            str(id), document, if_version=if_version, dry_run=bool(dry_run)
+        )
+        return UpdateUserPoolPayload(
+            pool=context.outputs.pool(result.record.pool, result.record.version),
+            changes=[
+                FieldChange(path=c.path, before=c.before, after=c.after) for c in result.changes
+            ],
+            dry_run=result.dry_run,
+        )
+
+    async def resolve_create(
+        info: Info[GatewayContext, None],
+        input: CreateUserPoolInput,  # type: ignore[valid-type]
+    ) -> UserPool:  # type: ignore[valid-type]
+        context = info.context
+        record = await context.service.create(context.creates.to_botocore(create_shape, input))
+        pool: UserPool = context.outputs.pool(record.pool, record.version)  # type: ignore[valid-type]
+        return pool
+
+    @strawberry.type
+    class Mutation:
+        update_user_pool: UpdateUserPoolPayload = strawberry.field(
+            resolver=resolve_update,
+            description="Patch a pool: absent fields keep their value, null clears, objects "
+            "merge, lists replace, map entries merge by key (value null deletes). With "
+            "ifVersion the update only happens if the pool is still at that version.",
+        )
+        create_user_pool: UserPool = strawberry.field(  # type: ignore[valid-type]
+            resolver=resolve_create, description="Create a pool in the gateway's default Region."
+        )
+
+    schema = QuietSchema(query=Query, mutation=Mutation, extensions=[GatewayMaskErrors])
+    return GatewaySchema(schema=schema, outputs=outputs, patches=patches, creates=creates)

@@ -1,0 +1,32 @@
+"""Opaque relay cursors over ListUserPools.
+
+A cursor names a position as (NextToken of the page it is on, offset in that
+page). Pages are always fetched at the same size, so a position stays valid.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+
+from gateway.errors import ErrorCode, GatewayError
+
+
+def encode_cursor(token: str | None, offset: int) -> str:
+    raw = json.dumps({"t": token, "o": offset}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[str | None, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        token, offset = data["t"], int(data["o"])
+        if (token is not None and not isinstance(token, str)) or offset < 0:
+            raise ValueError
+    except (ValueError, KeyError, TypeError, binascii.Error, json.JSONDecodeError):
+        raise GatewayError(
+            "after: not a cursor this API returned", ErrorCode.BAD_USER_INPUT, field="after"
+        ) from None
+    return token, offset
