@@ -144,14 +144,13 @@ async def seed_pools(clients: CognitoClients, region: str = DEMO_REGION) -> list
 
 def run_demo(host: str | None = None, port: int | None = None) -> int:
     import uvicorn
-    from moto.server import ThreadedMotoServer
 
     from gateway import logs
     from gateway.app import create_app
+    from gateway.emulator import start_in_thread
     from gateway.settings import Settings
 
-    emulator = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    emulator.start()
+    emulator = start_in_thread()
     emulator_host, emulator_port = emulator.get_host_and_port()
     for variable, value in (("AWS_ACCESS_KEY_ID", "demo"), ("AWS_SECRET_ACCESS_KEY", "demo")):
         os.environ.setdefault(variable, value)

@@ -53,10 +53,10 @@ def aws_environment() -> None:
 
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[str]:
-    """The moto server in its own process, on a free loopback port."""
+    """The moto server in its own process, on a free loopback port (see gateway.emulator)."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-m", "gateway.emulator", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

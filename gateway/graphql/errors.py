@@ -11,7 +11,8 @@ class GatewayMaskErrors(MaskErrors):
 
     Errors raised by the gateway keep their message and extensions. Errors the
     GraphQL layer produces itself (syntax, unknown field, bad variable) carry
-    no original exception and are about the request: ``BAD_USER_INPUT``.
+    no original exception (or another GraphQLError, for variable coercion) and
+    are about the request: ``BAD_USER_INPUT``.
     Anything else becomes ``INTERNAL_ERROR`` with a fixed message; the
     traceback goes to the server log only.
     """
@@ -34,7 +35,7 @@ class GatewayMaskErrors(MaskErrors):
                 path=error.path,
                 extensions=original.extensions,
             )
-        if original is None:
+        if original is None or isinstance(original, GraphQLError):
             extensions = dict(error.extensions or {})
             extensions.setdefault("code", ErrorCode.BAD_USER_INPUT.value)
             return GraphQLError(

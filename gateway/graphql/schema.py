@@ -84,7 +84,7 @@ class QuietSchema(strawberry.Schema):
                 log.info(
                     "request failed", extra={"code": original.code.value, "error": original.message}
                 )
-            elif original is None:
+            elif original is None or isinstance(original, GraphQLError):
                 log.info("request rejected", extra={"error": error.message})
             else:
                 log.error("unexpected error", exc_info=original)
