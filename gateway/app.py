@@ -108,3 +108,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"status": "ready", "cognito": "reachable"})
 
     return app
+
+
+def run(settings: Settings) -> None:
+    """Serve the app with uvicorn until interrupted (``serve`` and ``demo``)."""
+    import uvicorn
+
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+    )

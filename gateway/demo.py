@@ -143,10 +143,8 @@ async def seed_pools(clients: CognitoClients, region: str = DEMO_REGION) -> list
 
 
 def run_demo(host: str | None = None, port: int | None = None) -> int:
-    import uvicorn
-
     from gateway import logs
-    from gateway.app import create_app
+    from gateway.app import run
     from gateway.emulator import start_in_thread
     from gateway.settings import Settings
 
@@ -181,13 +179,7 @@ def run_demo(host: str | None = None, port: int | None = None) -> int:
         flush=True,
     )
     try:
-        uvicorn.run(
-            create_app(settings),
-            host=settings.host,
-            port=settings.port,
-            log_config=None,
-            access_log=False,
-        )
+        run(settings)
     finally:
         emulator.stop()
     return 0

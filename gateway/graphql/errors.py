@@ -1,5 +1,7 @@
 """Error masking: only documented codes and safe messages reach a client."""
 
+from typing import Any
+
 from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors
 
@@ -27,25 +29,22 @@ class GatewayMaskErrors(MaskErrors):
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         original = error.original_error
         if isinstance(original, GatewayError):
-            return GraphQLError(
-                original.message,
-                nodes=error.nodes,
-                source=error.source,
-                positions=error.positions,
-                path=error.path,
-                extensions=original.extensions,
-            )
+            return _relabel(error, original.message, original.extensions)
         if original is None or isinstance(original, GraphQLError):
-            extensions = dict(error.extensions or {})
-            extensions.setdefault("code", ErrorCode.BAD_USER_INPUT.value)
-            return GraphQLError(
-                error.message,
-                nodes=error.nodes,
-                source=error.source,
-                positions=error.positions,
-                path=error.path,
-                extensions=extensions,
-            )
+            extensions = {"code": ErrorCode.BAD_USER_INPUT.value, **(error.extensions or {})}
+            return _relabel(error, error.message, extensions)
         masked = super().anonymise_error(error)
         masked.extensions = {"code": ErrorCode.INTERNAL_ERROR.value}
         return masked
+
+
+def _relabel(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
+    """The same error location with a client-safe message and extensions (no original)."""
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions=extensions,
+    )

@@ -17,19 +17,18 @@ from botocore.model import MapShape, Shape, StructureShape
 from strawberry.types.maybe import Some
 
 from gateway import model
-from gateway.graphql.shapes import SCALARS, EnumRegistry, describe, is_enum, make_class
+from gateway.graphql.shapes import EnumRegistry, GeneratedTypes, describe, make_class
 
 PATCH = "Patch"
 CREATE = "Input"
 
 
-class InputTypes:
+class InputTypes(GeneratedTypes):
     """Builds the input classes of one flavour (``Patch`` or ``Input``) and converts them."""
 
     def __init__(self, enums: EnumRegistry, flavour: str) -> None:
-        self._enums = enums
+        super().__init__(enums)
         self._flavour = flavour
-        self._classes: dict[str, type] = {}
 
     @property
     def patching(self) -> bool:
@@ -38,17 +37,6 @@ class InputTypes:
     def root(self, operation: str, name: str, skip: frozenset[str]) -> type:
         """The input type of ``operation``'s request, without the ``skip`` members."""
         return self._structure(model.input_shape(operation), name=name, skip=skip)
-
-    def annotation(self, target: Shape) -> Any:
-        if isinstance(target, StructureShape):
-            return self._structure(target)
-        if isinstance(target, MapShape):
-            return list[self._entry(target)]  # type: ignore[misc]
-        if target.type_name == "list":
-            return list[self.annotation(target.member)]  # type: ignore[misc]
-        if is_enum(target):
-            return self._enums.get(target)
-        return SCALARS[target.type_name]
 
     def _structure(
         self, target: StructureShape, name: str | None = None, skip: frozenset[str] = frozenset()

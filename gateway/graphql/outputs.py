@@ -19,31 +19,19 @@ from botocore.model import MapShape, Shape, StructureShape
 from botocore.utils import parse_timestamp
 
 from gateway import model
-from gateway.graphql.shapes import SCALARS, EnumRegistry, describe, is_enum, make_class
+from gateway.graphql.shapes import EnumRegistry, GeneratedTypes, describe, is_enum, make_class
 
 log = logging.getLogger(__name__)
 
 NON_NULL_POOL_MEMBERS = {"Id": strawberry.ID, "Name": str}
 
 
-class OutputTypes:
+class OutputTypes(GeneratedTypes):
     """Builds the output classes once and converts botocore dicts into them."""
 
     def __init__(self, enums: EnumRegistry) -> None:
-        self._enums = enums
-        self._classes: dict[str, type] = {}
+        super().__init__(enums)
         self.user_pool = self._structure(model.user_pool_shape(), root=True)
-
-    def annotation(self, target: Shape) -> Any:
-        if isinstance(target, StructureShape):
-            return self._structure(target)
-        if isinstance(target, MapShape):
-            return list[self._entry(target)]  # type: ignore[misc]
-        if target.type_name == "list":
-            return list[self.annotation(target.member)]  # type: ignore[misc]
-        if is_enum(target):
-            return self._enums.get(target)
-        return SCALARS[target.type_name]
 
     def _structure(self, target: StructureShape, root: bool = False) -> type:
         name = model.type_name(target.name)

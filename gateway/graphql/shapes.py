@@ -12,7 +12,7 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from botocore.model import Shape
+from botocore.model import MapShape, Shape, StructureShape
 
 from gateway import model
 
@@ -73,3 +73,32 @@ class EnumRegistry:
 
 def is_enum(target: Shape) -> bool:
     return target.type_name == "string" and bool(model.limits(target).enum)
+
+
+class GeneratedTypes:
+    """Base of the generated type families: maps a shape to its Python annotation.
+
+    Subclasses build the classes for structures and map entries (once each,
+    cached in ``_classes`` by GraphQL name).
+    """
+
+    def __init__(self, enums: EnumRegistry) -> None:
+        self._enums = enums
+        self._classes: dict[str, type] = {}
+
+    def annotation(self, target: Shape) -> Any:
+        if isinstance(target, StructureShape):
+            return self._structure(target)
+        if isinstance(target, MapShape):
+            return list[self._entry(target)]  # type: ignore[misc]
+        if target.type_name == "list":
+            return list[self.annotation(target.member)]  # type: ignore[misc]
+        if is_enum(target):
+            return self._enums.get(target)
+        return SCALARS[target.type_name]
+
+    def _structure(self, target: StructureShape) -> type:
+        raise NotImplementedError
+
+    def _entry(self, target: MapShape) -> type:
+        raise NotImplementedError
