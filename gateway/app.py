@@ -6,32 +6,20 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from redis.exceptions import RedisError
 from strawberry.fastapi import GraphQLRouter
 
-from gateway.cache import describe_cache
-from gateway.cognito import CognitoClients
 from gateway.errors import GatewayError
 from gateway.graphql.schema import GatewayContext, build_schema
-from gateway.pools import PoolService
-from gateway.retry import Backoff
+from gateway.runtime import Runtime, open_runtime
 from gateway.settings import Settings
 
 log = logging.getLogger(__name__)
 
 READINESS_TIMEOUT_SECONDS = 3.0
-
-
-@dataclass
-class Runtime:
-    """What the lifespan opens and closes: one of each per process."""
-
-    settings: Settings
-    clients: CognitoClients
-    service: PoolService
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -40,28 +28,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        clients = CognitoClients(settings)
-        cache = describe_cache(settings.cache_ttl_seconds)
-        async with clients:
-            backoff = Backoff(
-                base_seconds=settings.update_backoff_base_seconds,
-                cap_seconds=settings.update_backoff_max_seconds,
-                max_attempts=settings.update_max_attempts,
-            )
-            service = PoolService(clients, cache, settings.region, backoff=backoff)
-            app.state.runtime = Runtime(settings=settings, clients=clients, service=service)
+        async with open_runtime(settings) as runtime:
+            app.state.runtime = runtime
             log.info(
                 "gateway started",
                 extra={
                     "region": settings.region,
                     "endpoint": settings.cognito_endpoint_url or "aws",
+                    "redis": "on" if settings.redis_url else "off",
                 },
             )
-            try:
-                yield
-            finally:
-                await cache.close()
-                log.info("gateway stopped")
+            yield
+        log.info("gateway stopped")
 
     app = FastAPI(
         title="Cognito user-pool gateway",
@@ -95,8 +73,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/readyz")
     async def readyz(request: Request) -> JSONResponse:
-        """Cognito is reachable with the gateway's credentials."""
+        """Cognito is reachable with the gateway's credentials; Redis state is reported.
+
+        Without Redis the gateway still serves reads (degraded) and refuses
+        writes, so it stays in the load balancer: 200 with ``status: degraded``.
+        """
         runtime: Runtime = request.app.state.runtime
+        body: dict[str, str] = {}
+        if runtime.redis is not None:
+            try:
+                await asyncio.wait_for(runtime.redis.ping(), READINESS_TIMEOUT_SECONDS)
+                body["redis"] = "reachable"
+            except (RedisError, OSError, TimeoutError):
+                body["redis"] = "unreachable"
         try:
             await asyncio.wait_for(
                 runtime.clients.call(settings.region, "ListUserPools", MaxResults=1),
@@ -104,8 +93,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         except (GatewayError, TimeoutError) as error:
             reason = error.message if isinstance(error, GatewayError) else "timed out"
-            return JSONResponse({"status": "unavailable", "cognito": reason}, status_code=503)
-        return JSONResponse({"status": "ready", "cognito": "reachable"})
+            return JSONResponse(
+                {"status": "unavailable", "cognito": reason, **body}, status_code=503
+            )
+        status = "degraded" if body.get("redis") == "unreachable" else "ready"
+        return JSONResponse({"status": status, "cognito": "reachable", **body})
 
     return app
 

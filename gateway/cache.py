@@ -1,9 +1,17 @@
-"""The DescribeUserPool cache (aiocache) with single flight.
+"""The DescribeUserPool cache (aiocache) with single flight, local or shared.
 
-Concurrent misses for one key share one load: the first caller starts the
-load as its own task, later callers await the same task. The load runs
-shielded, so a caller that gives up (client disconnect, timeout) does not
-cancel it for the others.
+- One replica: an in-process aiocache memory cache.
+- Several replicas (``GATEWAY_REDIS_URL``): aiocache's Redis backend shared by
+  all, with an optional in-process L1 in front. A replica that writes a pool
+  bumps the pool's generation, stores the fresh record, and publishes the
+  pool id; every replica drops it from its L1 on the message, and trusts its
+  L1 only while its subscription is live.
+- A load that started before a write must not overwrite the write's fresh
+  record: loads store only if the pool's generation is still the one they saw.
+
+Concurrent misses for one key share one load (single flight): the first
+caller starts the load as its own task, later callers await the same task,
+shielded, so one caller giving up does not cancel it for the others.
 """
 
 from __future__ import annotations
@@ -11,39 +19,197 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, Generic, TypeVar
+from typing import Protocol
 
-from aiocache import SimpleMemoryCache
-from aiocache.base import BaseCache
+from aiocache import RedisCache, SimpleMemoryCache
+from redis.exceptions import RedisError
+
+from gateway.records import PoolRecord, RecordSerializer
+from gateway.shared import RedisHealth
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
+# Store ``ARGV[2]`` at ``KEYS[1]`` only if the generation at ``KEYS[2]`` is ``ARGV[1]``.
+STORE_IF_GENERATION = """
+if (redis.call('GET', KEYS[2]) or '0') == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  return 1
+end
+return 0
+"""
 
 
-class SingleFlightCache(Generic[T]):
-    def __init__(self, backend: BaseCache | None = None, ttl: float = 5.0) -> None:
-        self._backend: BaseCache = backend if backend is not None else SimpleMemoryCache()
+class PoolStore(Protocol):
+    async def generation(self, key: str) -> str: ...
+    async def get(self, key: str) -> PoolRecord | None: ...
+    async def put_loaded(self, key: str, record: PoolRecord, generation: str) -> None: ...
+    async def put_written(self, key: str, record: PoolRecord) -> None: ...
+    async def delete(self, key: str) -> None: ...
+    async def close(self) -> None: ...
+
+
+class MemoryStore:
+    """One process: aiocache's memory backend; a write simply replaces the entry."""
+
+    def __init__(self, ttl: float) -> None:
+        self._cache = SimpleMemoryCache(namespace="pool:")
         self._ttl = ttl
-        self._inflight: dict[str, asyncio.Task[T]] = {}
+        self._generations: dict[str, int] = {}
+
+    async def generation(self, key: str) -> str:
+        return str(self._generations.get(key, 0))
+
+    async def get(self, key: str) -> PoolRecord | None:
+        if self._ttl <= 0:
+            return None
+        value: PoolRecord | None = await self._cache.get(key)
+        return value
+
+    async def put_loaded(self, key: str, record: PoolRecord, generation: str) -> None:
+        if self._ttl > 0 and generation == await self.generation(key):
+            await self._cache.set(key, record, ttl=self._ttl)
+
+    async def put_written(self, key: str, record: PoolRecord) -> None:
+        self._generations[key] = self._generations.get(key, 0) + 1
+        if self._ttl > 0:
+            await self._cache.set(key, record, ttl=self._ttl)
+
+    async def delete(self, key: str) -> None:
+        self._generations[key] = self._generations.get(key, 0) + 1
+        await self._cache.delete(key)
+
+    def drop(self, key: str) -> None:
+        """Forget ``key`` now (invalidation from another replica); no await needed."""
+        self._generations[key] = self._generations.get(key, 0) + 1
+        self._cache._cache.pop(self._cache.build_key(key), None)
+
+    def clear(self) -> None:
+        for key in list(self._generations):
+            self.drop(key)
+        self._cache._cache.clear()
+
+    async def close(self) -> None:
+        await self._cache.close()
+
+
+class SharedStore:
+    """Several replicas: aiocache's Redis backend as L2, an optional memory L1.
+
+    Redis failures never fail a read: they count as a miss (and the health
+    tracker says the gateway is degraded).
+    """
+
+    def __init__(
+        self,
+        redis_options: dict[str, object],
+        ttl: float,
+        health: RedisHealth,
+        l1: MemoryStore | None,
+        publish: Callable[[str], Awaitable[None]],
+        l1_trusted: Callable[[], bool],
+    ) -> None:
+        self._l2 = RedisCache(
+            serializer=RecordSerializer(), namespace="gateway:pool:", **redis_options
+        )
+        self._ttl = ttl
+        self._health = health
+        self._l1 = l1
+        self._publish = publish
+        self._l1_trusted = l1_trusted
+        self._store_if_generation = self._l2.client.register_script(STORE_IF_GENERATION)
+
+    def _generation_key(self, key: str) -> str:
+        return f"gateway:generation:{key}"
+
+    async def generation(self, key: str) -> str:
+        try:
+            value = await self._l2.client.get(self._generation_key(key))
+        except (RedisError, OSError) as error:
+            self._health.failed(error, "cache")
+            return "unavailable"
+        return value.decode() if value else "0"
+
+    async def get(self, key: str) -> PoolRecord | None:
+        if self._ttl <= 0:
+            return None
+        l1 = self._l1 if self._l1 is not None and self._l1_trusted() else None
+        if l1 is not None:
+            local = await l1.get(key)
+            if local is not None:
+                return local
+        # Read L1's generation first: an invalidation that arrives while Redis
+        # answers must win over the (possibly older) record it answers with.
+        l1_generation = await l1.generation(key) if l1 is not None else ""
+        try:
+            record: PoolRecord | None = await self._l2.get(key)
+        except (TimeoutError, RedisError, OSError) as error:
+            self._health.failed(error, "cache")
+            return None
+        self._health.recovered()
+        if record is not None and l1 is not None:
+            await l1.put_loaded(key, record, l1_generation)
+        return record
+
+    async def put_loaded(self, key: str, record: PoolRecord, generation: str) -> None:
+        if self._ttl <= 0 or generation == "unavailable":
+            return
+        try:
+            stored = await self._store_if_generation(
+                keys=[self._l2.build_key(key), self._generation_key(key)],
+                args=[generation, self._l2.serializer.dumps(record), int(self._ttl * 1000)],
+            )
+        except (RedisError, OSError) as error:
+            self._health.failed(error, "cache")
+            return
+        if stored and self._l1 is not None and self._l1_trusted():
+            await self._l1.put_written(key, record)
+
+    async def put_written(self, key: str, record: PoolRecord) -> None:
+        try:
+            await self._l2.client.incr(self._generation_key(key))
+            if self._ttl > 0:
+                await self._l2.set(key, record, ttl=self._ttl)
+        except (TimeoutError, RedisError, OSError) as error:
+            self._health.failed(error, "cache")
+        if self._l1 is not None:
+            await self._l1.put_written(key, record)
+        await self._publish(key)
+
+    async def delete(self, key: str) -> None:
+        try:
+            await self._l2.client.incr(self._generation_key(key))
+            await self._l2.delete(key)
+        except (TimeoutError, RedisError, OSError) as error:
+            self._health.failed(error, "cache")
+        if self._l1 is not None:
+            await self._l1.delete(key)
+        await self._publish(key)
+
+    async def close(self) -> None:
+        await self._l2.close()
+        if self._l1 is not None:
+            await self._l1.close()
+
+
+class SingleFlightCache:
+    def __init__(self, store: PoolStore) -> None:
+        self._store = store
+        self._inflight: dict[str, asyncio.Task[PoolRecord]] = {}
         self.loads = 0
         self.joins = 0
 
-    async def get(self, key: str) -> T | None:
-        if self._ttl <= 0:
-            return None
-        value: T | None = await self._backend.get(key)
-        return value
+    async def get(self, key: str) -> PoolRecord | None:
+        return await self._store.get(key)
 
-    async def set(self, key: str, value: T) -> None:
-        if self._ttl > 0:
-            await self._backend.set(key, value, ttl=self._ttl)
+    async def set(self, key: str, value: PoolRecord) -> None:
+        """Store the result of a write (fresh Describe after Update)."""
+        await self._store.put_written(key, value)
 
     async def delete(self, key: str) -> None:
-        await self._backend.delete(key)
+        await self._store.delete(key)
 
-    async def get_or_load(self, key: str, load: Callable[[], Awaitable[T]]) -> T:
-        cached = await self.get(key)
+    async def get_or_load(self, key: str, load: Callable[[], Awaitable[PoolRecord]]) -> PoolRecord:
+        cached = await self._store.get(key)
         if cached is not None:
             return cached
         task = self._inflight.get(key)
@@ -54,11 +220,12 @@ class SingleFlightCache(Generic[T]):
             self.joins += 1
         return await asyncio.shield(task)
 
-    async def _load(self, key: str, load: Callable[[], Awaitable[T]]) -> T:
+    async def _load(self, key: str, load: Callable[[], Awaitable[PoolRecord]]) -> PoolRecord:
         self.loads += 1
         try:
+            generation = await self._store.generation(key)
             value = await load()
-            await self.set(key, value)
+            await self._store.put_loaded(key, value, generation)
             return value
         finally:
             self._inflight.pop(key, None)
@@ -66,8 +233,4 @@ class SingleFlightCache(Generic[T]):
     async def close(self) -> None:
         for task in list(self._inflight.values()):
             task.cancel()
-        await self._backend.close()
-
-
-def describe_cache(ttl: float) -> SingleFlightCache[Any]:
-    return SingleFlightCache(SimpleMemoryCache(namespace="pool:"), ttl=ttl)
+        await self._store.close()

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
 from aiobotocore.session import get_session
@@ -21,6 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from gateway import model
 from gateway.errors import ErrorCode, GatewayError
+from gateway.quota import QuotaGuard
 from gateway.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -104,8 +104,9 @@ def translate(error: Exception, operation: str) -> GatewayError:
 class CognitoClients:
     """One aiobotocore client per Region, opened on first use and closed together."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, quota: QuotaGuard | None = None) -> None:
         self._settings = settings
+        self._quota = quota
         self._session = get_session()
         self._config = Config(
             retries={"mode": "standard", "total_max_attempts": settings.upstream_max_attempts},
@@ -147,14 +148,11 @@ class CognitoClients:
         """Call ``operation`` (PascalCase) in ``region``; failures become GatewayError."""
         client = await self.client(region)
         method = getattr(client, xform_name(operation))
+        if self._quota is not None:
+            await self._quota.admit(operation, region)
         try:
             response: dict[str, Any] = await method(**params)
         except (ClientError, BotoCoreError) as error:
             raise translate(error, operation) from error
         response.pop("ResponseMetadata", None)
         return response
-
-    @contextlib.asynccontextmanager
-    async def raw(self, region: str) -> AsyncIterator[Any]:
-        """The client itself, for callers that must see botocore errors (retry loops)."""
-        yield await self.client(region)

@@ -9,14 +9,14 @@ needs to write: the full request, the MFA request, the changes and a preview.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.model import MapShape, Shape, StructureShape
 
 from gateway import model
-from gateway.errors import ErrorCode, GatewayError
+from gateway.errors import GatewayError
 from gateway.merge import get_path, merge, patched_paths
 from gateway.rules import LEGACY_MESSAGE_FIELDS, normalize_request, update_request_from
 from gateway.validation import (
@@ -167,43 +167,92 @@ def preview_pool(current: Mapping[str, Any], request: Mapping[str, Any]) -> dict
     return pool
 
 
+def apply_patch(
+    state: Mapping[str, Any],
+    patch: Mapping[str, Any],
+    mfa_config: Mapping[str, Any] | None,
+    pool_id: str,
+) -> tuple[dict[str, Any], frozenset[str]]:
+    """One patch on a normalized request: validate, merge, normalize, cross-check.
+
+    Returns the new request and the top-level members the patch touched.
+    """
+    shape = model.input_shape("UpdateUserPool")
+    check_values(dict(patch), shape, PATCH_ROOT)
+    check_reserved_tags(patch.get("UserPoolTags"), f"{PATCH_ROOT}.userPoolTags")
+    translated = translate_legacy_patch(patch)
+    merged = merge(state, translated, shape)
+    legacy_pre_token_named = (
+        get_path(patch, PRE_TOKEN_LEGACY) is not None
+        and get_path(patch, (*PRE_TOKEN_CONFIG, "LambdaArn")) is None
+    )
+    after = normalize_request(merged, prefer_legacy_pre_token=legacy_pre_token_named)
+    touched = frozenset(path[0] for path, _ in patched_paths(translated, shape))
+    for member in touched:
+        check_required(
+            after.get(member), shape.members[member], f"{PATCH_ROOT}.{model.graphql_name(member)}"
+        )
+    check_cross_fields(after, set(touched), PATCH_ROOT)
+    wanted_mfa = after.get(MFA_MEMBER, "OFF")
+    if MFA_MEMBER in touched and wanted_mfa != state.get(MFA_MEMBER, "OFF"):
+        plan_mfa(mfa_config, wanted_mfa, pool_id)  # validates: ON needs a factor
+    return after, touched
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    """One write for several patches: the plan, and each patch's own outcome."""
+
+    plan: UpdatePlan
+    outcomes: list[list[FieldChange] | GatewayError]
+
+
+def plan_batch(
+    current: Mapping[str, Any],
+    patches: Sequence[Mapping[str, Any]],
+    mfa_config: Mapping[str, Any] | None = None,
+) -> BatchPlan:
+    """Apply ``patches`` in order (a later patch of the same field wins).
+
+    A patch that is invalid on the state before it fails alone; the others
+    still apply. Each valid patch's changes are relative to the state it met.
+    """
+    pool_id = str(current.get("Id", ""))
+    before = update_request_from(current)
+    state = before
+    touched: set[str] = set()
+    outcomes: list[list[FieldChange] | GatewayError] = []
+    for patch in patches:
+        try:
+            after, patch_touched = apply_patch(state, patch, mfa_config, pool_id)
+        except GatewayError as error:
+            outcomes.append(error)
+            continue
+        outcomes.append(diff(state, after))
+        state = after
+        touched |= patch_touched
+    mfa_request = None
+    wanted_mfa = state.get(MFA_MEMBER, "OFF")
+    if MFA_MEMBER in touched and wanted_mfa != before.get(MFA_MEMBER, "OFF"):
+        mfa_request = plan_mfa(mfa_config, wanted_mfa, pool_id)
+    plan = UpdatePlan(
+        request={"UserPoolId": pool_id, **state},
+        changes=diff(before, state),
+        mfa_request=mfa_request,
+        preview=preview_pool(current, state),
+        touched=frozenset(touched),
+    )
+    return BatchPlan(plan=plan, outcomes=outcomes)
+
+
 def plan_update(
     current: Mapping[str, Any],
     patch: Mapping[str, Any],
     mfa_config: Mapping[str, Any] | None = None,
 ) -> UpdatePlan:
     """Merge ``patch`` into ``current`` and return the complete, validated plan."""
-    shape = model.input_shape("UpdateUserPool")
-    pool_id = str(current.get("Id", ""))
-    check_values(dict(patch), shape, PATCH_ROOT)
-    check_reserved_tags(patch.get("UserPoolTags"), f"{PATCH_ROOT}.userPoolTags")
-    translated = translate_legacy_patch(patch)
-    before = update_request_from(current)
-    merged = merge(before, translated, shape)
-    legacy_pre_token_named = (
-        get_path(patch, PRE_TOKEN_LEGACY) is not None
-        and get_path(patch, (*PRE_TOKEN_CONFIG, "LambdaArn")) is None
-    )
-    after = normalize_request(merged, prefer_legacy_pre_token=legacy_pre_token_named)
-    touched = {path[0] for path, _ in patched_paths(translated, shape)}
-    for member in touched:
-        check_required(
-            after.get(member), shape.members[member], f"{PATCH_ROOT}.{model.graphql_name(member)}"
-        )
-    check_cross_fields(after, touched, PATCH_ROOT)
-
-    mfa_request = None
-    wanted_mfa = after.get(MFA_MEMBER, "OFF") if MFA_MEMBER in touched else None
-    if wanted_mfa is not None and wanted_mfa != before.get(MFA_MEMBER, "OFF"):
-        if not pool_id:
-            raise GatewayError("the pool has no id", ErrorCode.UPSTREAM_ERROR)
-        mfa_request = plan_mfa(mfa_config, wanted_mfa, pool_id)
-    changes = diff(before, after)
-    request = {"UserPoolId": pool_id, **after}
-    return UpdatePlan(
-        request=request,
-        changes=changes,
-        mfa_request=mfa_request,
-        preview=preview_pool(current, after),
-        touched=frozenset(touched),
-    )
+    batch = plan_batch(current, [patch], mfa_config)
+    outcome = batch.outcomes[0]
+    if isinstance(outcome, GatewayError):
+        raise outcome
+    return batch.plan

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from gateway import model
 from gateway.cache import SingleFlightCache
+from gateway.coalesce import Coalescer
 from gateway.cognito import CognitoClients, region_of
 from gateway.errors import ErrorCode, GatewayError
-from gateway.locks import LocalLocks
+from gateway.locks import LocalLocks, PoolLocks
 from gateway.paging import decode_cursor, encode_cursor
-from gateway.planner import MFA_MEMBER, FieldChange, UpdatePlan, plan_update
+from gateway.planner import MFA_MEMBER, BatchPlan, FieldChange, UpdatePlan, plan_batch
+from gateway.records import PoolRecord
 from gateway.retry import Backoff
 from gateway.validation import (
     check_cross_fields,
@@ -34,18 +37,6 @@ MAX_FIRST = 60
 
 
 @dataclass(frozen=True)
-class PoolRecord:
-    """A DescribeUserPool document and its version."""
-
-    pool: dict[str, Any]
-    version: str
-
-    @classmethod
-    def of(cls, pool: dict[str, Any]) -> PoolRecord:
-        return cls(pool=pool, version=pool_version(pool))
-
-
-@dataclass(frozen=True)
 class UpdateResult:
     """The pool after the update (or as it would be, on a dry run) and what changed."""
 
@@ -55,6 +46,8 @@ class UpdateResult:
 
 
 RETRYABLE = frozenset({ErrorCode.CONFLICT, ErrorCode.THROTTLED})
+Patches = Sequence[dict[str, Any]]
+Outcomes = list[UpdateResult | BaseException]  # one per patch of a batch, in order
 
 
 @dataclass(frozen=True)
@@ -73,18 +66,21 @@ class PoolService:
     def __init__(
         self,
         clients: CognitoClients,
-        cache: SingleFlightCache[PoolRecord],
+        cache: SingleFlightCache,
         default_region: str,
         describe_concurrency: int = 4,
         backoff: Backoff | None = None,
-        locks: LocalLocks | None = None,
+        locks: PoolLocks | None = None,
+        coalesce: bool = True,
     ) -> None:
         self._clients = clients
         self._cache = cache
         self._default_region = default_region
         self._describe_slots = asyncio.Semaphore(describe_concurrency)
         self._backoff = backoff or Backoff()
-        self._locks = locks or LocalLocks()
+        self._locks: PoolLocks = locks or LocalLocks()
+        self._coalesce = coalesce
+        self.coalescer: Coalescer[dict[str, Any], UpdateResult] = Coalescer(self._write)
 
     async def describe(self, pool_id: str) -> PoolRecord:
         """A fresh DescribeUserPool, bypassing the cache (writes use this)."""
@@ -145,7 +141,27 @@ class PoolService:
         if_version: str | None = None,
         dry_run: bool = False,
     ) -> UpdateResult:
-        """Apply ``patch`` with a read-modify-write under the pool's lock.
+        """Apply ``patch``; concurrent plain patches to one pool share one write.
+
+        A conditional (``if_version``) or dry-run patch always goes alone: its
+        answer must describe exactly its own effect.
+        """
+        region_of(pool_id)
+        if if_version is not None or dry_run or not self._coalesce:
+            outcome = (await self._write(pool_id, [patch], if_version, dry_run))[0]
+            if isinstance(outcome, BaseException):
+                raise outcome
+            return outcome
+        return await self.coalescer.submit(pool_id, patch)
+
+    async def _write(
+        self,
+        pool_id: str,
+        patches: Patches,
+        if_version: str | None = None,
+        dry_run: bool = False,
+    ) -> Outcomes:
+        """One read-modify-write for ``patches`` under the pool's lock.
 
         Every attempt reads the pool fresh (never the cache) and plans again, so
         a retry never resends a stale payload. Conflicts and throttling are
@@ -167,13 +183,14 @@ class PoolService:
                         ErrorCode.PRECONDITION_FAILED,
                         field="ifVersion",
                     )
-                mfa = await self._mfa_config(region, pool_id) if MFA_MEMBER in patch else None
-                plan = plan_update(current.pool, patch, mfa)
+                wants_mfa = any(MFA_MEMBER in patch for patch in patches)
+                mfa = await self._mfa_config(region, pool_id) if wants_mfa else None
+                batch = plan_batch(current.pool, patches, mfa)
+                plan = batch.plan
                 if dry_run:
-                    return UpdateResult(PoolRecord.of(plan.preview), plan.changes, dry_run=True)
+                    return self._results(PoolRecord.of(plan.preview), batch, dry_run=True)
                 if plan.is_noop:
-                    await self._cache.set(pool_id, current)
-                    return UpdateResult(current, [], dry_run=False)
+                    return self._results(current, batch, dry_run=False)
                 try:
                     if plan.mfa_request is not None:
                         await self._clients.call(region, "SetUserPoolMfaConfig", **plan.mfa_request)
@@ -200,13 +217,26 @@ class PoolService:
                     if mfa_before is not None:
                         await self._restore_mfa(region, pool_id, mfa_before)
                     raise self._exhausted(error, attempt) from error
-                return await self._finish(pool_id, plan)
+                fresh = await self._finish(pool_id, plan, len(patches))
+                return self._results(fresh, batch, dry_run=False)
 
-    async def _finish(self, pool_id: str, plan: UpdatePlan) -> UpdateResult:
+    @staticmethod
+    def _results(record: PoolRecord, batch: BatchPlan, dry_run: bool) -> Outcomes:
+        return [
+            outcome
+            if isinstance(outcome, GatewayError)
+            else UpdateResult(record, outcome, dry_run=dry_run)
+            for outcome in batch.outcomes
+        ]
+
+    async def _finish(self, pool_id: str, plan: UpdatePlan, patches: int) -> PoolRecord:
         fresh = await self.describe(pool_id)
         await self._cache.set(pool_id, fresh)
-        log.info("pool updated", extra={"pool": pool_id, "changed": [c.path for c in plan.changes]})
-        return UpdateResult(fresh, plan.changes, dry_run=False)
+        log.info(
+            "pool updated",
+            extra={"pool": pool_id, "patches": patches, "changed": [c.path for c in plan.changes]},
+        )
+        return fresh
 
     @staticmethod
     def _exhausted(error: GatewayError, attempts: int) -> GatewayError:

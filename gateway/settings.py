@@ -31,3 +31,24 @@ class Settings(BaseSettings):
     )
     update_backoff_base_seconds: float = Field(default=0.1, ge=0)
     update_backoff_max_seconds: float = Field(default=2.0, ge=0)
+
+    redis_url: str | None = Field(
+        default=None, description="Shared cache, write lock and quota for several replicas."
+    )
+    allow_local_lock: bool = Field(
+        default=False,
+        description="With Redis configured but unreachable, write under the in-process lock "
+        "anyway (single replica only); otherwise writes fail closed.",
+    )
+    l1_cache: bool = Field(default=True, description="In-process cache in front of Redis.")
+    lock_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Lease of the distributed write lock; extended while held."
+    )
+    lock_wait_seconds: float = Field(
+        default=60.0, gt=0, description="How long a write waits for the pool's lock."
+    )
+    quota_reads_per_second: float = Field(default=10.0, gt=0)
+    quota_updates_per_second: float = Field(default=10.0, gt=0)
+    aws_account_id: str | None = Field(
+        default=None, description="Names the shared quota bucket (per account and Region)."
+    )

@@ -1,0 +1,141 @@
+"""Redis as the replicas' shared state: connection, health, invalidation bus.
+
+Redis is optional for one replica. When it is configured, this module owns the
+one ``redis.asyncio`` client, tracks whether Redis answers (for readiness and
+the fail-closed write path), and runs the pub/sub subscriber that tells this
+replica which pools another replica has just changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from urllib.parse import urlparse
+
+import redis.asyncio as redis
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "gateway:pool-changed"
+SOCKET_TIMEOUT_SECONDS = 1.0
+
+
+def connect(url: str) -> redis.Redis:
+    return redis.Redis.from_url(
+        url,
+        socket_timeout=SOCKET_TIMEOUT_SECONDS,
+        socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
+        health_check_interval=5,
+    )
+
+
+def url_parts(url: str) -> dict[str, object]:
+    """aiocache's RedisCache arguments for a ``redis://`` or ``rediss://`` URL."""
+    parsed = urlparse(url)
+    db = parsed.path.lstrip("/")
+    return {
+        "endpoint": parsed.hostname or "127.0.0.1",
+        "port": parsed.port or 6379,
+        "db": int(db) if db else 0,
+        "password": parsed.password,
+        "ssl": parsed.scheme == "rediss",
+        "create_connection_timeout": SOCKET_TIMEOUT_SECONDS,
+        "timeout": SOCKET_TIMEOUT_SECONDS,
+    }
+
+
+class RedisHealth:
+    """Remembers Redis failures; logs the transition once, not every failed call."""
+
+    def __init__(self) -> None:
+        self.healthy = True
+        self.last_error = ""
+        self._since = 0.0
+
+    def failed(self, error: BaseException, during: str) -> None:
+        if self.healthy:
+            log.warning(
+                "redis unreachable; degraded",
+                extra={"during": during, "error": type(error).__name__},
+            )
+            self._since = time.monotonic()
+        self.healthy = False
+        self.last_error = type(error).__name__
+
+    def recovered(self) -> None:
+        if not self.healthy:
+            log.info(
+                "redis reachable again",
+                extra={"after_seconds": round(time.monotonic() - self._since, 1)},
+            )
+        self.healthy = True
+        self.last_error = ""
+
+
+class InvalidationBus:
+    """Pub/sub of changed pool ids between replicas.
+
+    ``connected`` is true only while the subscription is live: while it is
+    not, this replica may have missed a message, so its in-process cache must
+    not be trusted (the cache checks ``connected``), and on every
+    (re)subscription the ``on_reset`` callback drops the whole L1.
+    """
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        health: RedisHealth,
+        on_change: Callable[[str], None],
+        on_reset: Callable[[], None],
+    ) -> None:
+        self._client = client
+        self._health = health
+        self._on_change = on_change
+        self._on_reset = on_reset
+        self.connected = False
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="invalidation-bus")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def publish(self, pool_id: str) -> None:
+        try:
+            await self._client.publish(CHANNEL, pool_id)
+        except (RedisError, OSError) as error:
+            self._health.failed(error, "publish")
+
+    async def _run(self) -> None:
+        delay = 0.1
+        while True:
+            try:
+                async with self._client.pubsub() as pubsub:
+                    await pubsub.subscribe(CHANNEL)
+                    self._on_reset()
+                    self.connected = True
+                    self._health.recovered()
+                    delay = 0.1
+                    while True:
+                        message = await pubsub.get_message(
+                            ignore_subscribe_messages=True, timeout=1.0
+                        )
+                        if message is not None and message.get("type") == "message":
+                            data = message["data"]
+                            self._on_change(data.decode() if isinstance(data, bytes) else data)
+            except asyncio.CancelledError:
+                self.connected = False
+                raise
+            except (RedisError, OSError) as error:
+                self.connected = False
+                self._health.failed(error, "subscribe")
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
