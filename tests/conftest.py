@@ -5,6 +5,7 @@ verification that bypasses the gateway (and the proxy's counters)."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -143,6 +144,109 @@ def start_gateway(session_proxy: FaultProxy) -> Iterator[GatewayFactory]:
 @pytest.fixture(scope="session")
 def gateway(start_gateway: GatewayFactory) -> GatewayServer:
     return start_gateway()
+
+
+class RedisServer:
+    """A real ``redis-server`` on a free loopback port; can be killed and restarted."""
+
+    def __init__(self, workdir: str) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self._workdir = workdir
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> RedisServer:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server is not installed: .ci/run installs it with apt-get")
+        self._process = subprocess.Popen(
+            [
+                binary,
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self._workdir,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port)
+        return self
+
+    def kill(self) -> None:
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait(10)
+            self._process = None
+
+
+@pytest.fixture
+def redis_server(tmp_path: Any) -> Iterator[RedisServer]:
+    server = RedisServer(str(tmp_path)).start()
+    yield server
+    server.kill()
+
+
+class GatewayProcess:
+    """``gateway serve`` as its own process (a replica), configured by environment."""
+
+    def __init__(self, env: dict[str, str], log_path: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "gateway.cli", "serve", "--port", str(self.port)],
+            env={**os.environ, **env},
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def wait_ready(self) -> GatewayProcess:
+        wait_for_port(self.port, timeout=30)
+        return self
+
+    def stop(self) -> None:
+        self._process.terminate()
+        try:
+            self._process.wait(10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+        self._log.close()
+
+
+@pytest.fixture
+def start_replicas(
+    session_proxy: FaultProxy, tmp_path: Any
+) -> Iterator[Callable[..., list[GatewayProcess]]]:
+    """Start N gateway processes behind the fault proxy; keyword args become GATEWAY_* vars."""
+    started: list[GatewayProcess] = []
+
+    def start(count: int, **settings: Any) -> list[GatewayProcess]:
+        env = {
+            "GATEWAY_REGION": REGION,
+            "GATEWAY_COGNITO_ENDPOINT_URL": session_proxy.url,
+            "GATEWAY_LOG_LEVEL": "WARNING",
+            "GATEWAY_UPDATE_BACKOFF_BASE_SECONDS": "0.02",
+            "GATEWAY_UPDATE_MAX_ATTEMPTS": "8",
+            "GATEWAY_CACHE_TTL_SECONDS": "30",
+        }
+        env.update({f"GATEWAY_{k.upper()}": str(v) for k, v in settings.items()})
+        replicas = [
+            GatewayProcess(env, str(tmp_path / f"replica-{len(started) + i}.log"))
+            for i in range(count)
+        ]
+        started.extend(replicas)
+        return [replica.wait_ready() for replica in replicas]
+
+    yield start
+    for replica in started:
+        replica.stop()
 
 
 @pytest.fixture(scope="session")
