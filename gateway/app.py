@@ -8,12 +8,18 @@ import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from redis.exceptions import RedisError
 from strawberry.fastapi import GraphQLRouter
 
-from gateway.errors import GatewayError
-from gateway.graphql.schema import GatewayContext, build_schema
+from gateway.audit import Auditor, open_sink
+from gateway.auth.middleware import AuthMiddleware, make_authenticator
+from gateway.auth.principals import Principal
+from gateway.errors import ErrorCode, GatewayError
+from gateway.graphql.context import GatewayContext
+from gateway.graphql.schema import build_schema, make_schema
+from gateway.http import BodyLimitMiddleware, RequestIdMiddleware
 from gateway.runtime import Runtime, open_runtime
 from gateway.settings import Settings
 
@@ -22,9 +28,26 @@ log = logging.getLogger(__name__)
 READINESS_TIMEOUT_SECONDS = 3.0
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def principal_of(request: Request) -> Principal:
+    """Set by AuthMiddleware on every /graphql request it lets through."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is None:
+        raise GatewayError("missing credentials", ErrorCode.UNAUTHENTICATED)
+    return principal
+
+
+def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastAPI:
+    """The gateway as an ASGI app.
+
+    Raises ValueError for unsafe auth settings (``none`` off loopback), except
+    for the demo, which is unauthenticated by design.
+    """
     settings = settings or Settings()
+    if not demo:
+        settings.check_auth()
     built = build_schema()
+    auditor = Auditor(open_sink(settings.audit_sink), settings.audit_redact)
+    sensitive = frozenset(settings.sensitive_members)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -52,19 +75,37 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def context(request: Request) -> GatewayContext:
         runtime: Runtime = request.app.state.runtime
         return GatewayContext(
+            principal=principal_of(request),
             service=runtime.service,
             outputs=built.outputs,
             patches=built.patches,
             creates=built.creates,
+            auditor=auditor,
+            sensitive=sensitive,
+            region=settings.region,
         )
 
     graphql = GraphQLRouter(
-        built.schema,
+        make_schema(built, settings),
         context_getter=context,
         graphql_ide="graphiql" if settings.graphiql else None,
         allow_queries_via_get=False,
     )
     app.include_router(graphql, prefix="/graphql")
+    # Outermost last: request id, then size limit, then CORS, then authentication.
+    app.add_middleware(
+        AuthMiddleware, authenticate=make_authenticator(settings), open_page=settings.graphiql
+    )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["POST", "OPTIONS"],
+            allow_headers=["authorization", "content-type", "x-api-key", "x-request-id"],
+            expose_headers=["x-request-id"],
+        )
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_request_bytes)
+    app.add_middleware(RequestIdMiddleware)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -102,12 +143,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def run(settings: Settings) -> None:
+def run(settings: Settings, *, demo: bool = False) -> None:
     """Serve the app with uvicorn until interrupted (``serve`` and ``demo``)."""
     import uvicorn
 
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, demo=demo),
         host=settings.host,
         port=settings.port,
         log_config=None,

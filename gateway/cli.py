@@ -15,6 +15,11 @@ def _serve(args: argparse.Namespace) -> int:
     overrides = {k: v for k, v in {"host": args.host, "port": args.port}.items() if v is not None}
     settings = Settings(**overrides)
     logs.configure(settings.log_level)
+    try:
+        settings.check_auth()
+    except ValueError as error:
+        sys.stderr.write(f"gateway serve: {error}\n")
+        return 2
     run(settings)
     return 0
 

@@ -158,6 +158,8 @@ def run_demo(host: str | None = None, port: int | None = None) -> int:
         region=DEMO_REGION,
         cognito_endpoint_url=f"http://{emulator_host}:{emulator_port}",
         graphiql=True,
+        introspection=True,
+        auth_mode="none",
     )
     logs.configure(settings.log_level)
 
@@ -179,7 +181,7 @@ def run_demo(host: str | None = None, port: int | None = None) -> int:
         flush=True,
     )
     try:
-        run(settings)
+        run(settings, demo=True)
     finally:
         emulator.stop()
     return 0

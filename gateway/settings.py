@@ -2,10 +2,33 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from gateway import model
+
+SENSITIVE_MEMBERS = (
+    "LambdaConfig",
+    "SmsConfiguration",
+    "EmailConfiguration",
+    "DeletionProtection",
+    "UserPoolTier",
+    "KeyConfiguration",
+    "IssuerConfiguration",
+    "MfaConfiguration",
+)
+
+
+class ApiKey(BaseModel):
+    """One API key: only the SHA-256 of the key is configured, never the key."""
+
+    name: str
+    sha256: str = Field(pattern=r"^[0-9a-fA-F]{64}$")
+    scopes: list[str] = Field(default_factory=list)
+    pools: list[str] = Field(default_factory=lambda: ["*"])
 
 
 class Settings(BaseSettings):
@@ -52,3 +75,71 @@ class Settings(BaseSettings):
     aws_account_id: str | None = Field(
         default=None, description="Names the shared quota bucket (per account and Region)."
     )
+
+    auth_mode: Literal["none", "api-key", "jwt"] = "none"
+    api_keys: list[ApiKey] = Field(default_factory=list)
+    jwt_jwks_url: str | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwt_scopes_claim: str = "scope"
+    jwt_groups_claim: str | None = Field(
+        default="cognito:groups", description="Group names that are also accepted as scopes."
+    )
+    jwt_pools_claim: str | None = Field(
+        default=None,
+        description="Claim with the pool id patterns a token may touch (all if unset).",
+    )
+    jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    jwks_cache_seconds: int = Field(default=300, ge=10)
+    sensitive_members: list[str] = Field(
+        default_factory=lambda: list(SENSITIVE_MEMBERS),
+        description="Patch members that need the pools:admin scope.",
+    )
+
+    introspection: bool = False
+    max_query_depth: int = Field(default=10, ge=2)
+    max_aliases: int = Field(default=30, ge=0)
+    max_tokens: int = Field(default=3000, ge=100)
+    max_request_bytes: int = Field(default=64 * 1024, ge=1024)
+    cors_origins: list[str] = Field(default_factory=list)
+    audit_sink: str = Field(default="stdout", description="stdout, stderr or file:<path>.")
+    audit_redact: list[str] = Field(default_factory=lambda: ["ExternalId"])
+
+    @field_validator("sensitive_members")
+    @classmethod
+    def _known_members(cls, members: list[str]) -> list[str]:
+        unknown = sorted(set(members) - model.writable_members())
+        if unknown:
+            raise ValueError(f"not UpdateUserPool members: {', '.join(unknown)}")
+        return members
+
+    def check_auth(self) -> None:
+        """Refuse settings that would expose the gateway; raises ValueError."""
+        if self.auth_mode == "none" and not is_loopback(self.host):
+            raise ValueError(
+                "GATEWAY_AUTH_MODE=none is only allowed on a loopback address "
+                f"(GATEWAY_HOST={self.host}); use api-key or jwt"
+            )
+        if self.auth_mode == "api-key" and not self.api_keys:
+            raise ValueError("GATEWAY_AUTH_MODE=api-key needs GATEWAY_API_KEYS")
+        if self.auth_mode == "jwt":
+            missing = [
+                name
+                for name, value in (
+                    ("GATEWAY_JWT_JWKS_URL", self.jwt_jwks_url),
+                    ("GATEWAY_JWT_ISSUER", self.jwt_issuer),
+                    ("GATEWAY_JWT_AUDIENCE", self.jwt_audience),
+                )
+                if not value
+            ]
+            if missing:
+                raise ValueError(f"GATEWAY_AUTH_MODE=jwt needs {', '.join(missing)}")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -1,11 +1,16 @@
 """Error masking: only documented codes and safe messages reach a client."""
 
+import re
 from typing import Any
 
 from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors
 
 from gateway.errors import ErrorCode, GatewayError
+
+# graphql-core appends "Did you mean 'x'?" to validation errors: it spells out
+# the schema, so it goes when introspection is off.
+_SUGGESTION = re.compile(r" Did you mean [^?]*\?")
 
 
 class GatewayMaskErrors(MaskErrors):
@@ -19,8 +24,9 @@ class GatewayMaskErrors(MaskErrors):
     traceback goes to the server log only.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, suggestions: bool = True) -> None:
         super().__init__(should_mask_error=self._should_mask, error_message="Internal error.")
+        self._suggestions = suggestions
 
     @staticmethod
     def _should_mask(error: GraphQLError) -> bool:
@@ -32,7 +38,8 @@ class GatewayMaskErrors(MaskErrors):
             return _relabel(error, original.message, original.extensions)
         if original is None or isinstance(original, GraphQLError):
             extensions = {"code": ErrorCode.BAD_USER_INPUT.value, **(error.extensions or {})}
-            return _relabel(error, error.message, extensions)
+            message = error.message if self._suggestions else _SUGGESTION.sub("", error.message)
+            return _relabel(error, message, extensions)
         masked = super().anonymise_error(error)
         masked.extensions = {"code": ErrorCode.INTERNAL_ERROR.value}
         return masked

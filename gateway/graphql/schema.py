@@ -7,60 +7,33 @@ classes generated at run time, which strawberry must see as objects.
 import asyncio
 import logging
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.fastapi import BaseContext
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
 from strawberry.scalars import JSON
 from strawberry.types import ExecutionContext, Info
-from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
 from gateway import model
+from gateway.auth.principals import READ, WRITE, require, require_create, require_patch
 from gateway.errors import GatewayError
+from gateway.graphql.context import GatewayContext, needs_describe
 from gateway.graphql.errors import GatewayMaskErrors
 from gateway.graphql.inputs import CREATE, PATCH, InputTypes
 from gateway.graphql.outputs import OutputTypes
 from gateway.graphql.shapes import EnumRegistry
-from gateway.pools import PoolService
+from gateway.merge import patched_paths
+from gateway.settings import Settings
+from gateway.validation import field_path
 
 log = logging.getLogger(__name__)
-
-
-class GatewayContext(BaseContext):
-    """Per-request context: the service layer and the converters for its results."""
-
-    def __init__(
-        self, service: PoolService, outputs: OutputTypes, patches: InputTypes, creates: InputTypes
-    ) -> None:
-        super().__init__()
-        self.service = service
-        self.outputs = outputs
-        self.patches = patches
-        self.creates = creates
-
-
-def _selected(selections: list[Selection], path: tuple[str, ...]) -> set[str]:
-    """Field names selected at ``path`` below ``selections`` (fragments included)."""
-    names: set[str] = set()
-    for selection in selections:
-        if isinstance(selection, FragmentSpread | InlineFragment):
-            names |= _selected(selection.selections, path)
-        elif isinstance(selection, SelectedField):
-            if not path:
-                names.add(selection.name)
-            elif selection.name == path[0]:
-                names |= _selected(selection.selections, path[1:])
-    return names
-
-
-def _needs_describe(info: Info[Any, Any]) -> bool:
-    """True when a client selects node fields that ListUserPools does not return."""
-    top = info.selected_fields[0].selections
-    wanted = _selected(top, ("nodes",)) | _selected(top, ("edges", "node"))
-    summary = {model.graphql_name(m) for m in model.summary_members()} | {"__typename"}
-    return bool(wanted - summary)
 
 
 @strawberry.type
@@ -108,6 +81,8 @@ class GatewaySchema:
     outputs: OutputTypes
     patches: InputTypes
     creates: InputTypes
+    query: type
+    mutation: type
 
 
 @cache
@@ -128,6 +103,7 @@ def build_schema() -> GatewaySchema:
         page_info: PageInfo
 
     async def resolve_user_pool(info: Info[GatewayContext, None], id: strawberry.ID) -> UserPool:  # type: ignore[valid-type]
+        require(info.context.principal, READ, str(id))
         record = await info.context.service.get(str(id))
         pool: UserPool = info.context.outputs.pool(record.pool, record.version)  # type: ignore[valid-type]
         return pool
@@ -136,15 +112,22 @@ def build_schema() -> GatewaySchema:
         info: Info[GatewayContext, None], first: int | None = 20, after: str | None = None
     ) -> UserPoolConnection:
         service, convert = info.context.service, info.context.outputs
+        principal = info.context.principal
+        require(principal, READ)
         page = await service.list(first=20 if first is None else first, after=after)
-        if _needs_describe(info):
-            records = await asyncio.gather(*(service.get(s["Id"]) for s in page.summaries))
+        visible = [
+            (s, c)
+            for s, c in zip(page.summaries, page.cursors, strict=True)
+            if principal.may_access(s["Id"])
+        ]
+        if needs_describe(info):
+            records = await asyncio.gather(*(service.get(s["Id"]) for s, _ in visible))
             nodes = [convert.pool(r.pool, r.version) for r in records]
         else:
-            nodes = [convert.pool(s, "") for s in page.summaries]
+            nodes = [convert.pool(s, "") for s, _ in visible]
         return UserPoolConnection(
             edges=[
-                UserPoolEdge(cursor=c, node=n) for c, n in zip(page.cursors, nodes, strict=True)
+                UserPoolEdge(cursor=c, node=n) for (_, c), n in zip(visible, nodes, strict=True)
             ],
             nodes=nodes,
             page_info=PageInfo(
@@ -187,11 +170,20 @@ def build_schema() -> GatewaySchema:
         if_version: str | None = None,
         dry_run: bool | None = False,
     ) -> UpdateUserPoolPayload:
-        context = info.context
+        context, principal = info.context, info.context.principal
         document = context.patches.to_botocore(update_shape, patch)
-        result = await context.service.update(
-            str(id), document, if_version=if_version, dry_run=bool(dry_run)
-        )
+        requested = [
+            field_path("patch", p, update_shape) for p, _ in patched_paths(document, update_shape)
+        ]
+        with context.auditor.attempt(
+            "updateUserPool", principal, str(id), bool(dry_run), requested
+        ) as event:
+            require(principal, WRITE, str(id))
+            require_patch(principal, document, context.sensitive)
+            result = await context.service.update(
+                str(id), document, if_version=if_version, dry_run=bool(dry_run)
+            )
+            event.changes = [vars(c) for c in result.changes]
         return UpdateUserPoolPayload(
             pool=context.outputs.pool(result.record.pool, result.record.version),
             changes=[
@@ -204,8 +196,16 @@ def build_schema() -> GatewaySchema:
         info: Info[GatewayContext, None],
         input: CreateUserPoolInput,  # type: ignore[valid-type]
     ) -> UserPool:  # type: ignore[valid-type]
-        context = info.context
-        record = await context.service.create(context.creates.to_botocore(create_shape, input))
+        context, principal = info.context, info.context.principal
+        request = context.creates.to_botocore(create_shape, input)
+        requested = [
+            field_path("input", p, create_shape) for p, _ in patched_paths(request, create_shape)
+        ]
+        with context.auditor.attempt("createUserPool", principal, None, False, requested) as event:
+            require_create(principal, context.region)
+            require_patch(principal, request, context.sensitive, root="input")
+            record = await context.service.create(request)
+            event.pool = str(record.pool.get("Id"))
         pool: UserPool = context.outputs.pool(record.pool, record.version)  # type: ignore[valid-type]
         return pool
 
@@ -222,4 +222,24 @@ def build_schema() -> GatewaySchema:
         )
 
     schema = QuietSchema(query=Query, mutation=Mutation, extensions=[GatewayMaskErrors])
-    return GatewaySchema(schema=schema, outputs=outputs, patches=patches, creates=creates)
+    return GatewaySchema(
+        schema=schema,
+        outputs=outputs,
+        patches=patches,
+        creates=creates,
+        query=Query,
+        mutation=Mutation,
+    )
+
+
+def make_schema(built: GatewaySchema, settings: Settings) -> strawberry.Schema:
+    """The served schema: the same types with the request limits of ``settings``."""
+    extensions: list[Any] = [
+        partial(GatewayMaskErrors, suggestions=settings.introspection),
+        partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
+        partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
+        partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
+    ]
+    if not settings.introspection:
+        extensions.append(DisableIntrospection)
+    return QuietSchema(query=built.query, mutation=built.mutation, extensions=extensions)

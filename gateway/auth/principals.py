@@ -1,0 +1,75 @@
+"""Who is calling and what they may do: scopes and pool allow-lists (pure).
+
+Scopes nest: ``pools:admin`` includes ``pools:write``, which includes
+``pools:read``. A principal's pool patterns are shell-style (``us-east-1_*``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from typing import Any
+
+from gateway import model
+from gateway.errors import ErrorCode, GatewayError
+
+READ = "pools:read"
+WRITE = "pools:write"
+ADMIN = "pools:admin"
+IMPLIED = {ADMIN: {ADMIN, WRITE, READ}, WRITE: {WRITE, READ}, READ: {READ}}
+
+
+def normalize_scopes(raw: Iterable[str]) -> frozenset[str]:
+    """Known scopes among ``raw``, expanded; ``https://api.example.com/pools:read``
+    (a Cognito resource-server scope) counts as ``pools:read``."""
+    granted: set[str] = set()
+    for scope in raw:
+        name = scope.rsplit("/", 1)[-1]
+        granted |= IMPLIED.get(name, set())
+    return frozenset(granted)
+
+
+@dataclass(frozen=True)
+class Principal:
+    name: str
+    kind: str
+    scopes: frozenset[str]
+    pools: tuple[str, ...] = field(default=("*",))
+
+    def may(self, scope: str) -> bool:
+        return scope in self.scopes
+
+    def may_access(self, pool_id: str) -> bool:
+        return any(fnmatchcase(pool_id, pattern) for pattern in self.pools)
+
+
+ANONYMOUS = Principal(name="anonymous", kind="none", scopes=frozenset(IMPLIED[ADMIN]))
+
+
+def forbidden(message: str, field: str | None = None) -> GatewayError:
+    return GatewayError(message, ErrorCode.FORBIDDEN, field=field)
+
+
+def require(principal: Principal, scope: str, pool_id: str | None = None) -> None:
+    if not principal.may(scope):
+        raise forbidden(f"{principal.name} lacks the {scope} scope")
+    if pool_id is not None and not principal.may_access(pool_id):
+        raise forbidden(f"{principal.name} may not access pool {pool_id}", field="id")
+
+
+def require_patch(
+    principal: Principal, patch: Mapping[str, Any], sensitive: Iterable[str], root: str = "patch"
+) -> None:
+    """A patch (or create input) touching a sensitive member needs ``pools:admin``."""
+    if principal.may(ADMIN):
+        return
+    for member in sorted(set(patch) & set(sensitive)):
+        field = f"{root}.{model.graphql_name(member)}"
+        raise forbidden(f"{field} is a sensitive setting: it needs the {ADMIN} scope", field=field)
+
+
+def require_create(principal: Principal, region: str) -> None:
+    require(principal, WRITE)
+    if not any(pattern in ("*", f"{region}_*") for pattern in principal.pools):
+        raise forbidden(f"{principal.name} may not create pools in {region}")

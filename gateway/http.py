@@ -1,0 +1,110 @@
+"""HTTP-edge helpers: request ids, request size limit, GraphQL-shaped error responses."""
+
+from __future__ import annotations
+
+import contextvars
+import re
+import uuid
+
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.errors import ErrorCode
+
+request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
+
+_CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def graphql_error_response(
+    message: str, code: ErrorCode, status: int, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        {"data": None, "errors": [{"message": message, "extensions": {"code": code.value}}]},
+        status_code=status,
+        headers=headers,
+    )
+
+
+class RequestIdMiddleware:
+    """Takes ``X-Request-Id`` from the client (if sane) or makes one; echoes it back."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        given = next(
+            (
+                v.decode("latin-1")
+                for k, v in scope.get("headers", [])
+                if k.lower() == b"x-request-id"
+            ),
+            "",
+        )
+        value = given if _CLIENT_REQUEST_ID.match(given) else uuid.uuid4().hex
+        token = request_id.set(value)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", value.encode())]
+            await send(message)
+
+        try:
+            await self._app(scope, receive, send_with_id)
+        finally:
+            request_id.reset(token)
+
+
+class BodyLimitMiddleware:
+    """Refuses request bodies over ``limit`` bytes (413) before anything parses them."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self._app = app
+        self._limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        declared = next(
+            (v for k, v in scope.get("headers", []) if k.lower() == b"content-length"), None
+        )
+        if declared is not None and declared.isdigit() and int(declared) > self._limit:
+            await self._too_large(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self._limit:
+                    raise _TooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self._app(scope, limited_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await self._too_large(scope, receive, send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = graphql_error_response(
+            f"request body over {self._limit} bytes", ErrorCode.BAD_USER_INPUT, status=413
+        )
+        await response(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
