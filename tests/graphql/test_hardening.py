@@ -37,7 +37,10 @@ async def test_queries_deeper_than_the_limit_are_refused(
     http: httpx.AsyncClient, start_gateway: Callable[..., GatewayServer]
 ) -> None:
     shallow = start_gateway(max_query_depth=2)
-    query = '{ userPool(id: "eu-west-1_a") { lambdaConfig { preTokenGenerationConfig { lambdaArn } } } }'
+    query = (
+        '{ userPool(id: "eu-west-1_a") '
+        "{ lambdaConfig { preTokenGenerationConfig { lambdaArn } } } }"
+    )
     response = await post(http, shallow, {"query": query})
     error = response.json()["errors"][0]
     assert "exceeds maximum operation depth" in error["message"]
