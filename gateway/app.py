@@ -9,10 +9,12 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
 from redis.exceptions import RedisError
 from strawberry.fastapi import GraphQLRouter
 
+from gateway import tracing
 from gateway.audit import Auditor, open_sink
 from gateway.auth.middleware import AuthMiddleware, make_authenticator
 from gateway.auth.principals import Principal
@@ -20,6 +22,7 @@ from gateway.errors import ErrorCode, GatewayError
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.schema import build_schema, make_schema
 from gateway.http import BodyLimitMiddleware, RequestIdMiddleware
+from gateway.metrics import Metrics
 from gateway.runtime import Runtime, open_runtime
 from gateway.settings import Settings
 
@@ -46,12 +49,15 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastA
     if not demo:
         settings.check_auth()
     built = build_schema()
+    metrics = Metrics()
+    if settings.tracing and not tracing.enabled():
+        tracing.configure()
     auditor = Auditor(open_sink(settings.audit_sink), settings.audit_redact)
     sensitive = frozenset(settings.sensitive_members)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_runtime(settings) as runtime:
+        async with open_runtime(settings, metrics) as runtime:
             app.state.runtime = runtime
             log.info(
                 "gateway started",
@@ -86,7 +92,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastA
         )
 
     graphql = GraphQLRouter(
-        make_schema(built, settings),
+        make_schema(built, settings, metrics),
         context_getter=context,
         graphql_ide="graphiql" if settings.graphiql else None,
         allow_queries_via_get=False,
@@ -106,6 +112,11 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastA
         )
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_request_bytes)
     app.add_middleware(RequestIdMiddleware)
+
+    @app.get("/metrics")
+    async def metrics_endpoint() -> Response:
+        """Prometheus exposition of this process's metrics."""
+        return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -147,10 +158,15 @@ def run(settings: Settings, *, demo: bool = False) -> None:
     """Serve the app with uvicorn until interrupted (``serve`` and ``demo``)."""
     import uvicorn
 
+    # On SIGTERM uvicorn stops accepting, lets in-flight requests finish (bounded),
+    # then the lifespan drains queued writes, releases locks and closes clients.
     uvicorn.run(
         create_app(settings, demo=demo),
         host=settings.host,
         port=settings.port,
         log_config=None,
         access_log=False,
+        timeout_graceful_shutdown=int(settings.shutdown_timeout_seconds),
+        loop="uvloop",
+        http="httptools",
     )

@@ -24,6 +24,7 @@ from typing import Protocol
 from aiocache import RedisCache, SimpleMemoryCache
 from redis.exceptions import RedisError
 
+from gateway.metrics import NO_METRICS, Metrics
 from gateway.records import PoolRecord, RecordSerializer
 from gateway.shared import RedisHealth
 
@@ -192,8 +193,9 @@ class SharedStore:
 
 
 class SingleFlightCache:
-    def __init__(self, store: PoolStore) -> None:
+    def __init__(self, store: PoolStore, metrics: Metrics = NO_METRICS) -> None:
         self._store = store
+        self._metrics = metrics
         self._inflight: dict[str, asyncio.Task[PoolRecord]] = {}
         self.loads = 0
         self.joins = 0
@@ -211,13 +213,16 @@ class SingleFlightCache:
     async def get_or_load(self, key: str, load: Callable[[], Awaitable[PoolRecord]]) -> PoolRecord:
         cached = await self._store.get(key)
         if cached is not None:
+            self._metrics.cache_lookups.labels("hit").inc()
             return cached
+        self._metrics.cache_lookups.labels("miss").inc()
         task = self._inflight.get(key)
         if task is None:
             task = asyncio.ensure_future(self._load(key, load))
             self._inflight[key] = task
         else:
             self.joins += 1
+            self._metrics.single_flight_joins.inc()
         return await asyncio.shield(task)
 
     async def _load(self, key: str, load: Callable[[], Awaitable[PoolRecord]]) -> PoolRecord:

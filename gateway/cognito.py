@@ -20,8 +20,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from gateway import model
 from gateway.errors import ErrorCode, GatewayError
+from gateway.metrics import NO_METRICS, Metrics
 from gateway.quota import QuotaGuard
 from gateway.settings import Settings
+from gateway.tracing import span
 
 log = logging.getLogger(__name__)
 
@@ -104,9 +106,12 @@ def translate(error: Exception, operation: str) -> GatewayError:
 class CognitoClients:
     """One aiobotocore client per Region, opened on first use and closed together."""
 
-    def __init__(self, settings: Settings, quota: QuotaGuard | None = None) -> None:
+    def __init__(
+        self, settings: Settings, quota: QuotaGuard | None = None, metrics: Metrics = NO_METRICS
+    ) -> None:
         self._settings = settings
         self._quota = quota
+        self._metrics = metrics
         self._session = get_session()
         self._config = Config(
             retries={"mode": "standard", "total_max_attempts": settings.upstream_max_attempts},
@@ -150,9 +155,16 @@ class CognitoClients:
         method = getattr(client, xform_name(operation))
         if self._quota is not None:
             await self._quota.admit(operation, region)
-        try:
-            response: dict[str, Any] = await method(**params)
-        except (ClientError, BotoCoreError) as error:
-            raise translate(error, operation) from error
+        with (
+            self._metrics.upstream(operation) as result,
+            span(f"cognito {operation}", region=region),
+        ):
+            try:
+                response: dict[str, Any] = await method(**params)
+            except (ClientError, BotoCoreError) as error:
+                result["outcome"] = (
+                    error_code_of(error) if isinstance(error, ClientError) else ("unreachable")
+                )
+                raise translate(error, operation) from error
         response.pop("ResponseMetadata", None)
         return response

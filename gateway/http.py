@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextvars
+import logging
 import re
+import time
 import uuid
 
 from starlette.responses import JSONResponse
@@ -12,6 +14,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gateway.errors import ErrorCode
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
+access = logging.getLogger("gateway.access")
+QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})  # probes and scrapes: no log line
 
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -46,9 +50,13 @@ class RequestIdMiddleware:
         )
         value = given if _CLIENT_REQUEST_ID.match(given) else uuid.uuid4().hex
         token = request_id.set(value)
+        started = time.perf_counter()
+        status = 500
 
         async def send_with_id(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", value.encode())]
             await send(message)
@@ -56,6 +64,16 @@ class RequestIdMiddleware:
         try:
             await self._app(scope, receive, send_with_id)
         finally:
+            if scope["path"] not in QUIET_PATHS:
+                access.info(
+                    "request",
+                    extra={
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    },
+                )
             request_id.reset(token)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,7 @@ from gateway.coalesce import Coalescer
 from gateway.cognito import CognitoClients, region_of
 from gateway.errors import ErrorCode, GatewayError
 from gateway.locks import LocalLocks, PoolLocks
+from gateway.metrics import NO_METRICS, Metrics
 from gateway.paging import decode_cursor, encode_cursor
 from gateway.planner import MFA_MEMBER, BatchPlan, FieldChange, UpdatePlan, plan_batch
 from gateway.records import PoolRecord
@@ -72,7 +74,9 @@ class PoolService:
         backoff: Backoff | None = None,
         locks: PoolLocks | None = None,
         coalesce: bool = True,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
+        self._metrics = metrics
         self._clients = clients
         self._cache = cache
         self._default_region = default_region
@@ -169,7 +173,9 @@ class PoolService:
         nothing is left half-written.
         """
         region = region_of(pool_id)
+        waiting = time.perf_counter()
         async with self._locks.hold(pool_id):
+            self._metrics.lock_wait_seconds.observe(time.perf_counter() - waiting)
             accepted = {if_version} if if_version is not None else None
             mfa_before: dict[str, Any] | None = None
             attempt = 0
@@ -191,6 +197,8 @@ class PoolService:
                     return self._results(PoolRecord.of(plan.preview), batch, dry_run=True)
                 if plan.is_noop:
                     return self._results(current, batch, dry_run=False)
+                self._metrics.writes.inc()
+                self._metrics.coalesced_writes.inc(len(patches) - 1)
                 try:
                     if plan.mfa_request is not None:
                         await self._clients.call(region, "SetUserPoolMfaConfig", **plan.mfa_request)
@@ -202,6 +210,9 @@ class PoolService:
                 except GatewayError as error:
                     await self._cache.delete(pool_id)
                     if error.code in RETRYABLE and attempt < self._backoff.max_attempts:
+                        self._metrics.update_retries.labels(
+                            error.upstream or error.code.value
+                        ).inc()
                         delay = self._backoff.delay(attempt)
                         log.info(
                             "update retried",

@@ -18,6 +18,7 @@ from gateway import shared
 from gateway.cache import MemoryStore, PoolStore, SharedStore, SingleFlightCache
 from gateway.cognito import CognitoClients
 from gateway.locks import DistributedLocks, LocalLocks, PoolLocks
+from gateway.metrics import Metrics
 from gateway.pools import PoolService
 from gateway.quota import QuotaGuard
 from gateway.retry import Backoff
@@ -39,7 +40,7 @@ class Runtime:
 
 
 @contextlib.asynccontextmanager
-async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
+async def open_runtime(settings: Settings, metrics: Metrics) -> AsyncIterator[Runtime]:
     client: redis.Redis | None = None
     health: shared.RedisHealth | None = None
     bus: shared.InvalidationBus | None = None
@@ -82,16 +83,18 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         store = MemoryStore(settings.cache_ttl_seconds)
         locks = LocalLocks()
         quota = QuotaGuard.local(settings.quota_reads_per_second, settings.quota_updates_per_second)
-    cache = SingleFlightCache(store)
+    cache = SingleFlightCache(store, metrics)
     backoff = Backoff(
         base_seconds=settings.update_backoff_base_seconds,
         cap_seconds=settings.update_backoff_max_seconds,
         max_attempts=settings.update_max_attempts,
     )
-    clients = CognitoClients(settings, quota=quota)
+    clients = CognitoClients(settings, quota=quota, metrics=metrics)
     try:
         async with clients:
-            service = PoolService(clients, cache, settings.region, backoff=backoff, locks=locks)
+            service = PoolService(
+                clients, cache, settings.region, backoff=backoff, locks=locks, metrics=metrics
+            )
             yield Runtime(
                 settings=settings,
                 clients=clients,

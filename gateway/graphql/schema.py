@@ -21,15 +21,17 @@ from strawberry.extensions import (
 from strawberry.scalars import JSON
 from strawberry.types import ExecutionContext, Info
 
-from gateway import model
+from gateway import model, tracing
 from gateway.auth.principals import READ, WRITE, require, require_create, require_patch
 from gateway.errors import GatewayError
 from gateway.graphql.context import GatewayContext, needs_describe
 from gateway.graphql.errors import GatewayMaskErrors
 from gateway.graphql.inputs import CREATE, PATCH, InputTypes
+from gateway.graphql.observability import MetricsExtension
 from gateway.graphql.outputs import OutputTypes
 from gateway.graphql.shapes import EnumRegistry
 from gateway.merge import patched_paths
+from gateway.metrics import Metrics
 from gateway.settings import Settings
 from gateway.validation import field_path
 
@@ -232,9 +234,10 @@ def build_schema() -> GatewaySchema:
     )
 
 
-def make_schema(built: GatewaySchema, settings: Settings) -> strawberry.Schema:
+def make_schema(built: GatewaySchema, settings: Settings, metrics: Metrics) -> strawberry.Schema:
     """The served schema: the same types with the request limits of ``settings``."""
     extensions: list[Any] = [
+        partial(MetricsExtension, metrics=metrics),
         partial(GatewayMaskErrors, suggestions=settings.introspection),
         partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
         partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
@@ -242,4 +245,6 @@ def make_schema(built: GatewaySchema, settings: Settings) -> strawberry.Schema:
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
+    if tracing.enabled():
+        extensions.append(tracing.graphql_extension())
     return QuietSchema(query=built.query, mutation=built.mutation, extensions=extensions)

@@ -1,0 +1,98 @@
+"""Prometheus metrics, one registry per app (so several apps can share a process).
+
+What a dashboard for the gateway wants: GraphQL requests by operation and
+outcome with latency, Cognito calls by operation and outcome with latency,
+cache hits and misses, single-flight joins, write retries by reason,
+coalesced writes, and how long writes wait for a pool's lock.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.graphql_requests = Counter(
+            "gateway_graphql_requests",
+            "GraphQL operations by name, type and outcome.",
+            ["operation", "type", "outcome"],
+            registry=r,
+        )
+        self.graphql_seconds = Histogram(
+            "gateway_graphql_request_seconds",
+            "GraphQL operation latency.",
+            ["operation", "type"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.upstream_calls = Counter(
+            "gateway_cognito_calls",
+            "Cognito API calls by operation and outcome.",
+            ["operation", "outcome"],
+            registry=r,
+        )
+        self.upstream_seconds = Histogram(
+            "gateway_cognito_call_seconds",
+            "Cognito API call latency (with transport retries).",
+            ["operation"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.cache_lookups = Counter(
+            "gateway_cache_lookups",
+            "DescribeUserPool cache lookups by result.",
+            ["result"],
+            registry=r,
+        )
+        self.single_flight_joins = Counter(
+            "gateway_single_flight_joins",
+            "Reads that joined a DescribeUserPool already in flight.",
+            registry=r,
+        )
+        self.update_retries = Counter(
+            "gateway_update_retries",
+            "Read-modify-write attempts retried, by reason.",
+            ["reason"],
+            registry=r,
+        )
+        self.coalesced_writes = Counter(
+            "gateway_coalesced_writes",
+            "Patches that shared a write with an earlier patch.",
+            registry=r,
+        )
+        self.writes = Counter(
+            "gateway_writes", "Read-modify-write batches sent to Cognito.", registry=r
+        )
+        self.lock_wait_seconds = Histogram(
+            "gateway_lock_wait_seconds",
+            "Time a write waited for its pool's lock.",
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+    @contextmanager
+    def upstream(self, operation: str) -> Iterator[dict[str, str]]:
+        """Times one Cognito call; the caller sets ``outcome`` in the yielded dict."""
+        result = {"outcome": "ok"}
+        started = time.perf_counter()
+        try:
+            yield result
+        finally:
+            self.upstream_seconds.labels(operation).observe(time.perf_counter() - started)
+            self.upstream_calls.labels(operation, result["outcome"]).inc()
+
+
+NO_METRICS = Metrics()
+"""A sink for parts built without an app (tests of single parts, the demo's seeding)."""
