@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI, Request
@@ -160,6 +161,9 @@ def run(settings: Settings, *, demo: bool = False) -> None:
 
     # On SIGTERM uvicorn stops accepting, lets in-flight requests finish (bounded),
     # then the lifespan drains queued writes, releases locks and closes clients.
+    # uvicorn re-raises the signal once it has stopped; this handler turns that
+    # into a plain exit(0), so a graceful stop is not reported as a kill.
+    signal.signal(signal.SIGTERM, _exit_after_graceful_stop)
     uvicorn.run(
         create_app(settings, demo=demo),
         host=settings.host,
@@ -170,3 +174,7 @@ def run(settings: Settings, *, demo: bool = False) -> None:
         loop="uvloop",
         http="httptools",
     )
+
+
+def _exit_after_graceful_stop(signum: int, frame: object) -> None:
+    raise SystemExit(0)

@@ -211,12 +211,24 @@ class GatewayProcess:
         wait_for_port(self.port, timeout=30)
         return self
 
+    def signal(self, signum: int) -> None:
+        self._process.send_signal(signum)
+
+    def wait(self, timeout: float) -> int:
+        return self._process.wait(timeout)
+
+    def log_text(self) -> str:
+        self._log.flush()
+        with open(self._log.name, encoding="utf-8", errors="replace") as log:
+            return log.read()
+
     def stop(self) -> None:
-        self._process.terminate()
-        try:
-            self._process.wait(10)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
+        if self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
         self._log.close()
 
 
