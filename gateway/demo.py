@@ -8,7 +8,6 @@ legacy-style pool with the fields old pools still return.
 from __future__ import annotations
 
 import asyncio
-import os
 from typing import Any
 
 from gateway.cognito import CognitoClients
@@ -145,13 +144,12 @@ async def seed_pools(clients: CognitoClients, region: str = DEMO_REGION) -> list
 def run_demo(host: str | None = None, port: int | None = None) -> int:
     from gateway import logs
     from gateway.app import run
-    from gateway.emulator import start_in_thread
+    from gateway.emulator import start_in_thread, use_emulator_credentials
     from gateway.settings import Settings
 
     emulator = start_in_thread()
     emulator_host, emulator_port = emulator.get_host_and_port()
-    for variable, value in (("AWS_ACCESS_KEY_ID", "demo"), ("AWS_SECRET_ACCESS_KEY", "demo")):
-        os.environ.setdefault(variable, value)
+    use_emulator_credentials()
     settings = Settings(
         host=host or "127.0.0.1",
         port=8000 if port is None else port,

@@ -7,12 +7,13 @@ changes those after creation. That one difference would make every correct
 patch look like it reset settings, so the emulator keeps them, exactly as
 the service does. Which members are create-only comes from the model.
 
-Run it standalone with ``python -m gateway.emulator -H 127.0.0.1 -p PORT``.
+Run it standalone with ``python -m gateway.emulator -H 127.0.0.1 -p PORT [--seed]``
+(the tests do; so does ``deploy/compose.yaml``).
 """
 
 from __future__ import annotations
 
-import sys
+import os
 from typing import Any
 
 from gateway import model
@@ -47,6 +48,15 @@ def keep_create_only_members_on_update() -> None:
     _patched = True
 
 
+def use_emulator_credentials() -> None:
+    """The emulator accepts any credentials; make sure some exist (never real ones)."""
+    for variable, value in (
+        ("AWS_ACCESS_KEY_ID", "emulator"),
+        ("AWS_SECRET_ACCESS_KEY", "emulator"),
+    ):
+        os.environ.setdefault(variable, value)
+
+
 def start_in_thread(host: str = "127.0.0.1", port: int = 0) -> Any:
     """Start the emulator in this process (for ``gateway demo``); returns the server."""
     from moto.server import ThreadedMotoServer
@@ -58,10 +68,35 @@ def start_in_thread(host: str = "127.0.0.1", port: int = 0) -> Any:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from moto.server import main as moto_main
+    """``python -m gateway.emulator [-H HOST] [-p PORT] [--seed]``: serve until killed."""
+    import argparse
+    import asyncio
+    import threading
 
-    keep_create_only_members_on_update()
-    moto_main(argv if argv is not None else sys.argv[1:])
+    parser = argparse.ArgumentParser(prog="python -m gateway.emulator")
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, default=5000)
+    parser.add_argument("--seed", action="store_true", help="create the demo pools")
+    args = parser.parse_args(argv)
+    server = start_in_thread(args.host, args.port)
+    if args.seed:
+        use_emulator_credentials()
+        from gateway.cognito import CognitoClients
+        from gateway.demo import DEMO_REGION, seed_pools
+        from gateway.settings import Settings
+
+        async def seed() -> list[str]:
+            settings = Settings(
+                region=DEMO_REGION, cognito_endpoint_url=f"http://127.0.0.1:{args.port}"
+            )
+            async with CognitoClients(settings) as clients:
+                return await seed_pools(clients)
+
+        print("seeded pools:", ", ".join(asyncio.run(seed())), flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        server.stop()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,167 @@
+"""deploy/ cannot drift from the code: every manifest is parsed and checked
+against the settings the gateway reads, its ports, routes and upstream calls."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from gateway.app import create_app
+from gateway.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+DEPLOY = ROOT / "deploy"
+K8S_FILES = sorted((DEPLOY / "k8s").glob("*.yaml"))
+KNOWN_VARIABLES = {f"GATEWAY_{name.upper()}" for name in Settings.model_fields}
+
+
+def k8s(kind: str) -> dict[str, Any]:
+    for path in K8S_FILES:
+        for document in yaml.safe_load_all(path.read_text()):
+            if document and document["kind"] == kind:
+                return dict(document)
+    raise AssertionError(f"no {kind} in deploy/k8s")
+
+
+def dockerfile() -> str:
+    return (DEPLOY / "Dockerfile").read_text()
+
+
+def compose() -> dict[str, Any]:
+    return dict(yaml.safe_load((DEPLOY / "compose.yaml").read_text()))
+
+
+def gateway_variables_in(text: str) -> set[str]:
+    return set(re.findall(r"\bGATEWAY_[A-Z0-9_]+\b", text))
+
+
+def settings_from(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings read exactly as the process would read them: from the environment."""
+    for name in KNOWN_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, str(value))
+    return Settings()
+
+
+def routes() -> set[str]:
+    return {getattr(route, "path", "") for route in create_app(Settings()).routes}
+
+
+@pytest.mark.parametrize(
+    "path", [*K8S_FILES, DEPLOY / "Dockerfile", DEPLOY / "compose.yaml"], ids=lambda p: p.name
+)
+def test_every_gateway_variable_in_deploy_is_a_setting(path: Path) -> None:
+    used = gateway_variables_in(path.read_text())
+    assert used <= KNOWN_VARIABLES, sorted(used - KNOWN_VARIABLES)
+
+
+def test_the_kubernetes_configuration_is_accepted_by_the_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data = k8s("ConfigMap")["data"]
+    settings = settings_from({**data, "GATEWAY_REDIS_URL": "redis://redis:6379/0"}, monkeypatch)
+    settings.check_auth()  # jwt with issuer, audience and JWKS, on 0.0.0.0: allowed
+    deployment = k8s("Deployment")["spec"]["template"]["spec"]
+    assert deployment["terminationGracePeriodSeconds"] > settings.shutdown_timeout_seconds
+
+
+def test_ports_and_probes_match_the_app() -> None:
+    data = k8s("ConfigMap")["data"]
+    pod = k8s("Deployment")["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    [port] = container["ports"]
+    assert port["containerPort"] == int(data["GATEWAY_PORT"])
+    assert f"EXPOSE {data['GATEWAY_PORT']}" in dockerfile()
+    known = routes()
+    for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
+        assert container[probe]["httpGet"]["path"] in known
+        assert container[probe]["httpGet"]["port"] == port["name"]
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert k8s("Service")["spec"]["ports"][0]["targetPort"] == port["name"]
+    annotations = k8s("Deployment")["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["prometheus.io/path"] in known
+    assert annotations["prometheus.io/port"] == data["GATEWAY_PORT"]
+
+
+def test_pod_runs_non_root_with_a_read_only_root_and_irsa() -> None:
+    pod = k8s("Deployment")["spec"]["template"]["spec"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    container = pod["containers"][0]
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert container["securityContext"]["allowPrivilegeEscalation"] is False
+    assert container["resources"]["requests"] and container["resources"]["limits"]
+    account = k8s("ServiceAccount")
+    assert pod["serviceAccountName"] == account["metadata"]["name"]
+    assert account["metadata"]["annotations"]["eks.amazonaws.com/role-arn"].startswith(
+        "arn:aws:iam::"
+    )
+    redis_ref = next(e for e in container["env"] if e["name"] == "GATEWAY_REDIS_URL")
+    assert redis_ref["valueFrom"]["secretKeyRef"]["name"] == k8s("Secret")["metadata"]["name"]
+    selector = k8s("Deployment")["spec"]["selector"]["matchLabels"]
+    for kind in ("PodDisruptionBudget",):
+        assert k8s(kind)["spec"]["selector"]["matchLabels"] == selector
+    assert k8s("NetworkPolicy")["spec"]["podSelector"]["matchLabels"] == selector
+    assert (
+        k8s("HorizontalPodAutoscaler")["spec"]["scaleTargetRef"]["name"]
+        == k8s("Deployment")["metadata"]["name"]
+    )
+
+
+@pytest.mark.parametrize("path", K8S_FILES, ids=lambda p: p.name)
+def test_manifests_validate_against_the_kubernetes_schemas(path: Path) -> None:
+    for document in yaml.safe_load_all(path.read_text()):
+        kubernetes_validate.validate(document, kubernetes_validate.latest_version(), strict=True)
+
+
+def test_dockerfile_is_multi_stage_non_root_with_a_healthcheck() -> None:
+    text = dockerfile()
+    stages = re.findall(r"^FROM .* AS (\w[\w-]*)$", text, flags=re.M)
+    assert {"builder", "runtime"} <= set(stages)
+    runtime = text.split("AS runtime", 1)[1]
+    assert re.search(r"^USER 10001", runtime, flags=re.M)
+    assert "HEALTHCHECK" in runtime and "/healthz" in runtime
+    assert 'ENTRYPOINT ["gateway", "serve"]' in runtime
+    assert "--no-dev" in text  # only runtime dependencies
+
+
+def called_operations() -> set[str]:
+    """Every Cognito operation the gateway's code calls."""
+    found: set[str] = set()
+    for path in (ROOT / "gateway").rglob("*.py"):
+        if path.name in ("demo.py", "emulator.py"):
+            continue
+        found |= set(re.findall(r'\.call\(\s*[\w.]+,\s*"([A-Z]\w+)"', path.read_text()))
+    return found
+
+
+def test_iam_policy_grants_exactly_the_operations_the_code_calls() -> None:
+    policy = json.loads((DEPLOY / "iam-policy.json").read_text())
+    granted = {action for statement in policy["Statement"] for action in statement["Action"]}
+    assert granted == {f"cognito-idp:{op}" for op in called_operations()}
+    assert {"DescribeUserPool", "UpdateUserPool", "SetUserPoolMfaConfig"} <= called_operations()
+
+
+def test_compose_fleet_is_wired_to_its_own_services(monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = compose()
+    services = spec["services"]
+    assert {"redis", "emulator", "gateway-1", "gateway-2", "lb"} <= set(services)
+    for name in ("gateway-1", "gateway-2"):
+        env = services[name]["environment"]
+        assert env["GATEWAY_REDIS_URL"].startswith("redis://redis:")
+        assert env["GATEWAY_COGNITO_ENDPOINT_URL"] == "http://emulator:5000"
+        assert services[name]["build"]["target"] == "runtime"
+        settings = settings_from(
+            {k: v for k, v in env.items() if k.startswith("GATEWAY_")}, monkeypatch
+        )
+        settings.check_auth()
+        assert settings.auth_mode == "api-key" and settings.api_keys[0].scopes
+    nginx = (DEPLOY / "nginx.conf").read_text()
+    assert "server gateway-1:8000;" in nginx and "server gateway-2:8000;" in nginx
