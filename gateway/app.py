@@ -8,6 +8,7 @@ import logging
 import signal
 from collections.abc import AsyncIterator
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
@@ -20,6 +21,7 @@ from gateway.audit import Auditor, open_sink
 from gateway.auth.middleware import AuthMiddleware, make_authenticator
 from gateway.auth.principals import Principal
 from gateway.errors import ErrorCode, GatewayError
+from gateway.fastpath import ResponseCache
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.schema import build_schema, make_schema
 from gateway.http import BodyLimitMiddleware, RequestIdMiddleware
@@ -30,6 +32,13 @@ from gateway.settings import Settings
 log = logging.getLogger(__name__)
 
 READINESS_TIMEOUT_SECONDS = 3.0
+
+
+class FastGraphQLRouter(GraphQLRouter[GatewayContext, None]):
+    """strawberry's FastAPI router, encoding responses with orjson."""
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
 
 
 def principal_of(request: Request) -> Principal:
@@ -92,14 +101,24 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastA
             region=settings.region,
         )
 
-    graphql = GraphQLRouter(
+    graphql = FastGraphQLRouter(
         make_schema(built, settings, metrics),
         context_getter=context,
         graphql_ide="graphiql" if settings.graphiql else None,
         allow_queries_via_get=False,
     )
     app.include_router(graphql, prefix="/graphql")
-    # Outermost last: request id, then size limit, then CORS, then authentication.
+
+    async def current_version(pool_id: str) -> str | None:
+        runtime: Runtime = app.state.runtime
+        try:
+            return (await runtime.service.get(pool_id)).version
+        except GatewayError:
+            return None
+
+    # Outermost last: request id, size limit, CORS, authentication, response cache.
+    if settings.response_cache:
+        app.add_middleware(ResponseCache, current_version=current_version, metrics=metrics)
     app.add_middleware(
         AuthMiddleware, authenticate=make_authenticator(settings), open_page=settings.graphiql
     )

@@ -53,7 +53,9 @@ class MemoryStore:
     """One process: aiocache's memory backend; a write simply replaces the entry."""
 
     def __init__(self, ttl: float) -> None:
-        self._cache = SimpleMemoryCache(namespace="pool:")
+        # No per-call timeout: a dict lookup needs none, and aiocache's timeout
+        # wraps every call in asyncio.wait_for, which costs more than the lookup.
+        self._cache = SimpleMemoryCache(namespace="pool:", timeout=None)
         self._ttl = ttl
         self._generations: dict[str, int] = {}
 

@@ -72,6 +72,12 @@ class Metrics:
         self.writes = Counter(
             "gateway_writes", "Read-modify-write batches sent to Cognito.", registry=r
         )
+        self.response_cache = Counter(
+            "gateway_response_cache_lookups",
+            "Repeated reads answered without execution (hit).",
+            ["result"],
+            registry=r,
+        )
         self.lock_wait_seconds = Histogram(
             "gateway_lock_wait_seconds",
             "Time a write waited for its pool's lock.",

@@ -105,6 +105,9 @@ class Settings(BaseSettings):
     audit_sink: str = Field(default="stdout", description="stdout, stderr or file:<path>.")
     audit_redact: list[str] = Field(default_factory=lambda: ["ExternalId"])
 
+    response_cache: bool = Field(
+        default=True, description="Serve repeated userPool reads without executing them."
+    )
     tracing: bool = Field(default=False, description="OpenTelemetry; exporter from OTEL_*.")
     shutdown_timeout_seconds: float = Field(
         default=30.0, gt=0, description="On SIGTERM, how long in-flight requests may finish."

@@ -76,8 +76,8 @@ async def test_without_the_distributed_lock_replicas_lose_updates(
     """Negative control: the same load with only per-process locks loses tags."""
     replicas = start_replicas(3)
     pool_id = await new_full_pool(cognito)
-    # Long enough that every replica's first batch reads before any of them writes.
-    proxy.delay("DescribeUserPool", 0.5)
+    # Every replica's first write waits until all three have read: a sure collision.
+    proxy.gate("UpdateUserPool", 3)
     answers = await tag_round_robin(http, [r.url for r in replicas], pool_id, 60)
     assert all("errors" not in a for a in answers)  # every caller was told "done"...
     landed = {k for k in (await describe(pool_id))["UserPoolTags"] if k.startswith("tag-")}

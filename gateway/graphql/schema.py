@@ -17,6 +17,7 @@ from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
     QueryDepthLimiter,
+    ValidationCache,
 )
 from strawberry.scalars import JSON
 from strawberry.types import ExecutionContext, Info
@@ -24,10 +25,11 @@ from strawberry.types import ExecutionContext, Info
 from gateway import model, tracing
 from gateway.auth.principals import READ, WRITE, require, require_create, require_patch
 from gateway.errors import GatewayError
+from gateway.fastpath import record_read
 from gateway.graphql.context import GatewayContext, needs_describe
 from gateway.graphql.errors import GatewayMaskErrors
 from gateway.graphql.inputs import CREATE, PATCH, InputTypes
-from gateway.graphql.observability import MetricsExtension
+from gateway.graphql.observability import MetricsExtension, ReportingParserCache
 from gateway.graphql.outputs import OutputTypes
 from gateway.graphql.shapes import EnumRegistry
 from gateway.merge import patched_paths
@@ -107,6 +109,7 @@ def build_schema() -> GatewaySchema:
     async def resolve_user_pool(info: Info[GatewayContext, None], id: strawberry.ID) -> UserPool:  # type: ignore[valid-type]
         require(info.context.principal, READ, str(id))
         record = await info.context.service.get(str(id))
+        record_read(record.pool.get("Id", str(id)), record.version)
         pool: UserPool = info.context.outputs.pool(record.pool, record.version)  # type: ignore[valid-type]
         return pool
 
@@ -237,6 +240,8 @@ def build_schema() -> GatewaySchema:
 def make_schema(built: GatewaySchema, settings: Settings, metrics: Metrics) -> strawberry.Schema:
     """The served schema: the same types with the request limits of ``settings``."""
     extensions: list[Any] = [
+        partial(ReportingParserCache, maxsize=256),
+        partial(ValidationCache, maxsize=256),
         partial(MetricsExtension, metrics=metrics),
         partial(GatewayMaskErrors, suggestions=settings.introspection),
         partial(QueryDepthLimiter, max_depth=settings.max_query_depth),

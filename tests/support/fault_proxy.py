@@ -10,6 +10,7 @@ tests can drive it from any loop, and it is small enough to read in one go.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 import threading
@@ -40,6 +41,7 @@ class FaultProxy:
         self._faults: dict[str, Fault] = {}
         self._delays: dict[str, float] = {}
         self._documents: dict[str, bytes] = {}
+        self._gates: dict[str, list[Any]] = {}
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._runner: web.AppRunner | None = None
@@ -75,6 +77,12 @@ class FaultProxy:
         with self._lock:
             self._delays[operation] = seconds
 
+    def gate(self, operation: str, parties: int) -> None:
+        """Hold the first ``parties`` calls of ``operation`` until all of them have arrived
+        (a barrier, at most 10 s): makes concurrent writers collide deterministically."""
+        with self._lock:
+            self._gates[operation] = [parties, None]
+
     def respond(self, operation: str, document: bytes | dict[str, Any]) -> None:
         """Answer ``operation`` with this body; bytes are sent exactly as given."""
         body = document if isinstance(document, bytes) else json.dumps(document).encode()
@@ -87,6 +95,7 @@ class FaultProxy:
             self._faults.clear()
             self._delays.clear()
             self._documents.clear()
+            self._gates.clear()
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -133,10 +142,25 @@ class FaultProxy:
                     fault = None
             return fault, self._delays.get(operation, 0.0), self._documents.get(operation)
 
+    async def _pass_gate(self, operation: str) -> None:
+        with self._lock:
+            gate = self._gates.get(operation)
+            if gate is None or gate[0] <= 0:
+                return
+            if gate[1] is None:
+                gate[1] = asyncio.Event()
+            gate[0] -= 1
+            opened: asyncio.Event = gate[1]
+            if gate[0] == 0:
+                opened.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(opened.wait(), 10)
+
     async def _handle(self, request: web.Request) -> web.Response:
         body = await request.read()
         operation = request.headers.get("X-Amz-Target", "").rpartition(".")[2] or "unknown"
         fault, delay, document = self._plan(operation)
+        await self._pass_gate(operation)
         if delay:
             await asyncio.sleep(delay)
         if fault is not None:
