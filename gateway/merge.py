@@ -24,7 +24,9 @@ def merge(current: Any, patch: Any, shape: Shape) -> Any:
     if patch is None:
         return None
     if isinstance(shape, StructureShape | MapShape) and isinstance(patch, Mapping):
-        result = copy.deepcopy(dict(current)) if isinstance(current, Mapping) else {}
+        # A fresh dict at this level; deeper levels are copied by the recursion
+        # only where the patch reaches, the rest is shared with ``current``.
+        result = dict(current) if isinstance(current, Mapping) else {}
         for key, value in patch.items():
             if value is None:
                 result.pop(key, None)

@@ -158,10 +158,8 @@ def plan_mfa(current: Mapping[str, Any] | None, wanted: str, pool_id: str) -> di
 def preview_pool(current: Mapping[str, Any], request: Mapping[str, Any]) -> dict[str, Any]:
     """The DescribeUserPool document the request would produce (for dry runs)."""
     writable = model.writable_members()
-    pool = {k: copy.deepcopy(v) for k, v in current.items() if k not in writable}
-    pool.update(
-        {k: copy.deepcopy(v) for k, v in request.items() if k not in ("UserPoolId", "PoolName")}
-    )
+    pool = {k: v for k, v in current.items() if k not in writable}
+    pool.update({k: v for k, v in request.items() if k not in ("UserPoolId", "PoolName")})
     if "PoolName" in request:
         pool["Name"] = request["PoolName"]
     return pool

@@ -4,11 +4,14 @@ Each rule of the design is one small pure function on botocore-shaped dicts
 (PascalCase keys). Every function returns a new dict and never mutates its
 input, so the planner can compose them freely and tests can check each alone.
 A naive round trip breaks on every one of these.
+
+Copies are made on write along the path a rule changes (``writable_path``),
+not of whole documents: what a rule does not touch is shared between input
+and output, and nothing in the core mutates a document it was given.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -38,10 +41,24 @@ def without_nulls(value: Any) -> Any:
     return value
 
 
+def writable_path(document: Document, path: tuple[str, ...]) -> Document | None:
+    """Copy the dicts along ``path`` inside ``document`` (itself a fresh copy) and
+    return the innermost one, ready to change; None if the path is not all dicts."""
+    current = document
+    for key in path:
+        inner = current.get(key)
+        if not isinstance(inner, dict):
+            return None
+        inner = dict(inner)
+        current[key] = inner
+        current = inner
+    return current
+
+
 def keep_writable(pool: Mapping[str, Any]) -> Document:
     """Rule 1: keep what UpdateUserPool accepts (from the model); ``Name`` becomes ``PoolName``."""
     writable = model.writable_members()
-    request = {k: copy.deepcopy(v) for k, v in pool.items() if k in writable and v is not None}
+    request = {k: v for k, v in pool.items() if k in writable and v is not None}
     if "PoolName" in writable and pool.get("Name") is not None and "PoolName" not in request:
         request["PoolName"] = pool["Name"]
     return dict(without_nulls(request))
@@ -56,13 +73,15 @@ def fold_unused_account_validity(request: Mapping[str, Any]) -> Document:
     legacy field is sent alone, which the service accepts, rather than
     inventing a policy whose other rules would take defaults.
     """
-    result = copy.deepcopy(dict(request))
+    result = dict(request)
     admin = result.get("AdminCreateUserConfig")
     if not isinstance(admin, dict) or "UnusedAccountValidityDays" not in admin:
         return result
-    password_policy = result.get("Policies", {}).get("PasswordPolicy")
-    if not isinstance(password_policy, dict):
+    if not isinstance(result.get("Policies", {}).get("PasswordPolicy"), dict):
         return result
+    admin = writable_path(result, ("AdminCreateUserConfig",))
+    password_policy = writable_path(result, ("Policies", "PasswordPolicy"))
+    assert admin is not None and password_policy is not None
     legacy = admin.pop("UnusedAccountValidityDays")
     password_policy.setdefault("TemporaryPasswordValidityDays", legacy)
     return result
@@ -75,7 +94,7 @@ def sync_pre_token_generation(request: Mapping[str, Any], prefer_legacy: bool = 
     (``prefer_legacy`` when the patch named ``PreTokenGeneration``); otherwise
     the versioned config, which is the newer API, wins.
     """
-    result = copy.deepcopy(dict(request))
+    result = dict(request)
     lambdas = result.get("LambdaConfig")
     if not isinstance(lambdas, dict):
         return result
@@ -85,9 +104,13 @@ def sync_pre_token_generation(request: Mapping[str, Any], prefer_legacy: bool = 
         return result
     if legacy != config["LambdaArn"]:
         if prefer_legacy:
-            config["LambdaArn"] = legacy
+            writable = writable_path(result, ("LambdaConfig", "PreTokenGenerationConfig"))
+            assert writable is not None
+            writable["LambdaArn"] = legacy
         else:
-            lambdas["PreTokenGeneration"] = config["LambdaArn"]
+            writable = writable_path(result, ("LambdaConfig",))
+            assert writable is not None
+            writable["PreTokenGeneration"] = config["LambdaArn"]
     return result
 
 
@@ -97,7 +120,7 @@ def fold_legacy_messages(request: Mapping[str, Any]) -> Document:
     The request never carries the legacy fields, so the two can never disagree.
     A legacy value only fills a template member the template does not set.
     """
-    result = copy.deepcopy(dict(request))
+    result = dict(request)
     legacy = {k: result.pop(k) for k in LEGACY_MESSAGE_FIELDS if k in result}
     if not legacy:
         return result
@@ -110,11 +133,11 @@ def fold_legacy_messages(request: Mapping[str, Any]) -> Document:
 
 def drop_dangling_kms_key(request: Mapping[str, Any]) -> Document:
     """Rule 5: ``KMSKeyID`` only exists for custom sender triggers; drop it when none is left."""
-    result = copy.deepcopy(dict(request))
+    result = dict(request)
     lambdas = result.get("LambdaConfig")
     has_sender = isinstance(lambdas, dict) and any(lambdas.get(t) for t in CUSTOM_SENDER_TRIGGERS)
     if isinstance(lambdas, dict) and "KMSKeyID" in lambdas and not has_sender:
-        del lambdas["KMSKeyID"]
+        result["LambdaConfig"] = {k: v for k, v in lambdas.items() if k != "KMSKeyID"}
     return result
 
 
@@ -135,13 +158,13 @@ def drop_empty_objects(request: Mapping[str, Any]) -> Document:
             return [prune(v) for v in value]
         return value
 
-    result: Document = prune(copy.deepcopy(dict(request)))
+    result: Document = prune(dict(request))
     return result
 
 
 def drop_reserved_tags(request: Mapping[str, Any]) -> Document:
     """Rule 7: ``aws:``-prefixed tags belong to AWS and are never sent."""
-    result = copy.deepcopy(dict(request))
+    result = dict(request)
     tags = result.get("UserPoolTags")
     if isinstance(tags, dict):
         result["UserPoolTags"] = {

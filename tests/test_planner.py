@@ -44,7 +44,9 @@ def leaves(document: dict[str, Any]) -> dict[tuple[str, ...], Any]:
 def test_plan_sends_every_unpatched_field_unchanged_and_every_patched_field_new(
     current: dict[str, Any], patch: dict[str, Any]
 ) -> None:
+    untouched_current, untouched_patch = copy.deepcopy(current), copy.deepcopy(patch)
     plan = plan_update(current, patch)
+    assert (current, patch) == (untouched_current, untouched_patch)  # copy-on-write only
     request = plan.request
     assert request["UserPoolId"] == current["Id"]
     patched = leaves(patch)

@@ -34,6 +34,7 @@ from gateway.graphql.outputs import OutputTypes
 from gateway.graphql.shapes import EnumRegistry
 from gateway.merge import patched_paths
 from gateway.metrics import Metrics
+from gateway.records import PoolRecord
 from gateway.settings import Settings
 from gateway.validation import field_path
 
@@ -164,9 +165,18 @@ def build_schema() -> GatewaySchema:
 
     @strawberry.type
     class UpdateUserPoolPayload:
-        pool: UserPool  # type: ignore[valid-type]
         changes: list[FieldChange]
         dry_run: bool
+        record: strawberry.Private[PoolRecord]
+        outputs: strawberry.Private[OutputTypes]
+
+        @strawberry.field(  # type: ignore[untyped-decorator]
+            description="The pool after the update (or as it would be, on a "
+            "dry run). Converted only when selected."
+        )
+        def pool(self) -> UserPool:  # type: ignore[valid-type]
+            converted: UserPool = self.outputs.pool(self.record.pool, self.record.version)  # type: ignore[valid-type]
+            return converted
 
     async def resolve_update(
         info: Info[GatewayContext, None],
@@ -190,11 +200,12 @@ def build_schema() -> GatewaySchema:
             )
             event.changes = [vars(c) for c in result.changes]
         return UpdateUserPoolPayload(
-            pool=context.outputs.pool(result.record.pool, result.record.version),
             changes=[
                 FieldChange(path=c.path, before=c.before, after=c.after) for c in result.changes
             ],
             dry_run=result.dry_run,
+            record=result.record,
+            outputs=context.outputs,
         )
 
     async def resolve_create(

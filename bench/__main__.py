@@ -1,0 +1,119 @@
+"""``uv run python -m bench [--quick] [--out bench/results.md]``
+
+Runs every scenario once, against baselines measured in the same run, and
+writes a markdown table of ratios. ``--quick`` runs each at a tiny size (the
+smoke test uses it so the harness cannot rot); its figures mean nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import os
+import platform
+import sys
+from pathlib import Path
+from typing import Any
+
+from bench import scenarios
+from bench.harness import ROOT, running_stack
+from gateway.emulator import use_emulator_credentials
+
+TARGETS = {
+    "hot_read_ratio": 0.5,
+    "cold_burst_calls": 1,
+    "update_overhead_ratio": 1.3,
+    "rss_mb": 200,
+}
+
+
+def sizes(quick: bool) -> dict[str, Any]:
+    if quick:
+        return {"seconds": 1, "readers": 10, "updates": 3, "patches": 5}
+    return {"seconds": 10, "readers": 200, "updates": 30, "patches": 50}
+
+
+async def run(quick: bool, log_dir: Path) -> dict[str, Any]:
+    size = sizes(quick)
+    results: dict[str, Any] = {}
+    with running_stack(log_dir) as stack:
+        print("hot read ...", file=sys.stderr, flush=True)
+        results["hot_read"] = await scenarios.hot_read(stack, size["seconds"])
+        print("cold burst ...", file=sys.stderr, flush=True)
+        results["cold_burst"] = await scenarios.cold_burst(stack, size["readers"])
+        print("update overhead ...", file=sys.stderr, flush=True)
+        results["update_overhead"] = await scenarios.update_overhead(stack, size["updates"])
+        print("update burst ...", file=sys.stderr, flush=True)
+        results["update_burst"] = await scenarios.update_burst(stack, size["patches"])
+    return results
+
+
+def mark(ok: bool) -> str:
+    return "met" if ok else "**not met**"
+
+
+def report(results: dict[str, Any], quick: bool) -> str:
+    hot = results["hot_read"]
+    bare, gateway = hot["bare"], hot["gateway"]
+    hot_ratio = gateway.requests_per_second / bare.requests_per_second
+    cold = results["cold_burst"]
+    overhead = results["update_overhead"]
+    overhead_ratio = overhead["gateway_ms"] / overhead["direct_ms"]
+    burst = results["update_burst"]
+    when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Measured {when} on {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}{' (quick run: sizes too small to mean anything)' if quick else ''}.",
+        "Every ratio compares figures measured side by side in this one run.",
+        "",
+        "| scenario | measured | baseline (same run) | ratio | target | |",
+        "| --- | --- | --- | --- | --- | --- |",
+        f"| 1. hot read, full-pool `userPool` query over HTTP | {gateway.requests_per_second:,.0f} "
+        f"req/s, p50 {gateway.p50_ms:.2f} ms, p99 {gateway.p99_ms:.2f} ms | bare FastAPI "
+        f"endpoint, same JSON: {bare.requests_per_second:,.0f} req/s, p50 {bare.p50_ms:.2f} ms, "
+        f"p99 {bare.p99_ms:.2f} ms | {hot_ratio:.2f} | >= {TARGETS['hot_read_ratio']} | "
+        f"{mark(hot_ratio >= TARGETS['hot_read_ratio'])} |",
+        f"| 2. cold burst: {cold['readers']} concurrent reads of an uncached pool | "
+        f"{cold['describe_calls']} DescribeUserPool call(s), {cold['failed']} failed reads | "
+        f"{cold['readers']} reads | {cold['describe_calls']}/{cold['readers']} | "
+        f"{TARGETS['cold_burst_calls']} call | {mark(cold['describe_calls'] == 1)} |",
+        f"| 3. update overhead (median of {overhead['updates']}) | gateway patch "
+        f"{overhead['gateway_ms']:.1f} ms | aiobotocore Describe + Update + Describe "
+        f"{overhead['direct_ms']:.1f} ms | {overhead_ratio:.2f} | <= "
+        f"{TARGETS['update_overhead_ratio']} | "
+        f"{mark(overhead_ratio <= TARGETS['update_overhead_ratio'])} |",
+        f"| 4. update burst: {burst['patches']} concurrent patches of distinct settings | "
+        f"{burst['applied']} applied, {burst['failed']} failed, {burst['update_calls']} "
+        f"UpdateUserPool calls | {burst['patches']} patches | "
+        f"{burst['update_calls']}/{burst['patches']} | all applied | "
+        f"{mark(burst['applied'] == burst['patches'])} |",
+        f"| 5. memory after the hot-read run ({hot['reads']:,} reads) | RSS "
+        f"{hot['rss_mb']:.0f} MB | | | < {TARGETS['rss_mb']} MB | "
+        f"{mark(hot['rss_mb'] < TARGETS['rss_mb'])} |",
+        "",
+        "Setup: one uvicorn worker (uvloop, httptools) pinned to core 0, `wrk -t1 -c16` "
+        "pinned to core 1, moto behind a counting proxy on loopback; the bare endpoint lives "
+        "in the same app and process as the gateway. Reproduce with `uv run python -m bench`.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.md")
+    parser.add_argument("--logs", type=Path, default=ROOT / "bench" / "logs")
+    args = parser.parse_args()
+    use_emulator_credentials()  # the bench's own clients talk to the emulator only
+    results = asyncio.run(run(args.quick, args.logs))
+    text = report(results, args.quick)
+    args.out.write_text(text)
+    sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

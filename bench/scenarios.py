@@ -1,0 +1,150 @@
+"""The five benchmark scenarios. Each returns plain numbers; ``bench.report`` turns
+them into ratios against the baseline measured in the same run."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import statistics
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiobotocore.session import get_session
+
+from bench.harness import REGION, Stack, pinned, rss_megabytes
+from gateway.demo import FULL_POOL
+from gateway.graphql.schema import build_schema
+from gateway.rules import update_request_from
+from tests.support.documents import full_selection
+
+FULL_QUERY = ("query Full($id: ID!) { userPool(id: $id) "
+              + full_selection(build_schema().schema._schema, "UserPool") + " }")
+PATCH = """mutation Patch($id: ID!, $patch: UserPoolPatch!) {
+  updateUserPool(id: $id, patch: $patch) { changes { path } }
+}"""
+
+
+@dataclass
+class Load:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+
+
+def _milliseconds(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def parse_wrk(output: str) -> Load:
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
+    p50 = _milliseconds(re.search(r"50%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    p99 = _milliseconds(re.search(r"99%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    if "Non-2xx" in output or "Socket errors" in output:
+        raise RuntimeError(f"wrk saw failed requests:\n{output}")
+    return Load(rps, p50, p99, total)
+
+
+def wrk(url: str, body: dict[str, Any], seconds: float, connections: int = 16) -> Load:
+    script = ('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+              f"wrk.body = [==[{json.dumps(body)}]==]\n")
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
+        file.write(script)
+    command = pinned(["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s",
+                      "--latency", "-s", file.name, url], 1)
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    Path(file.name).unlink()
+    return parse_wrk(output)
+
+
+async def new_pool(stack: Stack, name: str) -> str:
+    async with get_session().create_client("cognito-idp", region_name=REGION,
+                                           endpoint_url=stack.emulator_url) as client:
+        created = await client.create_user_pool(**{**FULL_POOL, "PoolName": name})
+        return str(created["UserPool"]["Id"])
+
+
+async def hot_read(stack: Stack, seconds: float) -> dict[str, Any]:
+    """Full-pool query through the gateway vs the bare endpoint serving the same JSON."""
+    pool_id = await new_pool(stack, "bench-hot-read")
+    body = {"query": FULL_QUERY, "variables": {"id": pool_id}}
+    async with httpx.AsyncClient(timeout=30) as http:
+        answer = (await http.post(f"{stack.server_url}/graphql", json=body)).json()
+        assert "errors" not in answer, answer
+        await http.post(f"{stack.server_url}/bare/snapshot", json=answer)
+        bare_answer = (await http.post(f"{stack.server_url}/bare/pool", json=body)).json()
+        assert bare_answer == answer
+    bare = await asyncio.to_thread(wrk, f"{stack.server_url}/bare/pool", body, seconds)
+    gateway = await asyncio.to_thread(wrk, f"{stack.server_url}/graphql", body, seconds)
+    return {"bare": bare, "gateway": gateway, "rss_mb": rss_megabytes(stack.server_pid),
+            "reads": gateway.requests}
+
+
+async def cold_burst(stack: Stack, readers: int) -> dict[str, Any]:
+    """``readers`` concurrent reads of a pool nobody has read yet."""
+    pool_id = await new_pool(stack, "bench-cold-burst")
+    stack.proxy.reset()
+    stack.proxy.delay("DescribeUserPool", 0.05)  # a realistic Cognito round trip
+    body = {"query": FULL_QUERY, "variables": {"id": pool_id}}
+    limits = httpx.Limits(max_connections=readers)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+        answers = await asyncio.gather(*(http.post(f"{stack.server_url}/graphql", json=body)
+                                         for _ in range(readers)))
+    calls = stack.proxy.count("DescribeUserPool")
+    stack.proxy.reset()
+    failed = sum(1 for a in answers if a.status_code != 200 or "errors" in a.json())
+    return {"readers": readers, "failed": failed, "describe_calls": calls}
+
+
+async def update_overhead(stack: Stack, updates: int) -> dict[str, Any]:
+    """Patch latency through the gateway vs Describe + Update + Describe done directly."""
+    pool_id = await new_pool(stack, "bench-update-overhead")
+    gateway_times: list[float] = []
+    direct_times: list[float] = []
+    async with httpx.AsyncClient(timeout=60) as http, get_session().create_client(
+        "cognito-idp", region_name=REGION, endpoint_url=stack.proxy.url
+    ) as client:
+        for i in range(updates):
+            length = 8 + i % 2  # a real change every time
+            started = time.perf_counter()
+            answer = (await http.post(f"{stack.server_url}/graphql", json={
+                "query": PATCH, "variables": {"id": pool_id, "patch": {
+                    "policies": {"passwordPolicy": {"minimumLength": length}}}}})).json()
+            gateway_times.append(time.perf_counter() - started)
+            assert answer["data"]["updateUserPool"]["changes"], answer
+
+            started = time.perf_counter()
+            current = (await client.describe_user_pool(UserPoolId=pool_id))["UserPool"]
+            request = update_request_from(current)  # what a careful script would send
+            request["Policies"]["PasswordPolicy"]["MinimumLength"] = length + 2
+            await client.update_user_pool(UserPoolId=pool_id, **request)
+            await client.describe_user_pool(UserPoolId=pool_id)
+            direct_times.append(time.perf_counter() - started)
+    return {"updates": updates, "gateway_ms": statistics.median(gateway_times) * 1000,
+            "direct_ms": statistics.median(direct_times) * 1000}
+
+
+async def update_burst(stack: Stack, patches: int) -> dict[str, Any]:
+    """``patches`` concurrent patches of distinct settings to one pool."""
+    pool_id = await new_pool(stack, "bench-update-burst")
+    stack.proxy.reset()
+    bodies = [{"userPoolTags": [{"key": f"burst-{i:03d}", "value": str(i)}]}
+              for i in range(patches)]
+    async with httpx.AsyncClient(timeout=120) as http:
+        answers = await asyncio.gather(*(http.post(f"{stack.server_url}/graphql", json={
+            "query": PATCH, "variables": {"id": pool_id, "patch": body}}) for body in bodies))
+    updates = stack.proxy.count("UpdateUserPool")
+    async with get_session().create_client("cognito-idp", region_name=REGION,
+                                           endpoint_url=stack.emulator_url) as client:
+        tags = (await client.describe_user_pool(UserPoolId=pool_id))["UserPool"]["UserPoolTags"]
+    applied = sum(1 for i in range(patches) if tags.get(f"burst-{i:03d}") == str(i))
+    failed = sum(1 for a in answers if "errors" in a.json())
+    return {"patches": patches, "applied": applied, "failed": failed, "update_calls": updates}
