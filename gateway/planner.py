@@ -113,14 +113,22 @@ def _leaves(value: Any, shape: Shape, path: tuple[str, ...]) -> dict[tuple[str, 
 
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[FieldChange]:
-    """Leaf-level changes between two requests, with GraphQL paths."""
+    """Leaf-level changes between two requests, with GraphQL paths.
+
+    Only members that differ as a whole are flattened: a patch changes a few.
+    """
     shape = model.input_shape("UpdateUserPool")
-    old, new = _leaves(before, shape, ()), _leaves(after, shape, ())
     changes = []
-    for path in sorted(set(old) | set(new)):
-        if old.get(path) != new.get(path):
-            name = field_path("", path, shape).lstrip(".")
-            changes.append(FieldChange(name, old.get(path), new.get(path)))
+    for member in sorted(set(before) | set(after)):
+        if before.get(member) == after.get(member):
+            continue
+        child = shape.members[member]
+        old = _leaves(before.get(member), child, (member,))
+        new = _leaves(after.get(member), child, (member,))
+        for path in sorted(set(old) | set(new)):
+            if old.get(path) != new.get(path):
+                name = field_path("", path, shape).lstrip(".")
+                changes.append(FieldChange(name, old.get(path), new.get(path)))
     return changes
 
 

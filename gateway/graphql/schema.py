@@ -13,6 +13,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -250,13 +251,22 @@ def build_schema() -> GatewaySchema:
 
 def make_schema(built: GatewaySchema, settings: Settings, metrics: Metrics) -> strawberry.Schema:
     """The served schema: the same types with the request limits of ``settings``."""
+    # The limiters' rule classes are made once, here: the ValidationCache keys on
+    # the rule objects, and limiters built per request would never hit it.
+    limit_rules = [
+        rule
+        for limiter in (
+            QueryDepthLimiter(max_depth=settings.max_query_depth),
+            MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        )
+        for rule in limiter.validation_rules
+    ]
     extensions: list[Any] = [
         partial(ReportingParserCache, maxsize=256),
         partial(ValidationCache, maxsize=256),
         partial(MetricsExtension, metrics=metrics),
         partial(GatewayMaskErrors, suggestions=settings.introspection),
-        partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
-        partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
+        partial(AddValidationRules, limit_rules),
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
     ]
     if not settings.introspection:
