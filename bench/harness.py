@@ -56,28 +56,48 @@ class Stack:
 
 @contextlib.contextmanager
 def running_stack(log_dir: Path) -> Iterator[Stack]:
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-           "AWS_DEFAULT_REGION": REGION}
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_DEFAULT_REGION": REGION,
+    }
     emulator_port, server_port = free_port(), free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
     emulator_log = open(log_dir / "emulator.log", "wb")  # noqa: SIM115 - closed below
     server_log = open(log_dir / "server.log", "wb")  # noqa: SIM115 - closed below
     emulator = subprocess.Popen(
         [sys.executable, "-m", "gateway.emulator", "-H", "127.0.0.1", "-p", str(emulator_port)],
-        env=env, stdout=emulator_log, stderr=subprocess.STDOUT, cwd=ROOT)
+        env=env,
+        stdout=emulator_log,
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+    )
     proxy = FaultProxy(f"http://127.0.0.1:{emulator_port}")
     server: subprocess.Popen[bytes] | None = None
     try:
         wait_for_port(emulator_port)
         proxy.start()
-        server_env = {**env, "GATEWAY_REGION": REGION, "GATEWAY_COGNITO_ENDPOINT_URL": proxy.url,
-                      "GATEWAY_CACHE_TTL_SECONDS": "60"}
+        server_env = {
+            **env,
+            "GATEWAY_REGION": REGION,
+            "GATEWAY_COGNITO_ENDPOINT_URL": proxy.url,
+            "GATEWAY_CACHE_TTL_SECONDS": "60",
+        }
         server = subprocess.Popen(
             pinned([sys.executable, "-m", "bench.server", "--port", str(server_port)], 0),
-            env=server_env, stdout=server_log, stderr=subprocess.STDOUT, cwd=ROOT)
+            env=server_env,
+            stdout=server_log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
         wait_for_port(server_port)
-        yield Stack(f"http://127.0.0.1:{emulator_port}", proxy,
-                    f"http://127.0.0.1:{server_port}", server.pid)
+        yield Stack(
+            f"http://127.0.0.1:{emulator_port}",
+            proxy,
+            f"http://127.0.0.1:{server_port}",
+            server.pid,
+        )
     finally:
         if server is not None:
             server.terminate()

@@ -23,8 +23,11 @@ from gateway.graphql.schema import build_schema
 from gateway.rules import update_request_from
 from tests.support.documents import full_selection
 
-FULL_QUERY = ("query Full($id: ID!) { userPool(id: $id) "
-              + full_selection(build_schema().schema._schema, "UserPool") + " }")
+FULL_QUERY = (
+    "query Full($id: ID!) { userPool(id: $id) "
+    + full_selection(build_schema().schema._schema, "UserPool")
+    + " }"
+)
 PATCH = """mutation Patch($id: ID!, $patch: UserPoolPatch!) {
   updateUserPool(id: $id, patch: $patch) { changes { path } }
 }"""
@@ -54,20 +57,34 @@ def parse_wrk(output: str) -> Load:
 
 
 def wrk(url: str, body: dict[str, Any], seconds: float, connections: int = 16) -> Load:
-    script = ('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
-              f"wrk.body = [==[{json.dumps(body)}]==]\n")
+    script = (
+        'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+        f"wrk.body = [==[{json.dumps(body)}]==]\n"
+    )
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
         file.write(script)
-    command = pinned(["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s",
-                      "--latency", "-s", file.name, url], 1)
+    command = pinned(
+        [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{max(1, round(seconds))}s",
+            "--latency",
+            "-s",
+            file.name,
+            url,
+        ],
+        1,
+    )
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     Path(file.name).unlink()
     return parse_wrk(output)
 
 
 async def new_pool(stack: Stack, name: str) -> str:
-    async with get_session().create_client("cognito-idp", region_name=REGION,
-                                           endpoint_url=stack.emulator_url) as client:
+    async with get_session().create_client(
+        "cognito-idp", region_name=REGION, endpoint_url=stack.emulator_url
+    ) as client:
         created = await client.create_user_pool(**{**FULL_POOL, "PoolName": name})
         return str(created["UserPool"]["Id"])
 
@@ -84,8 +101,12 @@ async def hot_read(stack: Stack, seconds: float) -> dict[str, Any]:
         assert bare_answer == answer
     bare = await asyncio.to_thread(wrk, f"{stack.server_url}/bare/pool", body, seconds)
     gateway = await asyncio.to_thread(wrk, f"{stack.server_url}/graphql", body, seconds)
-    return {"bare": bare, "gateway": gateway, "rss_mb": rss_megabytes(stack.server_pid),
-            "reads": gateway.requests}
+    return {
+        "bare": bare,
+        "gateway": gateway,
+        "rss_mb": rss_megabytes(stack.server_pid),
+        "reads": gateway.requests,
+    }
 
 
 async def cold_burst(stack: Stack, readers: int) -> dict[str, Any]:
@@ -96,54 +117,98 @@ async def cold_burst(stack: Stack, readers: int) -> dict[str, Any]:
     body = {"query": FULL_QUERY, "variables": {"id": pool_id}}
     limits = httpx.Limits(max_connections=readers)
     async with httpx.AsyncClient(timeout=60, limits=limits) as http:
-        answers = await asyncio.gather(*(http.post(f"{stack.server_url}/graphql", json=body)
-                                         for _ in range(readers)))
+        answers = await asyncio.gather(
+            *(http.post(f"{stack.server_url}/graphql", json=body) for _ in range(readers))
+        )
     calls = stack.proxy.count("DescribeUserPool")
     stack.proxy.reset()
     failed = sum(1 for a in answers if a.status_code != 200 or "errors" in a.json())
     return {"readers": readers, "failed": failed, "describe_calls": calls}
 
 
-async def update_overhead(stack: Stack, updates: int) -> dict[str, Any]:
-    """Patch latency through the gateway vs Describe + Update + Describe done directly."""
+async def update_overhead(stack: Stack, updates: int, warmup: int = 3) -> dict[str, Any]:
+    """Patch latency through the gateway vs Describe + Update + Describe done directly.
+
+    Both go through the same proxy to the same emulator; the order alternates
+    every round so neither side always meets a warmer emulator, and the first
+    ``warmup`` rounds are not counted.
+    """
     pool_id = await new_pool(stack, "bench-update-overhead")
     gateway_times: list[float] = []
     direct_times: list[float] = []
-    async with httpx.AsyncClient(timeout=60) as http, get_session().create_client(
-        "cognito-idp", region_name=REGION, endpoint_url=stack.proxy.url
-    ) as client:
-        for i in range(updates):
-            length = 8 + i % 2  # a real change every time
-            started = time.perf_counter()
-            answer = (await http.post(f"{stack.server_url}/graphql", json={
-                "query": PATCH, "variables": {"id": pool_id, "patch": {
-                    "policies": {"passwordPolicy": {"minimumLength": length}}}}})).json()
-            gateway_times.append(time.perf_counter() - started)
-            assert answer["data"]["updateUserPool"]["changes"], answer
+    async with (
+        httpx.AsyncClient(timeout=60) as http,
+        get_session().create_client(
+            "cognito-idp", region_name=REGION, endpoint_url=stack.proxy.url
+        ) as client,
+    ):
 
+        async def through_gateway(length: int) -> float:
+            started = time.perf_counter()
+            answer = (
+                await http.post(
+                    f"{stack.server_url}/graphql",
+                    json={
+                        "query": PATCH,
+                        "variables": {
+                            "id": pool_id,
+                            "patch": {"policies": {"passwordPolicy": {"minimumLength": length}}},
+                        },
+                    },
+                )
+            ).json()
+            elapsed = time.perf_counter() - started
+            assert answer["data"]["updateUserPool"]["changes"], answer
+            return elapsed
+
+        async def direct(length: int) -> float:
             started = time.perf_counter()
             current = (await client.describe_user_pool(UserPoolId=pool_id))["UserPool"]
             request = update_request_from(current)  # what a careful script would send
-            request["Policies"]["PasswordPolicy"]["MinimumLength"] = length + 2
+            request["Policies"]["PasswordPolicy"]["MinimumLength"] = length
             await client.update_user_pool(UserPoolId=pool_id, **request)
             await client.describe_user_pool(UserPoolId=pool_id)
-            direct_times.append(time.perf_counter() - started)
-    return {"updates": updates, "gateway_ms": statistics.median(gateway_times) * 1000,
-            "direct_ms": statistics.median(direct_times) * 1000}
+            return time.perf_counter() - started
+
+        for round_ in range(warmup + updates):
+            length = 8 + round_ % 4  # a real change every time
+            if round_ % 2:
+                gateway_time = await through_gateway(length)
+                direct_time = await direct(length + 1)
+            else:
+                direct_time = await direct(length + 1)
+                gateway_time = await through_gateway(length)
+            if round_ >= warmup:
+                gateway_times.append(gateway_time)
+                direct_times.append(direct_time)
+    return {
+        "updates": updates,
+        "gateway_ms": statistics.median(gateway_times) * 1000,
+        "direct_ms": statistics.median(direct_times) * 1000,
+    }
 
 
 async def update_burst(stack: Stack, patches: int) -> dict[str, Any]:
     """``patches`` concurrent patches of distinct settings to one pool."""
     pool_id = await new_pool(stack, "bench-update-burst")
     stack.proxy.reset()
-    bodies = [{"userPoolTags": [{"key": f"burst-{i:03d}", "value": str(i)}]}
-              for i in range(patches)]
+    bodies = [
+        {"userPoolTags": [{"key": f"burst-{i:03d}", "value": str(i)}]} for i in range(patches)
+    ]
     async with httpx.AsyncClient(timeout=120) as http:
-        answers = await asyncio.gather(*(http.post(f"{stack.server_url}/graphql", json={
-            "query": PATCH, "variables": {"id": pool_id, "patch": body}}) for body in bodies))
+        answers = await asyncio.gather(
+            *(
+                http.post(
+                    f"{stack.server_url}/graphql",
+                    json={"query": PATCH, "variables": {"id": pool_id, "patch": body}},
+                )
+                for body in bodies
+            )
+        )
     updates = stack.proxy.count("UpdateUserPool")
-    async with get_session().create_client("cognito-idp", region_name=REGION,
-                                           endpoint_url=stack.emulator_url) as client:
+    async with get_session().create_client(
+        "cognito-idp", region_name=REGION, endpoint_url=stack.emulator_url
+    ) as client:
         tags = (await client.describe_user_pool(UserPoolId=pool_id))["UserPool"]["UserPoolTags"]
     applied = sum(1 for i in range(patches) if tags.get(f"burst-{i:03d}") == str(i))
     failed = sum(1 for a in answers if "errors" in a.json())

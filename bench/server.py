@@ -41,14 +41,25 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
-    settings = Settings(port=args.port, quota_reads_per_second=10_000,
-                        quota_updates_per_second=10_000, log_level="WARNING",
-                        audit_sink="stderr")
+    settings = Settings(
+        port=args.port,
+        quota_reads_per_second=10_000,
+        quota_updates_per_second=10_000,
+        log_level="WARNING",
+        audit_sink="stderr",
+    )
     from gateway import logs
 
     logs.configure(settings.log_level)
-    uvicorn.run(build(settings), host="127.0.0.1", port=args.port, log_config=None,
-                access_log=False, loop="uvloop", http="httptools")
+    uvicorn.run(
+        build(settings),
+        host="127.0.0.1",
+        port=args.port,
+        log_config=None,
+        access_log=False,
+        loop="uvloop",
+        http="httptools",
+    )
 
 
 if __name__ == "__main__":

@@ -192,8 +192,10 @@ def apply_patch(
         get_path(patch, PRE_TOKEN_LEGACY) is not None
         and get_path(patch, (*PRE_TOKEN_CONFIG, "LambdaArn")) is None
     )
-    after = normalize_request(merged, prefer_legacy_pre_token=legacy_pre_token_named)
     touched = frozenset(path[0] for path, _ in patched_paths(translated, shape))
+    after = normalize_request(
+        merged, prefer_legacy_pre_token=legacy_pre_token_named, changed=touched
+    )
     for member in touched:
         check_required(
             after.get(member), shape.members[member], f"{PATCH_ROOT}.{model.graphql_name(member)}"
@@ -217,6 +219,7 @@ def plan_batch(
     current: Mapping[str, Any],
     patches: Sequence[Mapping[str, Any]],
     mfa_config: Mapping[str, Any] | None = None,
+    before: Mapping[str, Any] | None = None,
 ) -> BatchPlan:
     """Apply ``patches`` in order (a later patch of the same field wins).
 
@@ -224,7 +227,7 @@ def plan_batch(
     still apply. Each valid patch's changes are relative to the state it met.
     """
     pool_id = str(current.get("Id", ""))
-    before = update_request_from(current)
+    before = dict(before) if before is not None else update_request_from(current)
     state = before
     touched: set[str] = set()
     outcomes: list[list[FieldChange] | GatewayError] = []

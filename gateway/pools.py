@@ -191,7 +191,7 @@ class PoolService:
                     )
                 wants_mfa = any(MFA_MEMBER in patch for patch in patches)
                 mfa = await self._mfa_config(region, pool_id) if wants_mfa else None
-                batch = plan_batch(current.pool, patches, mfa)
+                batch = plan_batch(current.pool, patches, mfa, before=current.request)
                 plan = batch.plan
                 if dry_run:
                     return self._results(PoolRecord.of(plan.preview), batch, dry_run=True)

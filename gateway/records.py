@@ -9,26 +9,30 @@ from __future__ import annotations
 
 import datetime
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiocache.serializers import BaseSerializer
 
-from gateway.version import pool_version
+from gateway.rules import update_request_from
+from gateway.version import version_of
 
 _DATETIME = "$datetime"
 
 
 @dataclass(frozen=True)
 class PoolRecord:
-    """A DescribeUserPool document and its version."""
+    """A DescribeUserPool document, its version, and the UpdateUserPool request
+    that keeps it as it is (the planner starts from it; computed once)."""
 
     pool: dict[str, Any]
     version: str
+    request: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @classmethod
     def of(cls, pool: dict[str, Any]) -> PoolRecord:
-        return cls(pool=pool, version=pool_version(pool))
+        request = update_request_from(pool)
+        return cls(pool=pool, version=version_of(request), request=request)
 
 
 def _encode(value: Any) -> Any:
@@ -51,7 +55,9 @@ def dump_record(record: PoolRecord) -> str:
 
 def load_record(text: str) -> PoolRecord:
     data = json.loads(text, object_hook=_decode)
-    return PoolRecord(pool=data["pool"], version=data["version"])
+    return PoolRecord(
+        pool=data["pool"], version=data["version"], request=update_request_from(data["pool"])
+    )
 
 
 class RecordSerializer(BaseSerializer):  # type: ignore[misc]

@@ -12,7 +12,7 @@ and output, and nothing in the core mutates a document it was given.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from gateway import model
@@ -141,13 +141,17 @@ def drop_dangling_kms_key(request: Mapping[str, Any]) -> Document:
     return result
 
 
-def drop_empty_objects(request: Mapping[str, Any]) -> Document:
+def drop_empty_objects(
+    request: Mapping[str, Any], members: Collection[str] | None = None
+) -> Document:
     """Rule 6: never invent objects. An empty object is sent as absent.
 
     ``DeviceConfiguration: {}`` would turn device remembering on, an empty
     ``SmsConfiguration`` or ``UserPoolAddOns`` is rejected for its required
     members, and an empty ``EmailConfiguration`` or ``LambdaConfig`` means the
     same as none. Empty lists stay: they are values in their own right.
+    ``members`` limits the walk to those top-level members (the rest is known
+    to be pruned already).
     """
 
     def prune(value: Any) -> Any:
@@ -158,7 +162,13 @@ def drop_empty_objects(request: Mapping[str, Any]) -> Document:
             return [prune(v) for v in value]
         return value
 
-    result: Document = prune(dict(request))
+    result = dict(request)
+    for member in list(result) if members is None else [m for m in members if m in result]:
+        value = prune(result[member])
+        if isinstance(value, dict) and not value:
+            del result[member]
+        else:
+            result[member] = value
     return result
 
 
@@ -174,15 +184,28 @@ def drop_reserved_tags(request: Mapping[str, Any]) -> Document:
 
 
 def normalize_request(
-    request: Mapping[str, Any], prefer_legacy_pre_token: bool = False
+    request: Mapping[str, Any],
+    prefer_legacy_pre_token: bool = False,
+    changed: Collection[str] | None = None,
 ) -> Document:
-    """Apply rules 2 to 7 to a request that already holds only writable members."""
+    """Apply rules 2 to 7 to a request that already holds only writable members.
+
+    ``changed``: the top-level members that may need pruning (all if None).
+    """
     result = fold_unused_account_validity(request)
     result = sync_pre_token_generation(result, prefer_legacy=prefer_legacy_pre_token)
     result = fold_legacy_messages(result)
     result = drop_dangling_kms_key(result)
     result = drop_reserved_tags(result)
-    return drop_empty_objects(result)
+    if changed is not None:  # rules 2 to 5 may have changed these too
+        changed = {
+            *changed,
+            "AdminCreateUserConfig",
+            "Policies",
+            "LambdaConfig",
+            "VerificationMessageTemplate",
+        }
+    return drop_empty_objects(result, changed)
 
 
 def update_request_from(pool: Mapping[str, Any]) -> Document:

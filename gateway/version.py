@@ -19,6 +19,10 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
+def version_of(request: Mapping[str, Any]) -> str:
+    """The version of a normalized UpdateUserPool request (see ``update_request_from``)."""
+    return hashlib.sha256(_canonical(request).encode()).hexdigest()[:20]
+
+
 def pool_version(pool: Mapping[str, Any]) -> str:
-    digest = hashlib.sha256(_canonical(update_request_from(pool)).encode()).hexdigest()
-    return digest[:20]
+    return version_of(update_request_from(pool))
