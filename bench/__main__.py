@@ -20,6 +20,7 @@ from bench import scenarios
 from bench.harness import ROOT, running_stack
 from gateway.emulator import use_emulator_credentials
 
+QUICK_NOTE = " (quick run: sizes too small to mean anything)"
 TARGETS = {
     "hot_read_ratio": 0.5,
     "cold_burst_calls": 1,
@@ -66,7 +67,7 @@ def report(results: dict[str, Any], quick: bool) -> str:
         "# Benchmark results",
         "",
         f"Measured {when} on {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}{' (quick run: sizes too small to mean anything)' if quick else ''}.",
+        f"{platform.python_version()}{QUICK_NOTE if quick else ''}.",
         "Every ratio compares figures measured side by side in this one run.",
         "",
         "| scenario | measured | baseline (same run) | ratio | target | |",

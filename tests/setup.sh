@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs on a fresh machine: uv (from PyPI) and a
-# real redis-server (Debian package) for the multi-replica tests.
+# Installs what the test suite needs on a fresh machine: uv (from PyPI), a real
+# redis-server for the multi-replica tests and wrk for the benchmark smoke test
+# (Debian packages).
 set -euo pipefail
 
 command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
 
-if ! command -v redis-server >/dev/null 2>&1; then
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "installing redis-server with apt-get" >&2
+  echo "installing ${missing[*]} with apt-get" >&2
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 # The package may start a system redis on 6379; the tests start their own on free ports.
