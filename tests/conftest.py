@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import httpx
@@ -20,27 +19,12 @@ import uvicorn
 
 from gateway.app import create_app
 from gateway.cognito import CognitoClients
-from gateway.demo import seed_pools
+from gateway.demo import FULL_POOL, seed_pools
 from gateway.settings import Settings
 from tests.support.fault_proxy import FaultProxy
+from tests.support.net import free_port, wait_for_port
 
 REGION = "eu-west-1"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for_port(port: int, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -298,6 +282,20 @@ async def cognito(emulator: str) -> AsyncIterator[CognitoClients]:
 async def demo_pool_ids(cognito: CognitoClients) -> list[str]:
     """The demo's pools, seeded once: full, minimal, legacy. Tests must not modify them."""
     return await seed_pools(cognito, REGION)
+
+
+PoolFactory = Callable[[], Awaitable[str]]
+
+
+@pytest.fixture
+def new_full_pool(cognito: CognitoClients) -> PoolFactory:
+    """Creates a fresh copy of the demo's fully configured pool; returns its id."""
+
+    async def create() -> str:
+        created = await cognito.call(REGION, "CreateUserPool", **FULL_POOL)
+        return str(created["UserPool"]["Id"])
+
+    return create
 
 
 @pytest.fixture

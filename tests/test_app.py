@@ -5,8 +5,9 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import GatewayServer, free_port
+from tests.conftest import GatewayServer
 from tests.support.fault_proxy import FaultProxy
+from tests.support.net import free_port
 
 
 async def test_healthz_answers_while_the_process_lives(

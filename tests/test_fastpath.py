@@ -9,10 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.cognito import CognitoClients
-from gateway.demo import FULL_POOL
 from gateway.fastpath import cacheable_document
-from tests.conftest import REGION, GatewayServer, GraphQLClient
+from tests.conftest import REGION, GatewayServer, GraphQLClient, PoolFactory
 from tests.support.fault_proxy import FaultProxy
 
 READ = "query($id: ID!) { userPool(id: $id) { id deletionProtection version } }"
@@ -37,19 +35,18 @@ def test_only_user_pool_queries_are_cacheable(query: str, cacheable: bool) -> No
     assert cacheable_document(query) is cacheable
 
 
-async def new_pool(cognito: CognitoClients) -> str:
-    return str((await cognito.call(REGION, "CreateUserPool", **FULL_POOL))["UserPool"]["Id"])
-
-
 @pytest.fixture(scope="module")
 def cached(start_gateway: Callable[..., GatewayServer]) -> GatewayServer:
     return start_gateway(cache_ttl_seconds=30)
 
 
 async def test_a_repeated_read_is_served_without_execution_and_identically(
-    http: httpx.AsyncClient, cached: GatewayServer, cognito: CognitoClients, proxy: FaultProxy
+    http: httpx.AsyncClient,
+    cached: GatewayServer,
+    new_full_pool: PoolFactory,
+    proxy: FaultProxy,
 ) -> None:
-    pool_id = await new_pool(cognito)
+    pool_id = await new_full_pool()
     client = GraphQLClient(http, cached.url)
     first = await http.post(
         f"{cached.url}/graphql", json={"query": READ, "variables": {"id": pool_id}}
@@ -67,9 +64,9 @@ async def test_a_repeated_read_is_served_without_execution_and_identically(
 
 
 async def test_a_write_invalidates_every_cached_answer_that_read_the_pool(
-    http: httpx.AsyncClient, cached: GatewayServer, cognito: CognitoClients
+    http: httpx.AsyncClient, cached: GatewayServer, new_full_pool: PoolFactory
 ) -> None:
-    pool_id = await new_pool(cognito)
+    pool_id = await new_full_pool()
     client = GraphQLClient(http, cached.url)
     for _ in range(2):
         before = await client.execute(READ, {"id": pool_id})
@@ -81,9 +78,12 @@ async def test_a_write_invalidates_every_cached_answer_that_read_the_pool(
 
 
 async def test_errors_are_not_cached(
-    http: httpx.AsyncClient, cached: GatewayServer, cognito: CognitoClients, proxy: FaultProxy
+    http: httpx.AsyncClient,
+    cached: GatewayServer,
+    new_full_pool: PoolFactory,
+    proxy: FaultProxy,
 ) -> None:
-    pool_id = await new_pool(cognito)
+    pool_id = await new_full_pool()
     client = GraphQLClient(http, cached.url)
     proxy.fail("DescribeUserPool", "InternalErrorException", status=500, times=2)
     failed = await client.execute(READ, {"id": pool_id})
@@ -93,7 +93,7 @@ async def test_errors_are_not_cached(
 
 
 async def test_a_cached_answer_is_never_served_to_a_caller_with_other_rights(
-    http: httpx.AsyncClient, start_gateway: Callable[..., GatewayServer], cognito: CognitoClients
+    http: httpx.AsyncClient, start_gateway: Callable[..., GatewayServer], new_full_pool: PoolFactory
 ) -> None:
     keys = [
         {
@@ -110,7 +110,7 @@ async def test_a_cached_answer_is_never_served_to_a_caller_with_other_rights(
         },
     ]
     server = start_gateway(auth_mode="api-key", api_keys=keys)
-    pool_id = await new_pool(cognito)
+    pool_id = await new_full_pool()
 
     async def read(key: str) -> dict[str, Any]:
         response = await http.post(

@@ -14,9 +14,7 @@ import httpx
 import pytest
 
 from gateway import tracing
-from gateway.cognito import CognitoClients
-from gateway.demo import FULL_POOL
-from tests.conftest import REGION, GatewayServer, GraphQLClient
+from tests.conftest import GatewayServer, GraphQLClient, PoolFactory
 from tests.support.fault_proxy import FaultProxy
 
 READ = "query Read($id: ID!) { userPool(id: $id) { id version } }"
@@ -41,19 +39,15 @@ def sample(text: str, name: str, **labels: str) -> float:
     return 0.0
 
 
-async def new_pool(cognito: CognitoClients) -> str:
-    return str((await cognito.call(REGION, "CreateUserPool", **FULL_POOL))["UserPool"]["Id"])
-
-
 async def test_metrics_after_a_read_a_write_and_a_retried_write(
     start_gateway: Callable[..., GatewayServer],
     http: httpx.AsyncClient,
-    cognito: CognitoClients,
+    new_full_pool: PoolFactory,
     proxy: FaultProxy,
 ) -> None:
     server = start_gateway(update_backoff_base_seconds=0.01)
     client = GraphQLClient(http, server.url)
-    pool_id = await new_pool(cognito)
+    pool_id = await new_full_pool()
     await client.execute(READ, {"id": pool_id})
     await client.execute(READ, {"id": pool_id})
     await client.execute(PATCH, {"id": pool_id, "key": "first"})
@@ -159,12 +153,12 @@ async def test_logs_are_json_lines_with_the_request_id(
 async def test_sigterm_during_a_slow_update_lets_it_finish_and_exits_cleanly(
     start_replicas: Callable[..., Any],
     http: httpx.AsyncClient,
-    cognito: CognitoClients,
+    new_full_pool: PoolFactory,
     proxy: FaultProxy,
     describe: Callable[[str], Any],
 ) -> None:
     [replica] = start_replicas(1, log_level="INFO")
-    pool_id = await new_pool(cognito)
+    pool_id = await new_full_pool()
     proxy.delay("UpdateUserPool", 2.0)
     update = asyncio.create_task(
         GraphQLClient(http, replica.url).execute(PATCH, {"id": pool_id, "key": "during-shutdown"})

@@ -9,9 +9,7 @@ from typing import Any
 
 import httpx
 
-from gateway.cognito import CognitoClients
-from gateway.demo import FULL_POOL
-from tests.conftest import REGION, GatewayServer, GraphQLClient, RedisServer
+from tests.conftest import GatewayServer, GraphQLClient, PoolFactory, RedisServer
 from tests.support.documents import differences
 from tests.support.fault_proxy import FaultProxy
 
@@ -24,11 +22,6 @@ READ = "query($id: ID!) { userPool(id: $id) { version deletionProtection userPoo
 PROTECT = """mutation($id: ID!, $value: DeletionProtection!) {
   updateUserPool(id: $id, patch: { deletionProtection: $value }) { pool { deletionProtection } }
 }"""
-
-
-async def new_full_pool(cognito: CognitoClients) -> str:
-    created = await cognito.call(REGION, "CreateUserPool", **FULL_POOL)
-    return str(created["UserPool"]["Id"])
 
 
 async def tag_round_robin(
@@ -47,12 +40,12 @@ async def test_sixty_patches_over_three_replicas_all_land(
     start_replicas: Callable[..., Any],
     redis_server: RedisServer,
     http: httpx.AsyncClient,
-    cognito: CognitoClients,
+    new_full_pool: PoolFactory,
     describe: Callable[[str], Any],
     proxy: FaultProxy,
 ) -> None:
     replicas = start_replicas(3, redis_url=redis_server.url)
-    pool_id = await new_full_pool(cognito)
+    pool_id = await new_full_pool()
     before = await describe(pool_id)
     proxy.delay("DescribeUserPool", 0.05)  # widen every read-modify-write window
     answers = await tag_round_robin(http, [r.url for r in replicas], pool_id, 60)
@@ -69,13 +62,13 @@ async def test_sixty_patches_over_three_replicas_all_land(
 async def test_without_the_distributed_lock_replicas_lose_updates(
     start_replicas: Callable[..., Any],
     http: httpx.AsyncClient,
-    cognito: CognitoClients,
+    new_full_pool: PoolFactory,
     describe: Callable[[str], Any],
     proxy: FaultProxy,
 ) -> None:
     """Negative control: the same load with only per-process locks loses tags."""
     replicas = start_replicas(3)
-    pool_id = await new_full_pool(cognito)
+    pool_id = await new_full_pool()
     # Every replica's first write waits until all three have read: a sure collision.
     proxy.gate("UpdateUserPool", 3)
     answers = await tag_round_robin(http, [r.url for r in replicas], pool_id, 60)
@@ -87,11 +80,11 @@ async def test_without_the_distributed_lock_replicas_lose_updates(
 async def test_fifty_patches_through_one_replica_are_coalesced(
     gateway: GatewayServer,
     graphql: GraphQLClient,
-    cognito: CognitoClients,
+    new_full_pool: PoolFactory,
     describe: Callable[[str], Any],
     proxy: FaultProxy,
 ) -> None:
-    pool_id = await new_full_pool(cognito)
+    pool_id = await new_full_pool()
     answers = await asyncio.gather(
         *(graphql.execute(TAG_PATCH, {"id": pool_id, "key": f"c-{i:02d}"}) for i in range(50))
     )
@@ -108,11 +101,11 @@ async def test_fifty_patches_through_one_replica_are_coalesced(
 
 async def test_a_later_patch_of_the_same_field_wins_within_a_batch(
     graphql: GraphQLClient,
-    cognito: CognitoClients,
+    new_full_pool: PoolFactory,
     describe: Callable[[str], Any],
     proxy: FaultProxy,
 ) -> None:
-    pool_id = await new_full_pool(cognito)
+    pool_id = await new_full_pool()
     proxy.delay("UpdateUserPool", 0.3)  # hold the first write so the rest queue up
     first = asyncio.create_task(graphql.execute(PROTECT, {"id": pool_id, "value": "INACTIVE"}))
     await asyncio.sleep(0.1)
@@ -129,10 +122,10 @@ async def test_a_write_through_one_replica_is_read_through_another(
     start_replicas: Callable[..., Any],
     redis_server: RedisServer,
     http: httpx.AsyncClient,
-    cognito: CognitoClients,
+    new_full_pool: PoolFactory,
 ) -> None:
     a, b = (GraphQLClient(http, r.url) for r in start_replicas(2, redis_url=redis_server.url))
-    pool_id = await new_full_pool(cognito)
+    pool_id = await new_full_pool()
     assert (await b.execute(READ, {"id": pool_id}))["data"]["userPool"][
         "deletionProtection"
     ] == "ACTIVE"  # now cached in B (L1) and in Redis
@@ -144,11 +137,11 @@ async def test_a_write_through_one_replica_is_read_through_another(
 async def test_without_shared_cache_another_replica_serves_stale_data(
     start_replicas: Callable[..., Any],
     http: httpx.AsyncClient,
-    cognito: CognitoClients,
+    new_full_pool: PoolFactory,
 ) -> None:
     """Negative control for the test above: per-process caches do go stale."""
     a, b = (GraphQLClient(http, r.url) for r in start_replicas(2))
-    pool_id = await new_full_pool(cognito)
+    pool_id = await new_full_pool()
     await b.execute(READ, {"id": pool_id})
     await a.execute(PROTECT, {"id": pool_id, "value": "INACTIVE"})
     seen = await b.execute(READ, {"id": pool_id})
@@ -166,13 +159,13 @@ async def test_redis_outage_reads_answer_writes_fail_closed_then_recover(
     start_replicas: Callable[..., Any],
     redis_server: RedisServer,
     http: httpx.AsyncClient,
-    cognito: CognitoClients,
+    new_full_pool: PoolFactory,
     describe: Callable[[str], Any],
     proxy: FaultProxy,
 ) -> None:
     replicas = start_replicas(2, redis_url=redis_server.url)
     a, b = (GraphQLClient(http, r.url) for r in replicas)
-    pool_id = await new_full_pool(cognito)
+    pool_id = await new_full_pool()
     ok = await a.execute(TAG_PATCH, {"id": pool_id, "key": "before-outage"})
     assert "errors" not in ok
 

@@ -15,7 +15,8 @@ from gateway.errors import GatewayError
 from gateway.locks import DistributedLocks
 from gateway.quota import QuotaGuard
 from gateway.records import PoolRecord, dump_record, load_record
-from tests.conftest import RedisServer, free_port
+from tests.conftest import RedisServer
+from tests.support.net import free_port
 
 OLD = PoolRecord(pool={"Id": "eu-west-1_a", "Name": "old"}, version="v1")
 NEW = PoolRecord(pool={"Id": "eu-west-1_a", "Name": "new"}, version="v2")
