@@ -23,8 +23,6 @@ ROOT = Path(__file__).resolve().parents[1]
 REGION = "eu-west-1"
 
 
-
-
 def pinned(command: list[str], core: int) -> list[str]:
     if shutil.which("taskset") and (os.cpu_count() or 1) >= 2:
         return ["taskset", "-c", str(core), *command]
