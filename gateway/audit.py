@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import json
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TextIO
+
+import orjson
 
 from gateway import model
 from gateway.auth.principals import Principal
@@ -123,4 +124,4 @@ class Auditor:
             "requested": event.requested,
             "changes": [self._redacted(c) for c in event.changes],
         }
-        self._write(json.dumps(record, default=str, separators=(",", ":")))
+        self._write(orjson.dumps(record, default=str).decode())

@@ -64,6 +64,7 @@ def summary_members() -> frozenset[str]:
 _ACRONYM_HEAD = re.compile(r"^[A-Z]+")
 
 
+@cache
 def graphql_name(member: str) -> str:
     """lowerCamel with a leading acronym lowered as a whole.
 

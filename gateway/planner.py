@@ -240,13 +240,15 @@ def plan_batch(
         outcomes.append(diff(state, after))
         state = after
         touched |= patch_touched
+    valid = [o for o in outcomes if not isinstance(o, GatewayError)]
     mfa_request = None
     wanted_mfa = state.get(MFA_MEMBER, "OFF")
     if MFA_MEMBER in touched and wanted_mfa != before.get(MFA_MEMBER, "OFF"):
         mfa_request = plan_mfa(mfa_config, wanted_mfa, pool_id)
     plan = UpdatePlan(
         request={"UserPoolId": pool_id, **state},
-        changes=diff(before, state),
+        # One valid patch: its own changes are the plan's changes.
+        changes=valid[0] if len(valid) == 1 else diff(before, state),
         mfa_request=mfa_request,
         preview=preview_pool(current, state),
         touched=frozenset(touched),

@@ -8,20 +8,21 @@ something a client can write changes, and not when Cognito bumps
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from typing import Any
+
+import orjson
 
 from gateway.rules import update_request_from
 
 
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+def _canonical(value: Any) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS, default=str)
 
 
 def version_of(request: Mapping[str, Any]) -> str:
     """The version of a normalized UpdateUserPool request (see ``update_request_from``)."""
-    return hashlib.sha256(_canonical(request).encode()).hexdigest()[:20]
+    return hashlib.sha256(_canonical(request)).hexdigest()[:20]
 
 
 def pool_version(pool: Mapping[str, Any]) -> str:
