@@ -199,7 +199,6 @@ class SingleFlightCache:
         self._store = store
         self._metrics = metrics
         self._inflight: dict[str, asyncio.Task[PoolRecord]] = {}
-        self.loads = 0
         self.joins = 0
 
     async def get(self, key: str) -> PoolRecord | None:
@@ -228,7 +227,6 @@ class SingleFlightCache:
         return await asyncio.shield(task)
 
     async def _load(self, key: str, load: Callable[[], Awaitable[PoolRecord]]) -> PoolRecord:
-        self.loads += 1
         try:
             generation = await self._store.generation(key)
             value = await load()

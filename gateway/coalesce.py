@@ -29,8 +29,6 @@ class Coalescer(Generic[Item, Outcome]):
         self._run_batch = run_batch
         self._pending: dict[str, list[tuple[Item, asyncio.Future[Outcome]]]] = {}
         self._workers: dict[str, asyncio.Task[None]] = {}
-        self.batches = 0
-        self.coalesced = 0
 
     async def submit(self, key: str, item: Item) -> Outcome:
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
@@ -47,8 +45,6 @@ class Coalescer(Generic[Item, Outcome]):
                 batch, rest = queued[:MAX_BATCH], queued[MAX_BATCH:]
                 if rest:
                     self._pending[key] = rest
-                self.batches += 1
-                self.coalesced += len(batch) - 1
                 try:
                     outcomes = await self._run_batch(key, [item for item, _ in batch])
                 except BaseException as error:  # every waiter learns what happened

@@ -118,8 +118,6 @@ class ResponseCache:
         self._path = path
         self._entries = LRU(size)
         self._documents = LRU(512)
-        self.hits = 0
-        self.misses = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -137,11 +135,9 @@ class ResponseCache:
             return
         entry: Entry | None = self._entries.get(key)
         if entry is not None and await self._still_valid(entry):
-            self.hits += 1
             self._metrics.response_cache.labels("hit").inc()
             await _send_entry(entry, send)
             return
-        self.misses += 1
         self._metrics.response_cache.labels("miss").inc()
         await self._execute_and_store(key, scope, replay, send)
 

@@ -51,9 +51,6 @@ class LocalLocks:
                 del self._users[key]
                 del self._locks[key]
 
-    def __len__(self) -> int:
-        return len(self._locks)
-
 
 class DistributedLocks:
     """The local lock first (one contender per process), then Redis's.

@@ -135,9 +135,6 @@ class PoolService:
             end_cursor=cursors[-1] if cursors else None,
         )
 
-    async def invalidate(self, pool_id: str) -> None:
-        await self._cache.delete(pool_id)
-
     async def update(
         self,
         pool_id: str,
