@@ -32,7 +32,7 @@ TARGETS = {
 def sizes(quick: bool) -> dict[str, Any]:
     if quick:
         return {"seconds": 1, "readers": 10, "updates": 3, "patches": 5}
-    return {"seconds": 10, "readers": 200, "updates": 30, "patches": 50}
+    return {"seconds": 10, "readers": 200, "updates": 80, "patches": 50}
 
 
 async def run(quick: bool, log_dir: Path) -> dict[str, Any]:
