@@ -8,6 +8,7 @@ import gc
 import logging
 import signal
 from collections.abc import AsyncIterator
+from typing import Any
 
 import orjson
 from fastapi import FastAPI, Request
@@ -15,13 +16,14 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from redis.exceptions import RedisError
-from strawberry.fastapi import GraphQLRouter
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
 
 from gateway import tracing
 from gateway.audit import Auditor, open_sink
 from gateway.auth.middleware import AuthMiddleware, make_authenticator
 from gateway.auth.principals import Principal
-from gateway.errors import ErrorCode, GatewayError
+from gateway.errors import GatewayError
 from gateway.fastpath import ResponseCache
 from gateway.graphql.context import GatewayContext
 from gateway.graphql.schema import build_schema, make_schema
@@ -35,19 +37,34 @@ log = logging.getLogger(__name__)
 READINESS_TIMEOUT_SECONDS = 3.0
 
 
-class FastGraphQLRouter(GraphQLRouter[GatewayContext, None]):
-    """strawberry's FastAPI router, encoding responses with orjson."""
+class GraphQLEndpoint(GraphQL[GatewayContext, None]):
+    """strawberry's plain ASGI view (no per-request dependency injection),
+    encoding responses with orjson and building our context."""
+
+    def __init__(self, schema: Any, make_context: Any, **options: Any) -> None:
+        super().__init__(schema, **options)
+        self._make_context = make_context
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
+    async def get_context(self, request: Any, response: Any) -> GatewayContext:
+        context: GatewayContext = self._make_context(request)
+        context.request, context.response = request, response
+        return context
+
+
+NOBODY = Principal(name="unauthenticated", kind="none", scopes=frozenset())
+
 
 def principal_of(request: Request) -> Principal:
-    """Set by AuthMiddleware on every /graphql request it lets through."""
+    """Set by AuthMiddleware on every /graphql request that may execute anything.
+
+    Only the GraphiQL page itself (GET text/html, executes nothing) reaches the
+    view without one; it gets a principal with no scopes at all.
+    """
     principal: Principal | None = getattr(request.state, "principal", None)
-    if principal is None:
-        raise GatewayError("missing credentials", ErrorCode.UNAUTHENTICATED)
-    return principal
+    return principal if principal is not None else NOBODY
 
 
 def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastAPI:
@@ -94,7 +111,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastA
         openapi_url=None,
     )
 
-    async def context(request: Request) -> GatewayContext:
+    def context(request: Request) -> GatewayContext:
         runtime: Runtime = request.app.state.runtime
         return GatewayContext(
             principal=principal_of(request),
@@ -107,13 +124,13 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastA
             region=settings.region,
         )
 
-    graphql = FastGraphQLRouter(
+    graphql = GraphQLEndpoint(
         make_schema(built, settings, metrics),
-        context_getter=context,
+        context,
         graphql_ide="graphiql" if settings.graphiql else None,
         allow_queries_via_get=False,
     )
-    app.include_router(graphql, prefix="/graphql")
+    app.router.routes.append(Route("/graphql", endpoint=graphql, methods=["GET", "POST"]))
 
     async def current_version(pool_id: str) -> str | None:
         runtime: Runtime = app.state.runtime

@@ -44,3 +44,14 @@ async def test_mutations_and_queries_over_get_are_refused(
 ) -> None:
     response = await http.get(f"{gateway.url}/graphql", params={"query": "{ __typename }"})
     assert response.status_code in (400, 404, 405)
+
+
+async def test_graphiql_page_is_served_only_when_enabled(
+    http: httpx.AsyncClient, start_gateway: Callable[..., Any], gateway: GatewayServer
+) -> None:
+    html = {"Accept": "text/html"}
+    page = await http.get(f"{start_gateway(graphiql=True).url}/graphql", headers=html)
+    assert page.status_code == 200 and "graphiql" in page.text.lower()
+    closed = await http.get(f"{gateway.url}/graphql", headers=html)
+    assert closed.status_code != 200 or "graphiql" not in closed.text.lower()
+    assert closed.status_code < 500
