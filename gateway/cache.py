@@ -201,9 +201,6 @@ class SingleFlightCache:
         self._inflight: dict[str, asyncio.Task[PoolRecord]] = {}
         self.joins = 0
 
-    async def get(self, key: str) -> PoolRecord | None:
-        return await self._store.get(key)
-
     async def set(self, key: str, value: PoolRecord) -> None:
         """Store the result of a write (fresh Describe after Update)."""
         await self._store.put_written(key, value)

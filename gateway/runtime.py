@@ -29,14 +29,11 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Runtime:
-    settings: Settings
+    """What request handlers use; the rest is owned and closed by ``open_runtime``."""
+
     clients: CognitoClients
     service: PoolService
-    cache: SingleFlightCache
-    quota: QuotaGuard
     redis: redis.Redis | None = None
-    health: shared.RedisHealth | None = None
-    bus: shared.InvalidationBus | None = None
 
 
 @contextlib.asynccontextmanager
@@ -95,16 +92,7 @@ async def open_runtime(settings: Settings, metrics: Metrics) -> AsyncIterator[Ru
             service = PoolService(
                 clients, cache, settings.region, backoff=backoff, locks=locks, metrics=metrics
             )
-            yield Runtime(
-                settings=settings,
-                clients=clients,
-                service=service,
-                cache=cache,
-                quota=quota,
-                redis=client,
-                health=health,
-                bus=bus,
-            )
+            yield Runtime(clients=clients, service=service, redis=client)
             await service.coalescer.drain()
     finally:
         if bus is not None:

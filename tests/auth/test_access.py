@@ -14,9 +14,7 @@ import httpx
 import pytest
 
 from gateway.auth.principals import normalize_scopes
-from gateway.cognito import CognitoClients
-from gateway.demo import FULL_POOL
-from tests.conftest import REGION, GatewayServer
+from tests.conftest import GatewayServer, PoolFactory
 from tests.support.fault_proxy import FaultProxy
 
 KEYS = {
@@ -75,9 +73,8 @@ async def gql(
 
 
 @pytest.fixture
-async def pool(cognito: CognitoClients) -> str:
-    created = await cognito.call(REGION, "CreateUserPool", **FULL_POOL)
-    return str(created["UserPool"]["Id"])
+async def pool(new_full_pool: PoolFactory) -> str:
+    return await new_full_pool()
 
 
 def test_scopes_nest_and_resource_server_prefixes_are_understood() -> None:

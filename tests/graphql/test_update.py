@@ -13,7 +13,7 @@ from botocore.model import MapShape, Shape, StructureShape
 from gateway import model
 from gateway.cognito import CognitoClients
 from gateway.demo import FULL_POOL
-from tests.conftest import REGION, GatewayServer, GraphQLClient
+from tests.conftest import REGION, GatewayServer, GraphQLClient, PoolFactory
 from tests.support.documents import differences
 from tests.support.fault_proxy import FaultProxy
 
@@ -72,9 +72,8 @@ def writer(start_gateway: Callable[..., GatewayServer], http: Any) -> GraphQLCli
 
 
 @pytest.fixture
-async def full_pool(cognito: CognitoClients) -> str:
-    created = await cognito.call(REGION, "CreateUserPool", **FULL_POOL)
-    return str(created["UserPool"]["Id"])
+async def full_pool(new_full_pool: PoolFactory) -> str:
+    return await new_full_pool()
 
 
 def changed_members(before: dict[str, Any], after: dict[str, Any]) -> set[str]:
