@@ -13,7 +13,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 import redis.asyncio as redis
 from redis.exceptions import RedisError
@@ -34,14 +34,22 @@ def connect(url: str) -> redis.Redis:
 
 
 def url_parts(url: str) -> dict[str, object]:
-    """aiocache's RedisCache arguments for a ``redis://`` or ``rediss://`` URL."""
+    """aiocache's RedisCache arguments for a ``redis://`` or ``rediss://`` URL.
+
+    The user name of a Redis ACL user (``redis://gateway:secret@host``) goes
+    through the connection pool's arguments: aiocache has no parameter for it,
+    and without it Redis would check the password against the ``default`` user.
+    """
     parsed = urlparse(url)
     db = parsed.path.lstrip("/")
     return {
         "endpoint": parsed.hostname or "127.0.0.1",
         "port": parsed.port or 6379,
         "db": int(db) if db else 0,
-        "password": parsed.password,
+        "password": unquote(parsed.password) if parsed.password else None,
+        "connection_pool_kwargs": {"username": unquote(parsed.username)}
+        if parsed.username
+        else None,
         "ssl": parsed.scheme == "rediss",
         "create_connection_timeout": SOCKET_TIMEOUT_SECONDS,
         "timeout": SOCKET_TIMEOUT_SECONDS,

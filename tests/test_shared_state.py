@@ -18,8 +18,8 @@ from gateway.records import PoolRecord, dump_record, load_record
 from tests.conftest import RedisServer
 from tests.support.net import free_port
 
-OLD = PoolRecord(pool={"Id": "eu-west-1_a", "Name": "old"}, version="v1")
-NEW = PoolRecord(pool={"Id": "eu-west-1_a", "Name": "new"}, version="v2")
+OLD = PoolRecord.of({"Id": "eu-west-1_a", "Name": "old"})
+NEW = PoolRecord.of({"Id": "eu-west-1_a", "Name": "new"})
 
 
 @pytest.fixture
@@ -49,8 +49,27 @@ def test_records_round_trip_through_json_with_datetimes() -> None:
     moment = datetime.datetime(
         2024, 3, 25, 21, 22, 34, 748000, tzinfo=datetime.timezone(datetime.timedelta(hours=9))
     )
-    record = PoolRecord(pool={"Id": "x", "CreationDate": moment, "Tags": {"a": "b"}}, version="v")
-    assert load_record(dump_record(record)) == record
+    record = PoolRecord.of({"Id": "x", "CreationDate": moment, "UserPoolTags": {"a": "b"}})
+    loaded = load_record(dump_record(record))
+    assert loaded == record
+    assert (loaded.version, loaded.etag) == (record.version, record.etag)
+
+
+async def test_the_shared_cache_logs_in_as_the_acl_user_of_the_url(
+    redis_server: RedisServer, client: redis.Redis
+) -> None:
+    """A Redis ACL user name in GATEWAY_REDIS_URL must reach the cache's connections."""
+    await client.execute_command(
+        "ACL", "SETUSER", "gateway", "on", ">s3cret/pw", "~*", "&*", "+@all"
+    )
+    await client.execute_command("CONFIG", "SET", "requirepass", "other-default-password")
+    url = redis_server.url.replace("redis://", "redis://gateway:s3cret%2Fpw@")
+    store = shared_store(url)
+    try:
+        await store.put_written("pool", NEW)
+        assert await store.get("pool") == NEW
+    finally:
+        await store.close()
 
 
 @pytest.mark.parametrize("kind", ["memory", "redis"])
