@@ -32,6 +32,11 @@ LEGACY_MESSAGE_FIELDS: Mapping[str, str] = {
 CUSTOM_SENDER_TRIGGERS = ("CustomEmailSender", "CustomSMSSender")
 
 
+def is_reserved_tag(key: str) -> bool:
+    """Rule 7's one definition: AWS reserves ``aws:`` in any letter case."""
+    return key[: len(RESERVED_TAG_PREFIX)].lower() == RESERVED_TAG_PREFIX
+
+
 def without_nulls(value: Any) -> Any:
     """Drop ``None`` members recursively: in a request, null means "not sent"."""
     if isinstance(value, dict):
@@ -178,7 +183,7 @@ def drop_reserved_tags(request: Mapping[str, Any]) -> Document:
     tags = result.get("UserPoolTags")
     if isinstance(tags, dict):
         result["UserPoolTags"] = {
-            k: v for k, v in tags.items() if not k.startswith(RESERVED_TAG_PREFIX)
+            k: v for k, v in tags.items() if not is_reserved_tag(k)
         }
     return result
 

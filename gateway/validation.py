@@ -16,7 +16,7 @@ from botocore.model import MapShape, Shape, StructureShape
 
 from gateway import model
 from gateway.errors import ErrorCode, GatewayError
-from gateway.rules import CUSTOM_SENDER_TRIGGERS, RESERVED_TAG_PREFIX
+from gateway.rules import CUSTOM_SENDER_TRIGGERS, RESERVED_TAG_PREFIX, is_reserved_tag
 
 Path = tuple[str, ...]
 
@@ -126,7 +126,7 @@ def check_required(value: Any, shape: Shape, field: str) -> None:
 def check_reserved_tags(tags: Mapping[str, Any] | None, field: str) -> None:
     """Rule 7: ``aws:`` keys are AWS's; a client may neither set nor delete them."""
     for key in tags or {}:
-        if key.lower().startswith(RESERVED_TAG_PREFIX):
+        if is_reserved_tag(key):
             raise invalid(
                 f"tag keys starting with '{RESERVED_TAG_PREFIX}' are reserved by AWS",
                 f"{field}[{key}]",

@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 
 from gateway import model, rules
+from gateway.errors import GatewayError
+from gateway.validation import check_reserved_tags
 from gateway.version import pool_version
 from tests.support.documents import load_real_pool, real_pool_files
 
@@ -118,8 +120,19 @@ def test_empty_objects_are_not_sent() -> None:
 
 
 def test_reserved_tags_are_never_sent() -> None:
-    request = {"UserPoolTags": {"aws:cloudformation:stack-name": "s", "team": "id"}}
+    request = {"UserPoolTags": {"aws:cloudformation:stack-name": "s", "AWS:Owner": "o", "team": "id"}}
     assert rules.drop_reserved_tags(request) == {"UserPoolTags": {"team": "id"}}
+
+
+@pytest.mark.parametrize("key", ["aws:x", "AWS:x", "Aws:x", "aWs:"])
+def test_one_reserved_tag_rule_for_sending_and_for_patches(key: str) -> None:
+    """What the round trip drops and what a patch may not touch are the same keys."""
+    assert rules.is_reserved_tag(key)
+    assert rules.drop_reserved_tags({"UserPoolTags": {key: "v"}}) == {"UserPoolTags": {}}
+    with pytest.raises(GatewayError) as error:
+        check_reserved_tags({key: "v"}, "patch.userPoolTags")
+    assert error.value.rule == "reserved"
+    assert not rules.is_reserved_tag("awsx:" + key)
 
 
 @pytest.mark.parametrize("path", real_pool_files(), ids=lambda p: p.name[:2])
