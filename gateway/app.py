@@ -132,16 +132,21 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastA
     )
     app.router.routes.append(Route("/graphql", endpoint=graphql, methods=["GET", "POST"]))
 
-    async def current_version(pool_id: str) -> str | None:
+    async def current_tag(pool_id: str) -> str | None:
         runtime: Runtime = app.state.runtime
         try:
-            return (await runtime.service.get(pool_id)).version
+            return (await runtime.service.get(pool_id)).etag
         except GatewayError:
             return None
 
     # Outermost last: request id, size limit, CORS, authentication, response cache.
     if settings.response_cache:
-        app.add_middleware(ResponseCache, current_version=current_version, metrics=metrics)
+        app.add_middleware(
+            ResponseCache,
+            current_tag=current_tag,
+            max_age=settings.cache_ttl_seconds,
+            metrics=metrics,
+        )
     app.add_middleware(
         AuthMiddleware, authenticate=make_authenticator(settings), open_page=settings.graphiql
     )

@@ -5,9 +5,13 @@ Parsing, validating and executing a full-pool query costs ~15 ms of CPU;
 sending stored bytes costs microseconds. So a repeated read is answered here,
 before strawberry: the entry for (document, operation, variables, the
 caller's rights) is served as long as every pool it read still has the
-version it had when it was built. The versions come from the DescribeUserPool
-cache, which every write (through any replica) refreshes, so a write
-invalidates every answer that read the pool without any bookkeeping.
+entity tag (a hash of the whole described document) it had when it was
+built, and never longer than the describe cache period. The tags come from
+the DescribeUserPool cache, which every write (through any replica)
+refreshes, so a write invalidates every answer that read the pool without
+any bookkeeping, and a change made outside the gateway (even to a member
+UpdateUserPool cannot write, like a custom attribute) shows once the cached
+describe expires.
 
 Only documents whose operations are all queries of ``userPool`` are cached;
 listings, mutations and anything with errors go to the view every time.
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import contextvars
 import hashlib
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -36,15 +41,15 @@ from gateway.metrics import NO_METRICS, Metrics
 CACHEABLE_ROOT_FIELDS = frozenset({"userPool", "__typename"})
 MAX_BODY_TO_CACHE = 1024 * 1024
 
-PoolVersions = dict[str, str]
-reads: contextvars.ContextVar[PoolVersions | None] = contextvars.ContextVar("reads", default=None)
+PoolTags = dict[str, str]
+reads: contextvars.ContextVar[PoolTags | None] = contextvars.ContextVar("reads", default=None)
 
 
-def record_read(pool_id: str, version: str) -> None:
+def record_read(pool_id: str, etag: str) -> None:
     """Resolvers call this for every pool an answer depends on."""
     seen = reads.get()
     if seen is not None:
-        seen[pool_id] = version
+        seen[pool_id] = etag
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,7 @@ class Entry:
     body: bytes
     content_type: bytes
     depends_on: tuple[tuple[str, str], ...]
+    stored_at: float
 
 
 class LRU:
@@ -102,19 +108,24 @@ def rights_of(principal: Principal | None) -> str:
 
 
 class ResponseCache:
-    """ASGI layer on the GraphQL route; ``current_version`` answers a pool's version now."""
+    """ASGI layer on the GraphQL route; ``current_tag`` answers a pool's entity tag now.
+
+    ``max_age``: the describe cache period; no entry is served older than that.
+    """
 
     def __init__(
         self,
         app: ASGIApp,
-        current_version: Callable[[str], Awaitable[str | None]],
+        current_tag: Callable[[str], Awaitable[str | None]],
+        max_age: float,
         metrics: Metrics = NO_METRICS,
         path: str = "/graphql",
         size: int = 2048,
     ) -> None:
         self._app = app
         self._metrics = metrics
-        self._current_version = current_version
+        self._current_tag = current_tag
+        self._max_age = max_age
         self._path = path
         self._entries = LRU(size)
         self._documents = LRU(512)
@@ -169,15 +180,18 @@ class ResponseCache:
         return digest.digest()
 
     async def _still_valid(self, entry: Entry) -> bool:
-        for pool_id, version in entry.depends_on:
-            if await self._current_version(pool_id) != version:
+        if time.monotonic() - entry.stored_at >= self._max_age:
+            return False
+        for pool_id, etag in entry.depends_on:
+            if await self._current_tag(pool_id) != etag:
                 return False
         return True
 
     async def _execute_and_store(
         self, key: bytes, scope: Scope, receive: Receive, send: Send
     ) -> None:
-        seen: PoolVersions = {}
+        seen: PoolTags = {}
+        started = time.monotonic()
         token = reads.set(seen)
         start: Message | None = None
         chunks: list[bytes] = []
@@ -202,7 +216,7 @@ class ResponseCache:
         content_type = next(
             (v for k, v in start.get("headers", []) if k == b"content-type"), b"application/json"
         )
-        self._entries.put(key, Entry(body, content_type, tuple(sorted(seen.items()))))
+        self._entries.put(key, Entry(body, content_type, tuple(sorted(seen.items())), started))
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, bool]:

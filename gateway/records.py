@@ -15,24 +15,26 @@ from typing import Any
 from aiocache.serializers import BaseSerializer
 
 from gateway.rules import update_request_from
-from gateway.version import version_of
+from gateway.version import document_tag, version_of
 
 _DATETIME = "$datetime"
 
 
 @dataclass(frozen=True)
 class PoolRecord:
-    """A DescribeUserPool document, its version, and the UpdateUserPool request
-    that keeps it as it is (the planner starts from it; computed once)."""
+    """A DescribeUserPool document, its version (writable configuration), its
+    etag (the whole document), and the UpdateUserPool request that keeps it as
+    it is (the planner starts from it; computed once)."""
 
     pool: dict[str, Any]
     version: str
+    etag: str
     request: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @classmethod
     def of(cls, pool: dict[str, Any]) -> PoolRecord:
         request = update_request_from(pool)
-        return cls(pool=pool, version=version_of(request), request=request)
+        return cls(pool=pool, version=version_of(request), etag=document_tag(pool), request=request)
 
 
 def _encode(value: Any) -> Any:
@@ -49,15 +51,13 @@ def _decode(value: dict[str, Any]) -> Any:
 
 def dump_record(record: PoolRecord) -> str:
     return json.dumps(
-        {"pool": record.pool, "version": record.version}, default=_encode, separators=(",", ":")
+        {"pool": record.pool}, default=_encode, separators=(",", ":")
     )
 
 
 def load_record(text: str) -> PoolRecord:
     data = json.loads(text, object_hook=_decode)
-    return PoolRecord(
-        pool=data["pool"], version=data["version"], request=update_request_from(data["pool"])
-    )
+    return PoolRecord.of(data["pool"])
 
 
 class RecordSerializer(BaseSerializer):  # type: ignore[misc]

@@ -27,3 +27,13 @@ def version_of(request: Mapping[str, Any]) -> str:
 
 def pool_version(pool: Mapping[str, Any]) -> str:
     return version_of(update_request_from(pool))
+
+
+def document_tag(pool: Mapping[str, Any]) -> str:
+    """An entity tag of the whole described document, read-only members included.
+
+    ``version`` ignores what UpdateUserPool cannot write (custom attributes,
+    the domain, ``EstimatedNumberOfUsers``, ``Status``...); anything that
+    caches a rendered answer must notice those changes too, so it keys on this.
+    """
+    return hashlib.sha256(_canonical(pool)).hexdigest()[:20]

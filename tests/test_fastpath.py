@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Callable
 from typing import Any
@@ -128,3 +129,38 @@ async def test_a_cached_answer_is_never_served_to_a_caller_with_other_rights(
     assert (
         await http.post(f"{server.url}/graphql", json={"query": READ, "variables": {"id": pool_id}})
     ).status_code == 401
+
+
+SIGN_UP_FORM = """query($id: ID!) {
+  userPool(id: $id) { schemaAttributes { name } domain estimatedNumberOfUsers version }
+}"""
+
+
+async def test_out_of_band_changes_of_read_only_members_show_within_the_cache_period(
+    http: httpx.AsyncClient,
+    start_gateway: Callable[..., GatewayServer],
+    new_full_pool: PoolFactory,
+    cognito: Any,
+) -> None:
+    """Custom attributes and domains change without changing ``version``: the
+    response cache must still notice them once the describe cache period is over."""
+    server = start_gateway(cache_ttl_seconds=1)
+    pool_id = await new_full_pool()
+    client = GraphQLClient(http, server.url)
+    for _ in range(3):
+        before = (await client.execute(SIGN_UP_FORM, {"id": pool_id}))["data"]["userPool"]
+    await cognito.call(
+        REGION,
+        "AddCustomAttributes",
+        UserPoolId=pool_id,
+        CustomAttributes=[{"Name": "tenant", "AttributeDataType": "String", "Mutable": True}],
+    )
+    await cognito.call(
+        REGION, "CreateUserPoolDomain", UserPoolId=pool_id, Domain=f"acme-{pool_id[-8:].lower()}"
+    )
+    await asyncio.sleep(1.5)
+    after = (await client.execute(SIGN_UP_FORM, {"id": pool_id}))["data"]["userPool"]
+    assert "custom:tenant" in {a["name"] for a in after["schemaAttributes"]}
+    assert before["domain"] is None
+    assert after["domain"] == f"acme-{pool_id[-8:].lower()}"
+    assert after["version"] == before["version"]  # the writable configuration did not change

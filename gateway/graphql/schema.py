@@ -111,7 +111,7 @@ def build_schema() -> GatewaySchema:
     async def resolve_user_pool(info: Info[GatewayContext, None], id: strawberry.ID) -> UserPool:  # type: ignore[valid-type]
         require(info.context.principal, READ, str(id))
         record = await info.context.service.get(str(id))
-        record_read(record.pool.get("Id", str(id)), record.version)
+        record_read(record.pool.get("Id", str(id)), record.etag)
         pool: UserPool = info.context.outputs.pool(record.pool, record.version)  # type: ignore[valid-type]
         return pool
 
