@@ -50,9 +50,7 @@ def _decode(value: dict[str, Any]) -> Any:
 
 
 def dump_record(record: PoolRecord) -> str:
-    return json.dumps(
-        {"pool": record.pool}, default=_encode, separators=(",", ":")
-    )
+    return json.dumps({"pool": record.pool}, default=_encode, separators=(",", ":"))
 
 
 def load_record(text: str) -> PoolRecord:

@@ -182,9 +182,7 @@ def drop_reserved_tags(request: Mapping[str, Any]) -> Document:
     result = dict(request)
     tags = result.get("UserPoolTags")
     if isinstance(tags, dict):
-        result["UserPoolTags"] = {
-            k: v for k, v in tags.items() if not is_reserved_tag(k)
-        }
+        result["UserPoolTags"] = {k: v for k, v in tags.items() if not is_reserved_tag(k)}
     return result
 
 

@@ -120,7 +120,9 @@ def test_empty_objects_are_not_sent() -> None:
 
 
 def test_reserved_tags_are_never_sent() -> None:
-    request = {"UserPoolTags": {"aws:cloudformation:stack-name": "s", "AWS:Owner": "o", "team": "id"}}
+    request = {
+        "UserPoolTags": {"aws:cloudformation:stack-name": "s", "AWS:Owner": "o", "team": "id"}
+    }
     assert rules.drop_reserved_tags(request) == {"UserPoolTags": {"team": "id"}}
 
 
