@@ -18,7 +18,7 @@ from typing import Any
 
 from bench import scenarios
 from bench.harness import ROOT, running_stack
-from gateway.emulator import use_emulator_credentials
+from gateway.demo.emulator import use_emulator_credentials
 
 QUICK_NOTE = " (quick run: sizes too small to mean anything)"
 TARGETS = {

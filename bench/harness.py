@@ -50,7 +50,15 @@ def running_stack(log_dir: Path) -> Iterator[Stack]:
     emulator_log = open(log_dir / "emulator.log", "wb")  # noqa: SIM115 - closed below
     server_log = open(log_dir / "server.log", "wb")  # noqa: SIM115 - closed below
     emulator = subprocess.Popen(
-        [sys.executable, "-m", "gateway.emulator", "-H", "127.0.0.1", "-p", str(emulator_port)],
+        [
+            sys.executable,
+            "-m",
+            "gateway.demo.emulator",
+            "-H",
+            "127.0.0.1",
+            "-p",
+            str(emulator_port),
+        ],
         env=env,
         stdout=emulator_log,
         stderr=subprocess.STDOUT,

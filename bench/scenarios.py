@@ -18,9 +18,9 @@ import httpx
 from aiobotocore.session import get_session
 
 from bench.harness import REGION, Stack, pinned, rss_megabytes
-from gateway.demo import FULL_POOL
-from gateway.graphql.schema import build_schema
-from gateway.rules import update_request_from
+from gateway.api.graphql.schema import build_schema
+from gateway.core.rules import update_request_from
+from gateway.demo.seed import FULL_POOL
 from tests.support.documents import full_selection
 
 FULL_QUERY = (

@@ -15,7 +15,7 @@ from typing import Any
 import uvicorn
 from fastapi.responses import ORJSONResponse
 
-from gateway.app import create_app
+from gateway.api.app import create_app
 from gateway.settings import Settings
 
 snapshot: dict[str, Any] = {}
@@ -48,7 +48,7 @@ def main() -> None:
         log_level="WARNING",
         audit_sink="stderr",
     )
-    from gateway import logs
+    from gateway.observability import logs
 
     logs.configure(settings.log_level)
     uvicorn.run(

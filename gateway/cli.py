@@ -9,8 +9,8 @@ from gateway.settings import Settings
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from gateway import logs
-    from gateway.app import run
+    from gateway.api.app import run
+    from gateway.observability import logs
 
     overrides = {k: v for k, v in {"host": args.host, "port": args.port}.items() if v is not None}
     settings = Settings(**overrides)
@@ -25,13 +25,13 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from gateway.demo import run_demo
+    from gateway.demo.run import run_demo
 
     return run_demo(host=args.host, port=args.port)
 
 
 def _export_schema(_: argparse.Namespace) -> int:
-    from gateway.graphql.schema import build_schema
+    from gateway.api.graphql.schema import build_schema
 
     sys.stdout.write(build_schema().schema.as_str() + "\n")
     return 0

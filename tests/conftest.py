@@ -17,9 +17,9 @@ import httpx
 import pytest
 import uvicorn
 
-from gateway.app import create_app
-from gateway.cognito import CognitoClients
-from gateway.demo import FULL_POOL, seed_pools
+from gateway.api.app import create_app
+from gateway.cognito.clients import CognitoClients
+from gateway.demo.seed import FULL_POOL, seed_pools
 from gateway.settings import Settings
 from tests.support.fault_proxy import FaultProxy
 from tests.support.net import free_port, wait_for_port
@@ -38,10 +38,10 @@ def aws_environment() -> None:
 
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[str]:
-    """The moto server in its own process, on a free loopback port (see gateway.emulator)."""
+    """The moto server in its own process, on a free loopback port (see gateway.demo.emulator)."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "gateway.emulator", "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-m", "gateway.demo.emulator", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

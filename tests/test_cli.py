@@ -7,7 +7,7 @@ from pathlib import Path
 from graphql import build_schema as parse_sdl
 from graphql import find_breaking_changes
 
-from gateway.graphql.schema import build_schema
+from gateway.api.graphql.schema import build_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 

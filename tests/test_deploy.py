@@ -12,7 +12,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from gateway.app import create_app
+from gateway.api.app import create_app
 from gateway.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,0 +1,114 @@
+"""Authentication at the HTTP edge: no valid credentials, no GraphQL execution.
+
+A request to ``/graphql`` without valid credentials is answered here with
+HTTP 401 and a GraphQL-shaped error (``UNAUTHENTICATED``); the schema never
+sees it. A valid one carries its :class:`Principal` in ``scope["state"]``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from gateway.api.auth.apikeys import ApiKeyAuthenticator
+from gateway.api.auth.tokens import JwtAuthenticator, TokenRejected
+from gateway.api.http import graphql_error_response
+from gateway.errors import ErrorCode
+from gateway.service.access import ANONYMOUS, Principal
+from gateway.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Authenticator(Protocol):
+    async def __call__(self, headers: dict[str, str]) -> Principal | None: ...
+
+
+def bearer(headers: dict[str, str]) -> str | None:
+    value = headers.get("authorization", "")
+    scheme, _, credentials = value.partition(" ")
+    return credentials.strip() or None if scheme.lower() == "bearer" else None
+
+
+def make_authenticator(settings: Settings) -> Authenticator:
+    if settings.auth_mode == "api-key":
+        keys = ApiKeyAuthenticator(settings.api_keys)
+
+        async def by_api_key(headers: dict[str, str]) -> Principal | None:
+            presented = headers.get("x-api-key") or bearer(headers)
+            return keys.authenticate(presented) if presented else None
+
+        return by_api_key
+    if settings.auth_mode == "jwt":
+        assert settings.jwt_jwks_url and settings.jwt_issuer and settings.jwt_audience
+        tokens = JwtAuthenticator(
+            jwks_url=settings.jwt_jwks_url,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            scopes_claim=settings.jwt_scopes_claim,
+            groups_claim=settings.jwt_groups_claim,
+            pools_claim=settings.jwt_pools_claim,
+            leeway=settings.jwt_leeway_seconds,
+            jwks_ttl=settings.jwks_cache_seconds,
+        )
+
+        async def by_token(headers: dict[str, str]) -> Principal | None:
+            token = bearer(headers)
+            if token is None:
+                return None
+            try:
+                return await tokens.authenticate(token)
+            except TokenRejected as rejected:
+                log.info("token rejected", extra={"reason": str(rejected)})
+                return None
+
+        return by_token
+
+    async def anyone(headers: dict[str, str]) -> Principal | None:
+        return ANONYMOUS
+
+    return anyone
+
+
+class AuthMiddleware:
+    def __init__(
+        self,
+        app: ASGIApp,
+        authenticate: Authenticator,
+        path: str = "/graphql",
+        open_page: bool = False,
+    ) -> None:
+        self._app = app
+        self._authenticate = authenticate
+        self._path = path
+        self._open_page = open_page
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].rstrip("/") != self._path:
+            await self._app(scope, receive, send)
+            return
+        headers = {
+            k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])
+        }
+        if scope["method"] == "OPTIONS" or (
+            self._open_page
+            and scope["method"] == "GET"
+            and "text/html" in headers.get("accept", "")
+        ):
+            await self._app(scope, receive, send)  # CORS preflight, the GraphiQL page itself
+            return
+        principal = await self._authenticate(headers)
+        if principal is None:
+            response = graphql_error_response(
+                "missing or invalid credentials",
+                ErrorCode.UNAUTHENTICATED,
+                status=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+            await response(scope, receive, send)
+            return
+        state: dict[str, Any] = scope.setdefault("state", {})
+        state["principal"] = principal
+        await self._app(scope, receive, send)

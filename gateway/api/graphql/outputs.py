@@ -1,0 +1,137 @@
+"""GraphQL output types generated from ``UserPoolType`` and every shape below it.
+
+Every member is nullable in the output: real DescribeUserPool documents are
+partial and old pools lack newer members, and one missing value must not blank
+out the whole pool. ``UserPool.id``, ``name`` and ``version`` are the
+exceptions the contract makes non-null.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Mapping
+from enum import Enum
+from typing import Any, Optional
+
+import strawberry
+from botocore.model import MapShape, Shape, StructureShape
+from botocore.utils import parse_timestamp
+
+from gateway import model
+from gateway.api.graphql.shapes import EnumRegistry, GeneratedTypes, describe, is_enum, make_class
+
+log = logging.getLogger(__name__)
+
+NON_NULL_POOL_MEMBERS = {"Id": strawberry.ID, "Name": str}
+
+
+class OutputTypes(GeneratedTypes):
+    """Builds the output classes once and converts botocore dicts into them."""
+
+    def __init__(self, enums: EnumRegistry) -> None:
+        super().__init__(enums)
+        self.user_pool = self._structure(model.user_pool_shape(), root=True)
+
+    def _structure(self, target: StructureShape, root: bool = False) -> type:
+        name = model.type_name(target.name)
+        if name in self._classes:
+            return self._classes[name]
+        fields: dict[str, tuple[Any, Any]] = {}
+        for member_name, member in target.members.items():
+            annotation = self.annotation(member)
+            if root and member_name in NON_NULL_POOL_MEMBERS:
+                annotation = NON_NULL_POOL_MEMBERS[member_name]
+                default: Any = ""
+            else:
+                annotation = Optional[annotation]  # noqa: UP045 - a runtime object, not syntax
+                default = None
+            fields[member_name] = (
+                annotation,
+                strawberry.field(
+                    name=model.graphql_name(member_name),
+                    description=describe(member),
+                    default=default,
+                ),
+            )
+        if root:
+            fields["version"] = (
+                str,
+                strawberry.field(
+                    description="Opaque hash of the writable configuration; pass it as "
+                    "`ifVersion` to make an update conditional.",
+                    default="",
+                ),
+            )
+        cls = make_class(
+            name,
+            fields,
+            description=model.plain_documentation(target.documentation),
+            is_input=False,
+        )
+        self._classes[name] = cls
+        return cls
+
+    def _entry(self, target: MapShape) -> type:
+        name = model.type_name(target.name) + "Entry"
+        if name in self._classes:
+            return self._classes[name]
+        key = self.annotation(target.key)
+        value = self.annotation(target.value)
+        fields = {
+            "key": (key, strawberry.field(default=None)),
+            "value": (value, strawberry.field(default=None)),
+        }
+        cls = make_class(
+            name,
+            fields,
+            description=f"One entry of the {model.type_name(target.name)} map.",
+            is_input=False,
+        )
+        self._classes[name] = cls
+        return cls
+
+    # -- botocore dict -> generated objects -------------------------------------------------
+
+    def pool(self, document: Mapping[str, Any], version: str) -> Any:
+        result = self.convert(model.user_pool_shape(), document)
+        result.version = version
+        return result
+
+    def convert(self, target: Shape, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(target, StructureShape):
+            if not isinstance(value, Mapping):
+                return None
+            cls = self._structure(target)
+            kwargs = {
+                name: self.convert(member, value.get(name))
+                for name, member in target.members.items()
+                if value.get(name) is not None
+            }
+            return cls(**kwargs)
+        if isinstance(target, MapShape):
+            entry = self._entry(target)
+            return [
+                entry(key=self.convert(target.key, k), value=self.convert(target.value, v))
+                for k, v in value.items()
+            ]
+        if target.type_name == "list":
+            return [self.convert(target.member, item) for item in value]
+        if is_enum(target):
+            return self._enum_value(self._enums.get(target), value)
+        if target.type_name == "timestamp":
+            return value if isinstance(value, datetime.datetime) else parse_timestamp(value)
+        return value
+
+    @staticmethod
+    def _enum_value(enum: type[Enum], value: Any) -> Enum | None:
+        try:
+            return enum(value)
+        except ValueError:
+            log.warning(
+                "enum value not in the service model",
+                extra={"enum": enum.__name__, "value": str(value)},
+            )
+            return None

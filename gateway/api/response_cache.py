@@ -1,0 +1,268 @@
+"""The read fast path: a response cache in front of the GraphQL view.
+
+Frontends ask the same questions over and over ("this pool, these fields").
+Parsing, validating and executing a full-pool query costs ~15 ms of CPU;
+sending stored bytes costs microseconds. So a repeated read is answered here,
+before strawberry: the entry for (document, operation, variables, the
+caller's rights) is served as long as every pool it read still has the
+entity tag (a hash of the whole described document) it had when it was
+built, and never longer than the describe cache period. The tags come from
+the DescribeUserPool cache, which every write (through any replica)
+refreshes, so a write invalidates every answer that read the pool without
+any bookkeeping, and a change made outside the gateway (even to a member
+UpdateUserPool cannot write, like a custom attribute) shows once the cached
+describe expires.
+
+Only documents whose operations are all queries of ``userPool`` are cached;
+listings, mutations and anything with errors go to the view every time.
+Authentication runs before this layer (AuthMiddleware), and the caller's
+rights are part of the key, so an answer is only ever served to a caller with
+the same scopes and pool patterns as the one it was computed for.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+from graphql.language import FieldNode
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.observability.metrics import NO_METRICS, Metrics
+from gateway.service.access import Principal
+
+CACHEABLE_ROOT_FIELDS = frozenset({"userPool", "__typename"})
+MAX_BODY_TO_CACHE = 1024 * 1024
+
+PoolTags = dict[str, str]
+reads: contextvars.ContextVar[PoolTags | None] = contextvars.ContextVar("reads", default=None)
+
+
+def record_read(pool_id: str, etag: str) -> None:
+    """Resolvers call this for every pool an answer depends on."""
+    seen = reads.get()
+    if seen is not None:
+        seen[pool_id] = etag
+
+
+@dataclass(frozen=True)
+class Entry:
+    body: bytes
+    content_type: bytes
+    depends_on: tuple[tuple[str, str], ...]
+    stored_at: float
+
+
+class LRU:
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[Any, Any] = OrderedDict()
+
+    def get(self, key: Any) -> Any:
+        value = self._items.get(key)
+        if value is not None:
+            self._items.move_to_end(key)
+        return value
+
+    def put(self, key: Any, value: Any) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+    def pop(self, key: Any) -> None:
+        self._items.pop(key, None)
+
+
+def cacheable_document(query: str) -> bool:
+    """True when every operation is a query selecting only ``userPool``/``__typename``."""
+    try:
+        document = parse(query, max_tokens=5000)
+    except GraphQLError:
+        return False
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if not operations:
+        return False
+    for operation in operations:
+        if operation.operation != OperationType.QUERY:
+            return False
+        for selection in operation.selection_set.selections:
+            if not isinstance(selection, FieldNode):
+                return False
+            if selection.name.value not in CACHEABLE_ROOT_FIELDS:
+                return False
+    return True
+
+
+def rights_of(principal: Principal | None) -> str:
+    if principal is None:
+        return ""
+    return "|".join((principal.kind, ",".join(sorted(principal.scopes)), ",".join(principal.pools)))
+
+
+class ResponseCache:
+    """ASGI layer on the GraphQL route; ``current_tag`` answers a pool's entity tag now.
+
+    ``max_age``: the describe cache period; no entry is served older than that.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        current_tag: Callable[[str], Awaitable[str | None]],
+        max_age: float,
+        metrics: Metrics = NO_METRICS,
+        path: str = "/graphql",
+        size: int = 2048,
+    ) -> None:
+        self._app = app
+        self._metrics = metrics
+        self._current_tag = current_tag
+        self._max_age = max_age
+        self._path = path
+        self._entries = LRU(size)
+        self._documents = LRU(512)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "POST"
+            or (scope["path"].rstrip("/") != self._path)
+        ):
+            await self._app(scope, receive, send)
+            return
+        body, complete = await _read_body(receive)
+        replay = _replay(body, complete, receive)
+        key = self._key(scope, body) if complete else None
+        if key is None:
+            await self._app(scope, replay, send)
+            return
+        entry: Entry | None = self._entries.get(key)
+        if entry is not None and await self._still_valid(entry):
+            self._metrics.response_cache.labels("hit").inc()
+            await _send_entry(entry, send)
+            return
+        self._metrics.response_cache.labels("miss").inc()
+        await self._execute_and_store(key, scope, replay, send)
+
+    def _key(self, scope: Scope, body: bytes) -> bytes | None:
+        try:
+            request = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return None
+        if not isinstance(request, dict) or not isinstance(request.get("query"), str):
+            return None
+        query: str = request["query"]
+        cacheable = self._documents.get(query)
+        if cacheable is None:
+            cacheable = cacheable_document(query)
+            self._documents.put(query, cacheable)
+        if not cacheable:
+            return None
+        principal = scope.get("state", {}).get("principal")
+        variables = orjson.dumps(request.get("variables") or {}, option=orjson.OPT_SORT_KEYS)
+        digest = hashlib.sha256()
+        for part in (
+            query.encode(),
+            str(request.get("operationName")).encode(),
+            variables,
+            rights_of(principal).encode(),
+        ):
+            digest.update(part)
+            digest.update(b"\x00")
+        return digest.digest()
+
+    async def _still_valid(self, entry: Entry) -> bool:
+        if time.monotonic() - entry.stored_at >= self._max_age:
+            return False
+        for pool_id, etag in entry.depends_on:
+            if await self._current_tag(pool_id) != etag:
+                return False
+        return True
+
+    async def _execute_and_store(
+        self, key: bytes, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        seen: PoolTags = {}
+        started = time.monotonic()
+        token = reads.set(seen)
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self._app(scope, receive, capture)
+        finally:
+            reads.reset(token)
+        if start is None or start["status"] != 200 or not seen:
+            return
+        body = b"".join(chunks)
+        if len(body) > MAX_BODY_TO_CACHE or b'"errors"' in body:
+            return
+        content_type = next(
+            (v for k, v in start.get("headers", []) if k == b"content-type"), b"application/json"
+        )
+        self._entries.put(key, Entry(body, content_type, tuple(sorted(seen.items())), started))
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, bool]:
+    """The request body read so far, and whether that is all of it.
+
+    Stops early (incomplete) past ``MAX_BODY_TO_CACHE``: such a request is not
+    cached, and the rest of its body is left for the app to read.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks), False
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        size += len(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks), True
+        if size > MAX_BODY_TO_CACHE:
+            return b"".join(chunks), False
+
+
+def _replay(body: bytes, complete: bool, receive: Receive) -> Receive:
+    """A receive that first hands the already-read body to the app, then the rest."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": not complete}
+        return await receive()
+
+    return replay
+
+
+async def _send_entry(entry: Entry, send: Send) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (b"content-type", entry.content_type),
+                (b"content-length", str(len(entry.body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": entry.body})

@@ -1,0 +1,55 @@
+"""``gateway demo``: the Cognito emulator in-process, the seeded pools, GraphiQL."""
+
+from __future__ import annotations
+
+import asyncio
+
+from gateway.api.app import run
+from gateway.cognito.clients import CognitoClients
+from gateway.demo.emulator import start_in_thread, use_emulator_credentials
+from gateway.demo.seed import DEMO_REGION, seed_pools
+from gateway.observability import logs
+from gateway.settings import Settings
+
+EXAMPLE_QUERY = """{
+  userPools(first: 10) { nodes { id name } }
+}"""
+
+
+def run_demo(host: str | None = None, port: int | None = None) -> int:
+    emulator = start_in_thread()
+    emulator_host, emulator_port = emulator.get_host_and_port()
+    use_emulator_credentials()
+    settings = Settings(
+        host=host or "127.0.0.1",
+        port=8000 if port is None else port,
+        region=DEMO_REGION,
+        cognito_endpoint_url=f"http://{emulator_host}:{emulator_port}",
+        graphiql=True,
+        introspection=True,
+        auth_mode="none",
+    )
+    logs.configure(settings.log_level)
+
+    async def seed() -> list[str]:
+        async with CognitoClients(settings) as clients:
+            return await seed_pools(clients)
+
+    ids = asyncio.run(seed())
+    url = f"http://{settings.host}:{settings.port}/graphql"
+    print(
+        f"Cognito emulator on http://{emulator_host}:{emulator_port}; seeded pools: "
+        f"{', '.join(ids)}",
+        flush=True,
+    )
+    print(
+        f"GraphiQL: {url}\nTry:\n{EXAMPLE_QUERY}\n"
+        f'or: userPool(id: "{ids[0]}") {{ name version policies {{ passwordPolicy '
+        f"{{ minimumLength }} }} userPoolTags {{ key value }} }}",
+        flush=True,
+    )
+    try:
+        run(settings, demo=True)
+    finally:
+        emulator.stop()
+    return 0

@@ -1,0 +1,246 @@
+"""API keys, scopes, pool allow-lists and the audit trail, over HTTP."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway.service.access import normalize_scopes
+from tests.conftest import GatewayServer, PoolFactory
+from tests.support.fault_proxy import FaultProxy
+
+KEYS = {
+    "reader-key": ("reader", ["pools:read"], ["*"]),
+    "writer-key": ("writer", ["pools:write"], ["*"]),
+    "admin-key": ("admin", ["pools:admin"], ["*"]),
+    "scoped-key": ("scoped", ["pools:admin"], ["eu-west-1_Scoped*"]),
+}
+UPDATE = """mutation($id: ID!, $patch: UserPoolPatch!, $dryRun: Boolean) {
+  updateUserPool(id: $id, patch: $patch, dryRun: $dryRun) { changes { path } }
+}"""
+READ = "query($id: ID!) { userPool(id: $id) { id } }"
+LIST = "{ userPools(first: 60) { nodes { id } edges { node { id } } } }"
+
+
+def api_keys_setting() -> list[dict[str, Any]]:
+    return [
+        {
+            "name": name,
+            "sha256": hashlib.sha256(key.encode()).hexdigest(),
+            "scopes": scopes,
+            "pools": pools,
+        }
+        for key, (name, scopes, pools) in KEYS.items()
+    ]
+
+
+@pytest.fixture(scope="module")
+def audit_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("audit") / "audit.jsonl"
+
+
+@pytest.fixture(scope="module")
+def keyed(start_gateway: Callable[..., GatewayServer], audit_file: Path) -> GatewayServer:
+    return start_gateway(
+        auth_mode="api-key", api_keys=api_keys_setting(), audit_sink=f"file:{audit_file}"
+    )
+
+
+async def gql(
+    http: httpx.AsyncClient,
+    server: GatewayServer,
+    key: str | None,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    header: str = "bearer",
+) -> httpx.Response:
+    headers = {}
+    if key is not None:
+        headers = {"Authorization": f"Bearer {key}"} if header == "bearer" else {"X-API-Key": key}
+    return await http.post(
+        f"{server.url}/graphql",
+        headers=headers,
+        json={"query": query, "variables": variables or {}},
+    )
+
+
+@pytest.fixture
+async def pool(new_full_pool: PoolFactory) -> str:
+    return await new_full_pool()
+
+
+def test_scopes_nest_and_resource_server_prefixes_are_understood() -> None:
+    assert normalize_scopes(["pools:admin"]) == {"pools:admin", "pools:write", "pools:read"}
+    assert normalize_scopes(["https://api.example.com/pools:write"]) == {
+        "pools:write",
+        "pools:read",
+    }
+    assert normalize_scopes(["openid", "pools:everything"]) == frozenset()
+
+
+@pytest.mark.parametrize("header", ["bearer", "x-api-key"])
+async def test_api_key_in_either_header(
+    http: httpx.AsyncClient, keyed: GatewayServer, pool: str, header: str
+) -> None:
+    response = await gql(http, keyed, "reader-key", READ, {"id": pool}, header=header)
+    assert response.status_code == 200
+    assert response.json()["data"]["userPool"]["id"] == pool
+
+
+@pytest.mark.parametrize("key", [None, "wrong-key", "reader-key-but-longer"])
+async def test_missing_or_unknown_key_is_401(
+    http: httpx.AsyncClient, keyed: GatewayServer, proxy: FaultProxy, key: str | None
+) -> None:
+    response = await gql(http, keyed, key, LIST)
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert proxy.counts() == {}
+
+
+async def test_read_only_principal_cannot_mutate(
+    http: httpx.AsyncClient, keyed: GatewayServer, pool: str, proxy: FaultProxy
+) -> None:
+    response = await gql(
+        http,
+        keyed,
+        "reader-key",
+        UPDATE,
+        {"id": pool, "patch": {"policies": {"passwordPolicy": {"minimumLength": 9}}}},
+    )
+    assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert proxy.count("UpdateUserPool") == 0 and proxy.count("DescribeUserPool") == 0
+
+
+async def test_writer_cannot_touch_a_sensitive_field_and_nothing_is_written(
+    http: httpx.AsyncClient, keyed: GatewayServer, pool: str, proxy: FaultProxy
+) -> None:
+    response = await gql(
+        http,
+        keyed,
+        "writer-key",
+        UPDATE,
+        {
+            "id": pool,
+            "patch": {
+                "policies": {"passwordPolicy": {"minimumLength": 9}},
+                "deletionProtection": "INACTIVE",
+            },
+        },
+    )
+    error = response.json()["errors"][0]
+    assert error["extensions"] == {"code": "FORBIDDEN", "field": "patch.deletionProtection"}
+    assert "pools:admin" in error["message"]
+    assert proxy.count("UpdateUserPool") == 0
+    allowed = await gql(
+        http,
+        keyed,
+        "writer-key",
+        UPDATE,
+        {"id": pool, "patch": {"policies": {"passwordPolicy": {"minimumLength": 9}}}},
+    )
+    assert "errors" not in allowed.json()
+    admin = await gql(
+        http, keyed, "admin-key", UPDATE, {"id": pool, "patch": {"deletionProtection": "INACTIVE"}}
+    )
+    assert "errors" not in admin.json()
+
+
+async def test_pool_allow_list_on_reads_writes_and_listings(
+    http: httpx.AsyncClient, keyed: GatewayServer, pool: str, proxy: FaultProxy
+) -> None:
+    read = await gql(http, keyed, "scoped-key", READ, {"id": pool})
+    assert read.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    write = await gql(
+        http,
+        keyed,
+        "scoped-key",
+        UPDATE,
+        {"id": pool, "patch": {"userPoolTags": [{"key": "x", "value": "y"}]}},
+    )
+    assert write.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    listing = await gql(http, keyed, "scoped-key", LIST)
+    assert listing.json()["data"]["userPools"] == {"nodes": [], "edges": []}
+    everything = await gql(http, keyed, "reader-key", LIST)
+    assert pool in {n["id"] for n in everything.json()["data"]["userPools"]["nodes"]}
+    assert proxy.count("UpdateUserPool") == 0
+
+
+def audit_events(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+async def test_audit_events_for_success_dry_run_failure_and_forbidden(
+    http: httpx.AsyncClient, keyed: GatewayServer, pool: str, audit_file: Path
+) -> None:
+    seen = len(audit_events(audit_file)) if audit_file.exists() else 0
+    cases = [
+        ("admin-key", {"smsConfiguration": {"externalId": "new-secret-id"}}, False),
+        ("admin-key", {"deletionProtection": "INACTIVE"}, True),
+        ("admin-key", {"policies": {"passwordPolicy": {"minimumLength": 1}}}, False),
+        ("writer-key", {"lambdaConfig": {"preSignUp": None}}, False),
+    ]
+    for key, patch, dry_run in cases:
+        await gql(
+            http,
+            keyed,
+            key,
+            UPDATE,
+            {"id": pool, "patch": patch, "dryRun": dry_run},
+            header="x-api-key",
+        )
+    events = audit_events(audit_file)[seen:]
+    assert [
+        (e["principal"]["name"], e["outcome"], e["dryRun"], e["errorCode"]) for e in events
+    ] == [
+        ("admin", "succeeded", False, None),
+        ("admin", "succeeded", True, None),
+        ("admin", "failed", False, "BAD_USER_INPUT"),
+        ("writer", "forbidden", False, "FORBIDDEN"),
+    ]
+    assert all(e["pool"] == pool and e["operation"] == "updateUserPool" for e in events)
+    assert all(e["requestId"] for e in events)
+    secret = events[0]["changes"]
+    assert secret == [
+        {"path": "smsConfiguration.externalId", "before": "[REDACTED]", "after": "[REDACTED]"}
+    ]
+    assert "new-secret-id" not in audit_file.read_text()
+    assert "acme-sms-external-id" not in audit_file.read_text()
+    assert events[1]["changes"] == [
+        {"path": "deletionProtection", "before": "ACTIVE", "after": "INACTIVE"}
+    ]
+    assert events[2]["requested"] == ["patch.policies.passwordPolicy.minimumLength"]
+
+
+async def test_request_id_is_taken_from_the_client_and_returned(
+    http: httpx.AsyncClient, keyed: GatewayServer
+) -> None:
+    response = await http.post(
+        f"{keyed.url}/graphql",
+        json={"query": LIST},
+        headers={"X-API-Key": "reader-key", "X-Request-Id": "abc-123"},
+    )
+    assert response.headers["x-request-id"] == "abc-123"
+    generated = await http.post(
+        f"{keyed.url}/graphql", json={"query": LIST}, headers={"X-API-Key": "reader-key"}
+    )
+    assert len(generated.headers["x-request-id"]) == 32
+
+
+def test_serve_refuses_auth_none_off_loopback() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "gateway.cli", "serve", "--host", "0.0.0.0", "--port", "1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"GATEWAY_AUTH_MODE": "none", "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 2
+    assert "only allowed on a loopback address" in result.stderr

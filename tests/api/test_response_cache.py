@@ -1,0 +1,166 @@
+"""The response cache: what it may store, and that it never serves a stale or foreign answer."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway.api.response_cache import cacheable_document
+from tests.conftest import REGION, GatewayServer, GraphQLClient, PoolFactory
+from tests.support.fault_proxy import FaultProxy
+
+READ = "query($id: ID!) { userPool(id: $id) { id deletionProtection version } }"
+PROTECT = """mutation($id: ID!, $value: DeletionProtection!) {
+  updateUserPool(id: $id, patch: { deletionProtection: $value }) { dryRun }
+}"""
+
+
+@pytest.mark.parametrize(
+    ("query", "cacheable"),
+    [
+        (READ, True),
+        ("{ __typename }", True),  # allowed, but stored only if it read a pool (it reads none)
+        ("{ userPools { nodes { id } } }", False),
+        ('mutation { createUserPool(input: {poolName: "x"}) { id } }', False),
+        ('query A { userPool(id: "x") { id } } mutation B { __typename }', False),
+        ('{ ...F } fragment F on Query { userPool(id: "x") { id } }', False),
+        ("{ userPool(", False),
+    ],
+)
+def test_only_user_pool_queries_are_cacheable(query: str, cacheable: bool) -> None:
+    assert cacheable_document(query) is cacheable
+
+
+@pytest.fixture(scope="module")
+def cached(start_gateway: Callable[..., GatewayServer]) -> GatewayServer:
+    return start_gateway(cache_ttl_seconds=30)
+
+
+async def test_a_repeated_read_is_served_without_execution_and_identically(
+    http: httpx.AsyncClient,
+    cached: GatewayServer,
+    new_full_pool: PoolFactory,
+    proxy: FaultProxy,
+) -> None:
+    pool_id = await new_full_pool()
+    client = GraphQLClient(http, cached.url)
+    first = await http.post(
+        f"{cached.url}/graphql", json={"query": READ, "variables": {"id": pool_id}}
+    )
+    second = await http.post(
+        f"{cached.url}/graphql", json={"query": READ, "variables": {"id": pool_id}}
+    )
+    assert first.content == second.content
+    assert "errors" not in first.json()
+    metrics = (await http.get(f"{cached.url}/metrics")).text
+    assert 'gateway_response_cache_lookups_total{result="hit"} 1.0' in metrics
+    assert proxy.count("DescribeUserPool") == 1
+    other = await client.execute(READ, {"id": f"{REGION}_doesNotExist9"})
+    assert other["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+async def test_a_write_invalidates_every_cached_answer_that_read_the_pool(
+    http: httpx.AsyncClient, cached: GatewayServer, new_full_pool: PoolFactory
+) -> None:
+    pool_id = await new_full_pool()
+    client = GraphQLClient(http, cached.url)
+    for _ in range(2):
+        before = await client.execute(READ, {"id": pool_id})
+        assert before["data"]["userPool"]["deletionProtection"] == "ACTIVE"
+    await client.execute(PROTECT, {"id": pool_id, "value": "INACTIVE"})
+    after = await client.execute(READ, {"id": pool_id})
+    assert after["data"]["userPool"]["deletionProtection"] == "INACTIVE"
+    assert after["data"]["userPool"]["version"] != before["data"]["userPool"]["version"]
+
+
+async def test_errors_are_not_cached(
+    http: httpx.AsyncClient,
+    cached: GatewayServer,
+    new_full_pool: PoolFactory,
+    proxy: FaultProxy,
+) -> None:
+    pool_id = await new_full_pool()
+    client = GraphQLClient(http, cached.url)
+    proxy.fail("DescribeUserPool", "InternalErrorException", status=500, times=2)
+    failed = await client.execute(READ, {"id": pool_id})
+    assert failed["errors"][0]["extensions"]["code"] == "UPSTREAM_ERROR"
+    recovered = await client.execute(READ, {"id": pool_id})
+    assert "errors" not in recovered
+
+
+async def test_a_cached_answer_is_never_served_to_a_caller_with_other_rights(
+    http: httpx.AsyncClient, start_gateway: Callable[..., GatewayServer], new_full_pool: PoolFactory
+) -> None:
+    keys = [
+        {
+            "name": "admin",
+            "sha256": hashlib.sha256(b"admin").hexdigest(),
+            "scopes": ["pools:admin"],
+            "pools": ["*"],
+        },
+        {
+            "name": "other-team",
+            "sha256": hashlib.sha256(b"other").hexdigest(),
+            "scopes": ["pools:read"],
+            "pools": ["us-east-1_*"],
+        },
+    ]
+    server = start_gateway(auth_mode="api-key", api_keys=keys)
+    pool_id = await new_full_pool()
+
+    async def read(key: str) -> dict[str, Any]:
+        response = await http.post(
+            f"{server.url}/graphql",
+            headers={"X-API-Key": key},
+            json={"query": READ, "variables": {"id": pool_id}},
+        )
+        body: dict[str, Any] = response.json()
+        return body
+
+    assert "errors" not in await read("admin")
+    assert "errors" not in await read("admin")  # now cached for the admin's rights
+    refused = await read("other")
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert (
+        await http.post(f"{server.url}/graphql", json={"query": READ, "variables": {"id": pool_id}})
+    ).status_code == 401
+
+
+SIGN_UP_FORM = """query($id: ID!) {
+  userPool(id: $id) { schemaAttributes { name } domain estimatedNumberOfUsers version }
+}"""
+
+
+async def test_out_of_band_changes_of_read_only_members_show_within_the_cache_period(
+    http: httpx.AsyncClient,
+    start_gateway: Callable[..., GatewayServer],
+    new_full_pool: PoolFactory,
+    cognito: Any,
+) -> None:
+    """Custom attributes and domains change without changing ``version``: the
+    response cache must still notice them once the describe cache period is over."""
+    server = start_gateway(cache_ttl_seconds=1)
+    pool_id = await new_full_pool()
+    client = GraphQLClient(http, server.url)
+    for _ in range(3):
+        before = (await client.execute(SIGN_UP_FORM, {"id": pool_id}))["data"]["userPool"]
+    await cognito.call(
+        REGION,
+        "AddCustomAttributes",
+        UserPoolId=pool_id,
+        CustomAttributes=[{"Name": "tenant", "AttributeDataType": "String", "Mutable": True}],
+    )
+    await cognito.call(
+        REGION, "CreateUserPoolDomain", UserPoolId=pool_id, Domain=f"acme-{pool_id[-8:].lower()}"
+    )
+    await asyncio.sleep(1.5)
+    after = (await client.execute(SIGN_UP_FORM, {"id": pool_id}))["data"]["userPool"]
+    assert "custom:tenant" in {a["name"] for a in after["schemaAttributes"]}
+    assert before["domain"] is None
+    assert after["domain"] == f"acme-{pool_id[-8:].lower()}"
+    assert after["version"] == before["version"]  # the writable configuration did not change
