@@ -13,7 +13,7 @@ from hypothesis_graphql import Mode, from_schema
 
 from tests.conftest import GatewayServer
 
-SCHEMA = (Path(__file__).resolve().parents[2] / "schema.graphql").read_text()
+SCHEMA = (Path(__file__).resolve().parents[3] / "schema.graphql").read_text()
 
 
 def assert_clean(response: httpx.Response) -> None:
