@@ -25,7 +25,7 @@ from tests.support.documents import full_selection
 
 FULL_QUERY = (
     "query Full($id: ID!) { userPool(id: $id) "
-    + full_selection(build_schema().schema._schema, "UserPool")
+    + full_selection(build_schema()._schema, "UserPool")
     + " }"
 )
 PATCH = """mutation Patch($id: ID!, $patch: UserPoolPatch!) {

@@ -33,7 +33,7 @@ def _demo(args: argparse.Namespace) -> int:
 def _export_schema(_: argparse.Namespace) -> int:
     from gateway.api.graphql.schema import build_schema
 
-    sys.stdout.write(build_schema().schema.as_str() + "\n")
+    sys.stdout.write(build_schema().as_str() + "\n")
     return 0
 
 

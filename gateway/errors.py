@@ -1,9 +1,19 @@
-"""Client-facing errors: a documented code in ``extensions.code``, a safe message."""
+"""The error vocabulary every layer speaks, and the one place that classifies errors.
+
+A :class:`GatewayError` carries a documented code, a client-safe message and,
+for bad input, *where* the problem is: an argument of the call, or a path of
+botocore member names (and map keys) inside a request document. It carries no
+surface's naming: GraphQL renders ``Field(Argument.UPDATE, ("Policies",
+"PasswordPolicy", "MinimumLength"))`` as ``patch.policies.passwordPolicy.minimumLength``,
+gRPC as ``policies.password_policy.minimum_length``.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+
+Path = tuple[str, ...]
 
 
 class ErrorCode(StrEnum):
@@ -19,15 +29,42 @@ class ErrorCode(StrEnum):
     INTERNAL_ERROR = "INTERNAL_ERROR"
 
 
+class Argument(StrEnum):
+    """What a bad value was given as: a call argument, or a request document.
+
+    The document values are the botocore operations whose input shape the
+    error's path walks, so a surface can render the path with the model.
+    """
+
+    POOL_ID = "pool_id"
+    IF_VERSION = "if_version"
+    PAGE_SIZE = "page_size"
+    PAGE_TOKEN = "page_token"
+    UPDATE = "UpdateUserPool"
+    CREATE = "CreateUserPool"
+
+
+@dataclass(frozen=True)
+class Field:
+    """Where a bad value is: ``argument``, and inside a document, ``path``."""
+
+    argument: Argument
+    path: Path = ()
+
+
 class GatewayError(Exception):
-    """An error whose message and extensions may be shown to a client as they are."""
+    """An error whose message may be shown to a client as it is.
+
+    ``message`` says what is wrong; a surface puts the field's name, in its own
+    spelling, in front of it (see each surface's ``render``).
+    """
 
     def __init__(
         self,
         message: str,
         code: ErrorCode,
         *,
-        field: str | None = None,
+        field: Field | None = None,
         rule: str | None = None,
         upstream: str | None = None,
     ) -> None:
@@ -38,13 +75,29 @@ class GatewayError(Exception):
         self.rule = rule
         self.upstream = upstream
 
-    @property
-    def extensions(self) -> dict[str, Any]:
-        extensions: dict[str, Any] = {"code": self.code.value}
-        if self.field is not None:
-            extensions["field"] = self.field
-        if self.rule is not None:
-            extensions["rule"] = self.rule
-        if self.upstream is not None:
-            extensions["upstreamCode"] = self.upstream
-        return extensions
+
+INTERNAL_MESSAGE = "Internal error."
+EXPECTED_CODES = frozenset(ErrorCode) - {ErrorCode.INTERNAL_ERROR}
+
+
+def classify(error: BaseException) -> GatewayError:
+    """What a client may learn about ``error``: itself if it is ours, else a fixed
+    ``INTERNAL_ERROR`` (the traceback stays in the server log)."""
+    if isinstance(error, GatewayError):
+        return error
+    return GatewayError(INTERNAL_MESSAGE, ErrorCode.INTERNAL_ERROR)
+
+
+def is_expected(error: BaseException) -> bool:
+    """Routine failures (bad input, not found, upstream refusals) log one line;
+    anything else is a bug and logs its traceback."""
+    return isinstance(error, GatewayError) and error.code in EXPECTED_CODES
+
+
+def invalid(message: str, field: Field, rule: str) -> GatewayError:
+    """A ``BAD_USER_INPUT`` naming the field and the rule it broke."""
+    return GatewayError(message, ErrorCode.BAD_USER_INPUT, field=field, rule=rule)
+
+
+def forbidden(message: str, field: Field | None = None) -> GatewayError:
+    return GatewayError(message, ErrorCode.FORBIDDEN, field=field)

@@ -10,13 +10,20 @@ the merge and the round trip without code changes.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from html.parser import HTMLParser
 
 import botocore.session
-from botocore.model import OperationModel, ServiceModel, Shape, StructureShape
+from botocore.model import (
+    ListShape,
+    MapShape,
+    OperationModel,
+    ServiceModel,
+    Shape,
+    StructureShape,
+)
 
 SERVICE_NAME = "cognito-idp"
 USER_POOL_SHAPE = "UserPoolType"
@@ -175,3 +182,37 @@ def iter_members(root: StructureShape, prefix: str = "") -> Iterator[tuple[str, 
             yield from walk(current.value, path + "{}")
 
     yield from walk(root, prefix)
+
+
+def render_path(
+    root: Shape,
+    path: Iterable[str],
+    member: Callable[[str], str] = str,
+    key: Callable[[str], str] = lambda k: f"[{k}]",
+) -> list[str]:
+    """The segments of a botocore path below ``root``, each surface in its own spelling.
+
+    Members go through ``member`` (``graphql_name``, ``xform_name``...), map keys
+    through ``key``; the model tells which is which. List indexes are kept.
+    """
+    segments: list[str] = []
+    current: Shape | None = root
+    for part in path:
+        if isinstance(current, MapShape):
+            segments.append(key(part))
+            current = current.value
+        elif isinstance(current, ListShape):
+            segments.append(f"[{part}]")
+            current = current.member
+        else:
+            segments.append(member(part))
+            current = current.members.get(part) if isinstance(current, StructureShape) else None
+    return segments
+
+
+def dotted(segments: list[str]) -> str:
+    """``["policies", "passwordPolicy"]`` -> ``policies.passwordPolicy``; ``[k]`` attaches."""
+    text = ""
+    for segment in segments:
+        text += segment if segment.startswith("[") or not text else f".{segment}"
+    return text

@@ -30,7 +30,7 @@ def test_committed_schema_is_the_export_of_the_code() -> None:
 
 def test_committed_schema_has_no_breaking_change_against_the_code() -> None:
     committed = parse_sdl((ROOT / "schema.graphql").read_text())
-    assert find_breaking_changes(committed, build_schema().schema._schema) == []
+    assert find_breaking_changes(committed, build_schema()._schema) == []
 
 
 def test_serve_help_lists_host_and_port() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextvars
 import logging
 import re
 import time
@@ -12,8 +11,8 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.errors import ErrorCode
+from gateway.observability.context import request_id
 
-request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 access = logging.getLogger("gateway.access")
 QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})  # probes and scrapes: no log line
 

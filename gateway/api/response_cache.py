@@ -22,7 +22,6 @@ the same scopes and pool patterns as the one it was computed for.
 
 from __future__ import annotations
 
-import contextvars
 import hashlib
 import time
 from collections import OrderedDict
@@ -37,20 +36,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.observability.metrics import NO_METRICS, Metrics
 from gateway.service.access import Principal
+from gateway.service.reads import PoolTags, reads
 
 CACHEABLE_ROOT_FIELDS = frozenset({"userPool", "__typename"})
 MAX_BODY_TO_CACHE = 1024 * 1024
-
-PoolTags = dict[str, str]
-reads: contextvars.ContextVar[PoolTags | None] = contextvars.ContextVar("reads", default=None)
-
-
-def record_read(pool_id: str, etag: str) -> None:
-    """Resolvers call this for every pool an answer depends on."""
-    seen = reads.get()
-    if seen is not None:
-        seen[pool_id] = etag
-
 
 @dataclass(frozen=True)
 class Entry:

@@ -1,8 +1,7 @@
-"""The Cognito edge: one long-lived aiobotocore client per Region, and error translation.
+"""The Cognito edge: one long-lived aiobotocore client per Region.
 
-Nothing above this module sees botocore exceptions: they become
-:class:`~gateway.errors.GatewayError` with a documented code and a message
-that is safe to show a client (no request ids, endpoints or credentials).
+Nothing above this package sees botocore exceptions: ``call`` turns them into
+:class:`~gateway.errors.GatewayError` (see ``gateway.cognito.errors``).
 """
 
 from __future__ import annotations
@@ -10,104 +9,32 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
-from typing import Any
+from typing import Any, Protocol
 
 from aiobotocore.session import get_session
 from botocore import xform_name
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from gateway import model
-from gateway.errors import ErrorCode, GatewayError
+from gateway.cognito.errors import error_code_of, translate
 from gateway.observability.metrics import NO_METRICS, Metrics
 from gateway.observability.tracing import span
 from gateway.settings import Settings
-from gateway.store.quota import QuotaGuard
 
 log = logging.getLogger(__name__)
 
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 
-NOT_FOUND_ERRORS = frozenset({"ResourceNotFoundException"})
-THROTTLING_ERRORS = frozenset(
-    {"TooManyRequestsException", "ThrottlingException", "LimitExceededException"}
-)
-CONFLICT_ERRORS = frozenset({"ConcurrentModificationException"})
-INPUT_ERRORS = frozenset(
-    {
-        "InvalidParameterException",
-        "InvalidSmsRoleAccessPolicyException",
-        "InvalidSmsRoleTrustRelationshipException",
-        "InvalidEmailRoleAccessPolicyException",
-        "UserPoolTaggingException",
-        "FeatureUnavailableInTierException",
-        "TierChangeNotAllowedException",
-    }
-)
+class Admission(Protocol):
+    """Waits until a call may go out (the quota guard: one budget per account)."""
 
-
-def region_of(pool_id: str) -> str:
-    """The Region a pool id starts with (``eu-west-1_AbC`` -> ``eu-west-1``).
-
-    Raises ``BAD_USER_INPUT`` for an id that the model's pattern rejects.
-    """
-    rules = model.limits(model.input_shape("DescribeUserPool").members["UserPoolId"])
-    too_long = rules.maximum is not None and len(pool_id) > rules.maximum
-    pattern_ok = rules.pattern is None or re.fullmatch(rules.pattern, pool_id) is not None
-    region, _, _ = pool_id.partition("_")
-    if too_long or not pattern_ok or not _REGION.match(region):
-        raise GatewayError(
-            f"id: '{pool_id[:64]}' is not a user pool id (expected '<region>_<id>', "
-            "for example 'eu-west-1_AbC123')",
-            ErrorCode.BAD_USER_INPUT,
-            field="id",
-        )
-    return region
-
-
-def error_code_of(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
-
-
-def translate(error: Exception, operation: str) -> GatewayError:
-    """Map a botocore failure to a client-safe gateway error."""
-    if isinstance(error, ClientError):
-        code = error_code_of(error)
-        message = str(error.response.get("Error", {}).get("Message", ""))[:300]
-        if code in NOT_FOUND_ERRORS:
-            return GatewayError(message or "user pool not found", ErrorCode.NOT_FOUND)
-        if code in THROTTLING_ERRORS:
-            return GatewayError(
-                "Cognito is throttling requests; retry later", ErrorCode.THROTTLED, upstream=code
-            )
-        if code in CONFLICT_ERRORS:
-            return GatewayError(
-                "another update of this pool was in progress; retry",
-                ErrorCode.CONFLICT,
-                upstream=code,
-            )
-        if code in INPUT_ERRORS:
-            return GatewayError(
-                f"Cognito rejected the request: {message}", ErrorCode.BAD_USER_INPUT, upstream=code
-            )
-        log.warning("upstream error", extra={"operation": operation, "upstream_code": code})
-        return GatewayError(
-            f"Cognito {operation} failed ({code or 'unknown error'})",
-            ErrorCode.UPSTREAM_ERROR,
-            upstream=code,
-        )
-    log.warning(
-        "upstream unreachable", extra={"operation": operation, "error": type(error).__name__}
-    )
-    return GatewayError(f"Cognito {operation} could not be reached", ErrorCode.UPSTREAM_ERROR)
+    async def admit(self, operation: str, region: str) -> None: ...
 
 
 class CognitoClients:
     """One aiobotocore client per Region, opened on first use and closed together."""
 
     def __init__(
-        self, settings: Settings, quota: QuotaGuard | None = None, metrics: Metrics = NO_METRICS
+        self, settings: Settings, quota: Admission | None = None, metrics: Metrics = NO_METRICS
     ) -> None:
         self._settings = settings
         self._quota = quota

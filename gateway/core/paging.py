@@ -10,7 +10,7 @@ import base64
 import binascii
 import json
 
-from gateway.errors import ErrorCode, GatewayError
+from gateway.errors import Argument, Field, invalid
 
 
 def encode_cursor(token: str | None, offset: int) -> str:
@@ -25,8 +25,8 @@ def decode_cursor(cursor: str) -> tuple[str | None, int]:
         token, offset = data["t"], int(data["o"])
         if (token is not None and not isinstance(token, str)) or offset < 0:
             raise ValueError
-    except (ValueError, KeyError, TypeError, binascii.Error, json.JSONDecodeError):
-        raise GatewayError(
-            "after: not a cursor this API returned", ErrorCode.BAD_USER_INPUT, field="after"
+    except (ValueError, KeyError, TypeError, OverflowError, binascii.Error):
+        raise invalid(
+            "not a cursor this API returned", Field(Argument.PAGE_TOKEN), "cursor"
         ) from None
     return token, offset

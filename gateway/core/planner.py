@@ -4,43 +4,35 @@ No I/O here. ``plan_update`` reads the current DescribeUserPool document, the
 patch (botocore-shaped, ``None`` = clear) and, when the patch touches MFA, the
 current GetUserPoolMfaConfig answer, and returns everything the service layer
 needs to write: the full request, the MFA request, the changes and a preview.
+``plan_create`` checks a CreateUserPool request the same way.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from botocore.model import MapShape, Shape, StructureShape
-
 from gateway import model
-from gateway.core.merge import get_path, merge, patched_paths
-from gateway.core.rules import LEGACY_MESSAGE_FIELDS, normalize_request, update_request_from
+from gateway.core.diff import FieldChange, diff
+from gateway.core.merge import merge, patched_paths
+from gateway.core.rules import (
+    RENAMED,
+    names_legacy_pre_token,
+    normalize_request,
+    patch_to_successors,
+    update_request_from,
+)
 from gateway.core.validation import (
+    at,
     check_cross_fields,
     check_required,
     check_reserved_tags,
     check_values,
-    field_path,
-    invalid,
 )
-from gateway.errors import GatewayError
+from gateway.errors import Argument, GatewayError, invalid
 
-PATCH_ROOT = "patch"
 MFA_MEMBER = "MfaConfiguration"
-LEGACY_VALIDITY = ("AdminCreateUserConfig", "UnusedAccountValidityDays")
-TEMPORARY_VALIDITY = ("Policies", "PasswordPolicy", "TemporaryPasswordValidityDays")
-PRE_TOKEN_LEGACY = ("LambdaConfig", "PreTokenGeneration")
-PRE_TOKEN_CONFIG = ("LambdaConfig", "PreTokenGenerationConfig")
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    path: str
-    before: Any
-    after: Any
 
 
 @dataclass(frozen=True)
@@ -49,127 +41,50 @@ class UpdatePlan:
     changes: list[FieldChange]
     mfa_request: dict[str, Any] | None
     preview: dict[str, Any]
-    touched: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def is_noop(self) -> bool:
         return not self.changes
 
 
-def _set_path(document: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
-    for key in path[:-1]:
-        document = document.setdefault(key, {})
-    document[path[-1]] = value
-
-
-def _pop_path(document: dict[str, Any], path: tuple[str, ...]) -> tuple[bool, Any]:
-    for key in path[:-1]:
-        inner = document.get(key)
-        if not isinstance(inner, dict):
-            return False, None
-        document = inner
-    if path[-1] not in document:
-        return False, None
-    return True, document.pop(path[-1])
-
-
-def translate_legacy_patch(patch: Mapping[str, Any]) -> dict[str, Any]:
-    """Patches of legacy members go to their successors (rules 2, 3 and 4).
-
-    ``UnusedAccountValidityDays`` -> ``TemporaryPasswordValidityDays``; legacy
-    message fields -> ``VerificationMessageTemplate``; a clear of either
-    pre-token trigger clears both. An explicit value for the successor wins.
-    """
-    result = copy.deepcopy(dict(patch))
-    found, value = _pop_path(result, LEGACY_VALIDITY)
-    if found and get_path(result, TEMPORARY_VALIDITY) is None:
-        _set_path(result, TEMPORARY_VALIDITY, value)
-    for legacy, successor in LEGACY_MESSAGE_FIELDS.items():
-        if legacy in result:
-            value = result.pop(legacy)
-            template = result.setdefault("VerificationMessageTemplate", {})
-            if isinstance(template, dict):
-                template.setdefault(successor, value)
-    lambdas = result.get("LambdaConfig")
-    if isinstance(lambdas, dict):
-        for cleared, other in (
-            ("PreTokenGeneration", "PreTokenGenerationConfig"),
-            ("PreTokenGenerationConfig", "PreTokenGeneration"),
-        ):
-            if cleared in lambdas and lambdas[cleared] is None:
-                lambdas.setdefault(other, None)
-    return result
-
-
-def _leaves(value: Any, shape: Shape, path: tuple[str, ...]) -> dict[tuple[str, ...], Any]:
-    """Flatten a request into {path: leaf}; lists and scalars are leaves."""
-    if not (isinstance(value, Mapping) and isinstance(shape, StructureShape | MapShape)):
-        return {path: value}
-    found: dict[tuple[str, ...], Any] = {}
-    for key, item in value.items():
-        child = shape.members[key] if isinstance(shape, StructureShape) else shape.value
-        found.update(_leaves(item, child, (*path, key)))
-    return found
-
-
-def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[FieldChange]:
-    """Leaf-level changes between two requests, with GraphQL paths.
-
-    Only members that differ as a whole are flattened: a patch changes a few.
-    """
-    shape = model.input_shape("UpdateUserPool")
-    changes = []
-    for member in sorted(set(before) | set(after)):
-        if before.get(member) == after.get(member):
-            continue
-        child = shape.members[member]
-        old = _leaves(before.get(member), child, (member,))
-        new = _leaves(after.get(member), child, (member,))
-        for path in sorted(set(old) | set(new)):
-            if old.get(path) != new.get(path):
-                name = field_path("", path, shape).lstrip(".")
-                changes.append(FieldChange(name, old.get(path), new.get(path)))
-    return changes
+def mfa_request_from(config: Mapping[str, Any] | None, wanted: str, pool_id: str) -> dict[str, Any]:
+    """The SetUserPoolMfaConfig request that sets ``wanted`` and keeps the factors of
+    ``config`` (a GetUserPoolMfaConfig answer). ``OFF`` goes alone: a factor block
+    with OFF is invalid. Also what undoes an MFA change (the service's rollback)."""
+    request: dict[str, Any] = {"UserPoolId": pool_id, MFA_MEMBER: wanted}
+    if wanted == "OFF":
+        return request
+    accepted = set(model.input_shape("SetUserPoolMfaConfig").members) - {"UserPoolId", MFA_MEMBER}
+    request.update({k: v for k, v in (config or {}).items() if k in accepted and v})
+    return request
 
 
 def plan_mfa(current: Mapping[str, Any] | None, wanted: str, pool_id: str) -> dict[str, Any]:
     """Rule 8: SetUserPoolMfaConfig replaces the whole MFA setup, so carry the rest over.
 
-    ``OFF`` goes alone (a factor block with OFF is invalid); ``ON``/``OPTIONAL``
-    need a factor that is already configured.
+    ``ON``/``OPTIONAL`` need a factor that is already configured and enabled.
     """
-    accepted = set(model.input_shape("SetUserPoolMfaConfig").members)
-    factors = {
-        k: v
-        for k, v in (current or {}).items()
-        if k in accepted and k not in ("UserPoolId", MFA_MEMBER) and v
-    }
-    request: dict[str, Any] = {"UserPoolId": pool_id, MFA_MEMBER: wanted}
-    if wanted == "OFF":
-        return request
-    enabled = {
-        k: v
-        for k, v in factors.items()
-        if not (isinstance(v, Mapping) and v.get("Enabled") is False)
-    }
-    if not enabled:
+    request = mfa_request_from(current, wanted, pool_id)
+    factors = [v for k, v in request.items() if k not in ("UserPoolId", MFA_MEMBER)]
+    enabled = [v for v in factors if not (isinstance(v, Mapping) and v.get("Enabled") is False)]
+    if wanted != "OFF" and not enabled:
         raise invalid(
             f"{wanted} needs an MFA factor (SMS, software token or email) configured first "
             "with SetUserPoolMfaConfig",
-            f"{PATCH_ROOT}.mfaConfiguration",
+            at(Argument.UPDATE, MFA_MEMBER),
             "requires-mfa-factor",
         )
-    request.update(factors)
     return request
 
 
 def preview_pool(current: Mapping[str, Any], request: Mapping[str, Any]) -> dict[str, Any]:
     """The DescribeUserPool document the request would produce (for dry runs)."""
     writable = model.writable_members()
+    written_as = {written: described for described, written in RENAMED.items()}
     pool = {k: v for k, v in current.items() if k not in writable}
-    pool.update({k: v for k, v in request.items() if k not in ("UserPoolId", "PoolName")})
-    if "PoolName" in request:
-        pool["Name"] = request["PoolName"]
+    for key, value in request.items():
+        if key != "UserPoolId":
+            pool[written_as.get(key, key)] = value
     return pool
 
 
@@ -178,33 +93,24 @@ def apply_patch(
     patch: Mapping[str, Any],
     mfa_config: Mapping[str, Any] | None,
     pool_id: str,
-) -> tuple[dict[str, Any], frozenset[str]]:
-    """One patch on a normalized request: validate, merge, normalize, cross-check.
-
-    Returns the new request and the top-level members the patch touched.
-    """
+) -> dict[str, Any]:
+    """One patch on a normalized request: validate, merge, normalize, cross-check."""
     shape = model.input_shape("UpdateUserPool")
-    check_values(dict(patch), shape, PATCH_ROOT)
-    check_reserved_tags(patch.get("UserPoolTags"), f"{PATCH_ROOT}.userPoolTags")
-    translated = translate_legacy_patch(patch)
+    check_values(dict(patch), shape, at(Argument.UPDATE))
+    check_reserved_tags(patch.get("UserPoolTags"), at(Argument.UPDATE, "UserPoolTags"))
+    translated = patch_to_successors(patch)
     merged = merge(state, translated, shape)
-    legacy_pre_token_named = (
-        get_path(patch, PRE_TOKEN_LEGACY) is not None
-        and get_path(patch, (*PRE_TOKEN_CONFIG, "LambdaArn")) is None
-    )
     touched = frozenset(path[0] for path, _ in patched_paths(translated, shape))
     after = normalize_request(
-        merged, prefer_legacy_pre_token=legacy_pre_token_named, changed=touched
+        merged, prefer_legacy_pre_token=names_legacy_pre_token(patch), changed=touched
     )
     for member in touched:
-        check_required(
-            after.get(member), shape.members[member], f"{PATCH_ROOT}.{model.graphql_name(member)}"
-        )
-    check_cross_fields(after, set(touched), PATCH_ROOT)
+        check_required(after.get(member), shape.members[member], at(Argument.UPDATE, member))
+    check_cross_fields(after, set(touched), Argument.UPDATE)
     wanted_mfa = after.get(MFA_MEMBER, "OFF")
     if MFA_MEMBER in touched and wanted_mfa != state.get(MFA_MEMBER, "OFF"):
         plan_mfa(mfa_config, wanted_mfa, pool_id)  # validates: ON needs a factor
-    return after, touched
+    return after
 
 
 @dataclass(frozen=True)
@@ -229,21 +135,19 @@ def plan_batch(
     pool_id = str(current.get("Id", ""))
     before = dict(before) if before is not None else update_request_from(current)
     state = before
-    touched: set[str] = set()
     outcomes: list[list[FieldChange] | GatewayError] = []
     for patch in patches:
         try:
-            after, patch_touched = apply_patch(state, patch, mfa_config, pool_id)
+            after = apply_patch(state, patch, mfa_config, pool_id)
         except GatewayError as error:
             outcomes.append(error)
             continue
         outcomes.append(diff(state, after))
         state = after
-        touched |= patch_touched
     valid = [o for o in outcomes if not isinstance(o, GatewayError)]
     mfa_request = None
     wanted_mfa = state.get(MFA_MEMBER, "OFF")
-    if MFA_MEMBER in touched and wanted_mfa != before.get(MFA_MEMBER, "OFF"):
+    if wanted_mfa != before.get(MFA_MEMBER, "OFF"):
         mfa_request = plan_mfa(mfa_config, wanted_mfa, pool_id)
     plan = UpdatePlan(
         request={"UserPoolId": pool_id, **state},
@@ -251,7 +155,6 @@ def plan_batch(
         changes=valid[0] if len(valid) == 1 else diff(before, state),
         mfa_request=mfa_request,
         preview=preview_pool(current, state),
-        touched=frozenset(touched),
     )
     return BatchPlan(plan=plan, outcomes=outcomes)
 
@@ -267,3 +170,17 @@ def plan_update(
     if isinstance(outcome, GatewayError):
         raise outcome
     return batch.plan
+
+
+def plan_create(request: Mapping[str, Any]) -> dict[str, Any]:
+    """A CreateUserPool request checked against the model and the cross-field rules.
+
+    Raises ``BAD_USER_INPUT`` naming the field before anything is sent.
+    """
+    shape = model.input_shape("CreateUserPool")
+    document = at(Argument.CREATE)
+    check_values(dict(request), shape, document)
+    check_required(dict(request), shape, document)
+    check_reserved_tags(request.get("UserPoolTags"), at(Argument.CREATE, "UserPoolTags"))
+    check_cross_fields(request, set(request), Argument.CREATE)
+    return dict(request)

@@ -13,22 +13,52 @@ and output, and nothing in the core mutates a document it was given.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from gateway import model
+from gateway.core.merge import get_path
 
 Document = dict[str, Any]
 
 RESERVED_TAG_PREFIX = "aws:"
 
-# Legacy top-level message fields and the VerificationMessageTemplate member
-# that supersedes each (rule 4). The pairing is semantic, not a field list:
-# the model has no link between them.
-LEGACY_MESSAGE_FIELDS: Mapping[str, str] = {
-    "EmailVerificationMessage": "EmailMessage",
-    "EmailVerificationSubject": "EmailSubject",
-    "SmsVerificationMessage": "SmsMessage",
-}
+
+@dataclass(frozen=True)
+class LegacyField:
+    """A legacy member and the member that superseded it (rules 2 and 4).
+
+    The pairing is semantic, not a field list: the model has no link between
+    them. ``invent_parent``: whether the successor's enclosing object may be
+    created for it. Rule 2 says no: without a password policy the legacy
+    value is sent alone rather than inventing a policy whose other rules
+    would take defaults.
+    """
+
+    legacy: tuple[str, ...]
+    successor: tuple[str, ...]
+    invent_parent: bool
+
+
+LEGACY_FIELDS = (
+    LegacyField(
+        ("AdminCreateUserConfig", "UnusedAccountValidityDays"),
+        ("Policies", "PasswordPolicy", "TemporaryPasswordValidityDays"),
+        invent_parent=False,
+    ),
+    LegacyField(
+        ("EmailVerificationMessage",), ("VerificationMessageTemplate", "EmailMessage"), True
+    ),
+    LegacyField(
+        ("EmailVerificationSubject",), ("VerificationMessageTemplate", "EmailSubject"), True
+    ),
+    LegacyField(("SmsVerificationMessage",), ("VerificationMessageTemplate", "SmsMessage"), True),
+)
+# Rule 3: the legacy pre-token trigger and its versioned successor.
+PRE_TOKEN_LEGACY = ("LambdaConfig", "PreTokenGeneration")
+PRE_TOKEN_CONFIG = ("LambdaConfig", "PreTokenGenerationConfig")
+# Rule 1: DescribeUserPool's member name -> UpdateUserPool's.
+RENAMED = {"Name": "PoolName"}
 CUSTOM_SENDER_TRIGGERS = ("CustomEmailSender", "CustomSMSSender")
 
 
@@ -64,9 +94,60 @@ def keep_writable(pool: Mapping[str, Any]) -> Document:
     """Rule 1: keep what UpdateUserPool accepts (from the model); ``Name`` becomes ``PoolName``."""
     writable = model.writable_members()
     request = {k: v for k, v in pool.items() if k in writable and v is not None}
-    if "PoolName" in writable and pool.get("Name") is not None and "PoolName" not in request:
-        request["PoolName"] = pool["Name"]
+    for described, written in RENAMED.items():
+        if written in writable and pool.get(described) is not None and written not in request:
+            request[written] = pool[described]
     return dict(without_nulls(request))
+
+
+def move_legacy(document: Mapping[str, Any], field: LegacyField) -> Document:
+    """Rules 2 and 4 on one document: take the legacy member out and put its
+    value under the successor, unless the document already sets the successor
+    (the successor is what the service enforces, so it wins).
+
+    When the successor's parent is missing and may not be invented, or was
+    cleared (``None``, in a patch), the legacy member stays where it is.
+    """
+    result = dict(document)
+    *parents, leaf = field.legacy
+    holder = get_path(result, tuple(parents)) if parents else result
+    if not isinstance(holder, dict) or leaf not in holder:
+        return result
+    *successor_parents, successor_leaf = field.successor
+    if _cleared_along(result, tuple(successor_parents)):
+        return result  # a patch clears the successor's parent: nothing to put it in
+    if get_path(result, tuple(successor_parents)) is None and not field.invent_parent:
+        return result
+    legacy_holder = writable_path(result, tuple(parents)) if parents else result
+    assert legacy_holder is not None
+    value = legacy_holder.pop(leaf)
+    target = writable_path_creating(result, tuple(successor_parents))
+    if target.get(successor_leaf) is None:
+        target[successor_leaf] = value
+    return result
+
+
+def _cleared_along(document: Mapping[str, Any], path: tuple[str, ...]) -> bool:
+    """Whether some object on ``path`` is present but not an object (a clear)."""
+    value: Any = document
+    for key in path:
+        if key not in value:
+            return False
+        value = value[key]
+        if not isinstance(value, Mapping):
+            return True
+    return False
+
+
+def writable_path_creating(document: Document, path: tuple[str, ...]) -> Document:
+    """Like ``writable_path``, creating missing objects along the way."""
+    current = document
+    for key in path:
+        inner = current.get(key)
+        inner = dict(inner) if isinstance(inner, dict) else {}
+        current[key] = inner
+        current = inner
+    return current
 
 
 def fold_unused_account_validity(request: Mapping[str, Any]) -> Document:
@@ -75,21 +156,9 @@ def fold_unused_account_validity(request: Mapping[str, Any]) -> Document:
     The legacy value moves into the password policy when the pool has one and
     that policy does not say otherwise; the password policy wins when both are
     set (it is what the service enforces). Without a password policy the
-    legacy field is sent alone, which the service accepts, rather than
-    inventing a policy whose other rules would take defaults.
+    legacy field is sent alone, which the service accepts.
     """
-    result = dict(request)
-    admin = result.get("AdminCreateUserConfig")
-    if not isinstance(admin, dict) or "UnusedAccountValidityDays" not in admin:
-        return result
-    if not isinstance(result.get("Policies", {}).get("PasswordPolicy"), dict):
-        return result
-    admin = writable_path(result, ("AdminCreateUserConfig",))
-    password_policy = writable_path(result, ("Policies", "PasswordPolicy"))
-    assert admin is not None and password_policy is not None
-    legacy = admin.pop("UnusedAccountValidityDays")
-    password_policy.setdefault("TemporaryPasswordValidityDays", legacy)
-    return result
+    return move_legacy(request, LEGACY_FIELDS[0])
 
 
 def sync_pre_token_generation(request: Mapping[str, Any], prefer_legacy: bool = False) -> Document:
@@ -126,14 +195,35 @@ def fold_legacy_messages(request: Mapping[str, Any]) -> Document:
     A legacy value only fills a template member the template does not set.
     """
     result = dict(request)
-    legacy = {k: result.pop(k) for k in LEGACY_MESSAGE_FIELDS if k in result}
-    if not legacy:
-        return result
-    template = dict(result.get("VerificationMessageTemplate") or {})
-    for legacy_name, value in legacy.items():
-        template.setdefault(LEGACY_MESSAGE_FIELDS[legacy_name], value)
-    result["VerificationMessageTemplate"] = template
+    for field in LEGACY_FIELDS[1:]:
+        result = move_legacy(result, field)
     return result
+
+
+def patch_to_successors(patch: Mapping[str, Any]) -> Document:
+    """Rules 2, 3 and 4 on a patch: legacy members are written through their successors.
+
+    The same table as for requests (``LEGACY_FIELDS``); a clear of either
+    pre-token trigger clears both. An explicit value for the successor wins.
+    """
+    result = dict(patch)
+    for field in LEGACY_FIELDS:
+        result = move_legacy(result, replace(field, invent_parent=True))
+    lambdas = result.get("LambdaConfig")
+    if isinstance(lambdas, dict):
+        legacy, config = PRE_TOKEN_LEGACY[-1], PRE_TOKEN_CONFIG[-1]
+        for cleared, other in ((legacy, config), (config, legacy)):
+            if cleared in lambdas and lambdas[cleared] is None and other not in lambdas:
+                result["LambdaConfig"] = lambdas = {**lambdas, other: None}
+    return result
+
+
+def names_legacy_pre_token(patch: Mapping[str, Any]) -> bool:
+    """Whether a patch sets the legacy pre-token trigger without the versioned one (rule 3)."""
+    return (
+        get_path(patch, PRE_TOKEN_LEGACY) is not None
+        and get_path(patch, (*PRE_TOKEN_CONFIG, "LambdaArn")) is None
+    )
 
 
 def drop_dangling_kms_key(request: Mapping[str, Any]) -> Document:

@@ -1,14 +1,14 @@
 """Checks of patches and requests against the model and the cross-field rules.
 
 Everything here runs before any call to AWS. A failure is a ``BAD_USER_INPUT``
-naming the field (GraphQL names, e.g. ``patch.policies.passwordPolicy.minimumLength``)
-and the rule it broke.
+naming the field (a botocore path inside the request document, e.g.
+``("Policies", "PasswordPolicy", "MinimumLength")``) and the rule it broke.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
@@ -16,27 +16,15 @@ from botocore.model import MapShape, Shape, StructureShape
 
 from gateway import model
 from gateway.core.rules import CUSTOM_SENDER_TRIGGERS, RESERVED_TAG_PREFIX, is_reserved_tag
-from gateway.errors import ErrorCode, GatewayError
-
-Path = tuple[str, ...]
+from gateway.errors import Argument, Field, invalid
 
 
-def field_path(root: str, path: Iterable[str], shape: Shape | None = None) -> str:
-    """``("Policies", "PasswordPolicy")`` -> ``patch.policies.passwordPolicy``; keys: ``[k]``."""
-    text = root
-    current = shape
-    for key in path:
-        if isinstance(current, MapShape):
-            text += f"[{key}]"
-            current = current.value
-        else:
-            text += f".{model.graphql_name(key)}"
-            current = current.members.get(key) if isinstance(current, StructureShape) else None
-    return text
+def at(argument: Argument, *path: str) -> Field:
+    return Field(argument, tuple(path))
 
 
-def invalid(message: str, field: str, rule: str) -> GatewayError:
-    return GatewayError(f"{field}: {message}", ErrorCode.BAD_USER_INPUT, field=field, rule=rule)
+def below(field: Field, *keys: str) -> Field:
+    return Field(field.argument, (*field.path, *keys))
 
 
 @cache
@@ -53,7 +41,7 @@ def _compiled(pattern: str) -> re.Pattern[str] | None:
         return None
 
 
-def check_values(value: Any, shape: Shape, field: str) -> None:
+def check_values(value: Any, shape: Shape, field: Field) -> None:
     """Model rules for one value: type, enum, length, range, pattern (recursively).
 
     ``None`` inside a structure or map means "clear" and is always allowed here;
@@ -69,18 +57,18 @@ def check_values(value: Any, shape: Shape, field: str) -> None:
             member = shape.members.get(key)
             if member is None:
                 raise invalid(f"unknown member {key}", field, "unknown")
-            check_values(item, member, f"{field}.{model.graphql_name(key)}")
+            check_values(item, member, below(field, key))
         return
     if isinstance(shape, MapShape):
         _check_size(len(value), rules, field, "entries")
         for key, item in value.items():
-            check_values(key, shape.key, f"{field}[{key}].key")
-            check_values(item, shape.value, f"{field}[{key}]")
+            check_values(key, shape.key, below(field, key))
+            check_values(item, shape.value, below(field, key))
         return
     if shape.type_name == "list":
         _check_size(len(value), rules, field, "items")
         for index, item in enumerate(value):
-            check_values(item, shape.member, f"{field}[{index}]")
+            check_values(item, shape.member, below(field, str(index)))
         return
     if shape.type_name in ("integer", "long"):
         if rules.minimum is not None and value < rules.minimum:
@@ -97,44 +85,45 @@ def check_values(value: Any, shape: Shape, field: str) -> None:
             raise invalid(f"does not match the pattern {rules.pattern}", field, "pattern")
 
 
-def _check_size(size: int, rules: model.Limits, field: str, unit: str) -> None:
+def _check_size(size: int, rules: model.Limits, field: Field, unit: str) -> None:
     if rules.minimum is not None and size < rules.minimum:
         raise invalid(f"needs at least {rules.minimum} {unit} (got {size})", field, "min")
     if rules.maximum is not None and size > rules.maximum:
         raise invalid(f"allows at most {rules.maximum} {unit} (got {size})", field, "max")
 
 
-def check_required(value: Any, shape: Shape, field: str) -> None:
+def check_required(value: Any, shape: Shape, field: Field) -> None:
     """Every structure present in ``value`` has its required members (recursively)."""
     if isinstance(shape, StructureShape) and isinstance(value, Mapping):
         for required in model.required_members(shape):
             if value.get(required) is None:
-                name = f"{field}.{model.graphql_name(required)}"
-                raise invalid(f"is required when {field} is set", name, "required")
+                raise invalid(
+                    "is required when its parent is set", below(field, required), "required"
+                )
         for key, item in value.items():
             member = shape.members.get(key)
             if member is not None:
-                check_required(item, member, f"{field}.{model.graphql_name(key)}")
+                check_required(item, member, below(field, key))
     elif isinstance(shape, MapShape) and isinstance(value, Mapping):
         for key, item in value.items():
-            check_required(item, shape.value, f"{field}[{key}]")
+            check_required(item, shape.value, below(field, key))
     elif shape.type_name == "list" and isinstance(value, list):
         for index, item in enumerate(value):
-            check_required(item, shape.member, f"{field}[{index}]")
+            check_required(item, shape.member, below(field, str(index)))
 
 
-def check_reserved_tags(tags: Mapping[str, Any] | None, field: str) -> None:
+def check_reserved_tags(tags: Mapping[str, Any] | None, field: Field) -> None:
     """Rule 7: ``aws:`` keys are AWS's; a client may neither set nor delete them."""
     for key in tags or {}:
         if is_reserved_tag(key):
             raise invalid(
                 f"tag keys starting with '{RESERVED_TAG_PREFIX}' are reserved by AWS",
-                f"{field}[{key}]",
+                below(field, key),
                 "reserved",
             )
 
 
-def check_cross_fields(request: Mapping[str, Any], touched: set[str], root: str) -> None:
+def check_cross_fields(request: Mapping[str, Any], touched: set[str], document: Argument) -> None:
     """Rule 9 and rule 5: settings that only make sense together.
 
     Checked only when the patch touches one of the settings involved, so an
@@ -145,7 +134,7 @@ def check_cross_fields(request: Mapping[str, Any], touched: set[str], root: str)
     if sms_touched and verifies_phone and not request.get("SmsConfiguration"):
         raise invalid(
             "phone_number can only be auto-verified when smsConfiguration is set",
-            f"{root}.autoVerifiedAttributes",
+            at(document, "AutoVerifiedAttributes"),
             "requires-sms-configuration",
         )
     if touched & {"UserPoolAddOns", "UserPoolTier"}:
@@ -153,7 +142,7 @@ def check_cross_fields(request: Mapping[str, Any], touched: set[str], root: str)
         if mode not in (None, "OFF") and request.get("UserPoolTier") != "PLUS":
             raise invalid(
                 f"threat protection ({mode}) requires userPoolTier PLUS",
-                f"{root}.userPoolAddOns.advancedSecurityMode",
+                at(document, "UserPoolAddOns", "AdvancedSecurityMode"),
                 "requires-plus-tier",
             )
     if "LambdaConfig" in touched:
@@ -161,6 +150,6 @@ def check_cross_fields(request: Mapping[str, Any], touched: set[str], root: str)
         if any(lambdas.get(t) for t in CUSTOM_SENDER_TRIGGERS) and not lambdas.get("KMSKeyID"):
             raise invalid(
                 "custom sender triggers need a KMS key to encrypt codes",
-                f"{root}.lambdaConfig.kmsKeyID",
+                at(document, "LambdaConfig", "KMSKeyID"),
                 "requires-kms-key",
             )

@@ -7,7 +7,7 @@ import logging
 import sys
 from typing import Any
 
-from gateway.api.http import request_id
+from gateway.observability.context import request_id
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 

@@ -1,4 +1,7 @@
-"""Who is calling and what they may do: scopes and pool allow-lists (pure).
+"""Who is calling and what they may do: scopes, pool allow-lists, admin-only members.
+
+Every surface authenticates its own way (HTTP headers, gRPC metadata) and
+hands the service a :class:`Principal`; the checks below are the same for all.
 
 Scopes nest: ``pools:admin`` includes ``pools:write``, which includes
 ``pools:read``. A principal's pool patterns are shell-style (``us-east-1_*``).
@@ -11,8 +14,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
-from gateway import model
-from gateway.errors import ErrorCode, GatewayError
+from gateway.errors import Argument, Field, forbidden
 
 READ = "pools:read"
 WRITE = "pools:write"
@@ -47,26 +49,25 @@ class Principal:
 ANONYMOUS = Principal(name="anonymous", kind="none", scopes=frozenset(IMPLIED[ADMIN]))
 
 
-def forbidden(message: str, field: str | None = None) -> GatewayError:
-    return GatewayError(message, ErrorCode.FORBIDDEN, field=field)
-
-
 def require(principal: Principal, scope: str, pool_id: str | None = None) -> None:
     if not principal.may(scope):
         raise forbidden(f"{principal.name} lacks the {scope} scope")
     if pool_id is not None and not principal.may_access(pool_id):
-        raise forbidden(f"{principal.name} may not access pool {pool_id}", field="id")
+        raise forbidden(
+            f"{principal.name} may not access pool {pool_id}", field=Field(Argument.POOL_ID)
+        )
 
 
-def require_patch(
-    principal: Principal, patch: Mapping[str, Any], sensitive: Iterable[str], root: str = "patch"
+def require_members(
+    principal: Principal, document: Mapping[str, Any], sensitive: Iterable[str], argument: Argument
 ) -> None:
-    """A patch (or create input) touching a sensitive member needs ``pools:admin``."""
+    """A patch (or create request) touching a sensitive member needs ``pools:admin``."""
     if principal.may(ADMIN):
         return
-    for member in sorted(set(patch) & set(sensitive)):
-        field = f"{root}.{model.graphql_name(member)}"
-        raise forbidden(f"{field} is a sensitive setting: it needs the {ADMIN} scope", field=field)
+    for member in sorted(set(document) & set(sensitive)):
+        raise forbidden(
+            f"is a sensitive setting: it needs the {ADMIN} scope", field=Field(argument, (member,))
+        )
 
 
 def require_create(principal: Principal, region: str) -> None:

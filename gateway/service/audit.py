@@ -1,10 +1,13 @@
-"""The audit trail: one JSON event per mutation attempt, secrets redacted.
+"""The audit trail: one JSON event per write attempt, secrets redacted.
 
-Every ``updateUserPool`` / ``createUserPool`` attempt, successful or not,
-dry run or not, writes one line: who, which pool, what operation, which
-settings changed (before/after), the outcome and the request id. Values of
-members that are secrets (``ExternalId`` by default, and any member the model
-marks sensitive) are replaced by ``"[REDACTED]"``.
+Every ``UpdateUserPool`` / ``CreateUserPool`` attempt through any surface,
+successful or not, dry run or not, writes one line: who, which pool, what
+operation, which settings changed (before/after), the outcome and the request
+id. Paths use botocore's names (``Policies.PasswordPolicy.MinimumLength``,
+``UserPoolTags[env]``), the names of the AWS API and CloudTrail, whichever
+surface the change came through. Values of members that are secrets
+(``ExternalId`` by default, and any member the model marks sensitive) are
+replaced by ``"[REDACTED]"``.
 """
 
 from __future__ import annotations
@@ -20,21 +23,27 @@ from typing import Any, TextIO
 import orjson
 
 from gateway import model
-from gateway.api.http import request_id
-from gateway.errors import ErrorCode, GatewayError
+from gateway.core.diff import FieldChange
+from gateway.errors import ErrorCode, Path, classify
+from gateway.observability.context import request_id
 from gateway.service.access import Principal
 
 REDACTED = "[REDACTED]"
 
 
-def sensitive_graphql_names(extra: Iterable[str]) -> frozenset[str]:
-    """GraphQL names of members to redact: the configured ones and the model's sensitive ones."""
-    names = {model.graphql_name(name) for name in extra}
+def redacted_members(extra: Iterable[str]) -> frozenset[str]:
+    """Members to redact: the configured ones and those the model marks sensitive."""
+    names = set(extra)
     for operation in ("UpdateUserPool", "CreateUserPool"):
         for path, member in model.iter_members(model.input_shape(operation)):
             if member.metadata.get("sensitive"):
-                names.add(model.graphql_name(path.rsplit(".", 1)[-1].rstrip("[]{}")))
+                names.add(path.rsplit(".", 1)[-1].rstrip("[]{}"))
     return frozenset(names)
+
+
+def audit_path(operation: str, path: Path) -> str:
+    """A botocore path as the audit writes it: ``UserPoolTags[env]``."""
+    return model.dotted(model.render_path(model.input_shape(operation), path))
 
 
 def open_sink(spec: str) -> Callable[[str], None]:
@@ -66,24 +75,23 @@ class AuditEvent:
     principal: Principal
     pool: str | None
     dry_run: bool
-    requested: list[str]
-    changes: list[dict[str, Any]] = field(default_factory=list)
+    requested: list[Path]
+    changes: list[FieldChange] = field(default_factory=list)
+    note: str | None = None
 
 
 class Auditor:
     def __init__(self, write: Callable[[str], None], redact: Iterable[str]) -> None:
         self._write = write
-        self._redact = sensitive_graphql_names(redact)
+        self._redact = redacted_members(redact)
 
-    def _redacted(self, change: dict[str, Any]) -> dict[str, Any]:
-        segments = {part.split("[")[0] for part in change["path"].split(".")}
-        if segments & self._redact:
-            return {
-                **change,
-                "before": REDACTED if change["before"] is not None else None,
-                "after": REDACTED if change["after"] is not None else None,
-            }
-        return change
+    def _change(self, operation: str, change: FieldChange) -> dict[str, Any]:
+        secret = bool(set(change.path) & self._redact)
+        return {
+            "path": audit_path(operation, change.path),
+            "before": REDACTED if secret and change.before is not None else change.before,
+            "after": REDACTED if secret and change.after is not None else change.after,
+        }
 
     @contextlib.contextmanager
     def attempt(
@@ -92,21 +100,19 @@ class Auditor:
         principal: Principal,
         pool: str | None,
         dry_run: bool,
-        requested: list[str],
+        requested: list[Path],
     ) -> Iterator[AuditEvent]:
+        """Audits what happens inside the block: the error it raises, or success."""
         event = AuditEvent(operation, principal, pool, dry_run, requested)
         try:
             yield event
-        except GatewayError as error:
-            outcome = "forbidden" if error.code == ErrorCode.FORBIDDEN else "failed"
-            self._emit(event, outcome, error.code.value)
-            raise
-        except Exception:
-            self._emit(event, "failed", ErrorCode.INTERNAL_ERROR.value)
+        except Exception as error:
+            code = classify(error).code
+            self._emit(event, "forbidden" if code == ErrorCode.FORBIDDEN else "failed", code.value)
             raise
         self._emit(
             event,
-            "succeeded" if event.changes or operation == "createUserPool" else "no-change",
+            "succeeded" if event.changes or operation == "CreateUserPool" else "no-change",
             None,
         )
 
@@ -121,7 +127,9 @@ class Auditor:
             "dryRun": event.dry_run,
             "outcome": outcome,
             "errorCode": code,
-            "requested": event.requested,
-            "changes": [self._redacted(c) for c in event.changes],
+            "requested": [audit_path(event.operation, p) for p in event.requested],
+            "changes": [self._change(event.operation, c) for c in event.changes],
         }
+        if event.note is not None:
+            record["note"] = event.note
         self._write(orjson.dumps(record, default=str).decode())

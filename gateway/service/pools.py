@@ -1,115 +1,143 @@
-"""PoolService: the one service layer GraphQL (and later gRPC) call.
+"""PoolService: the one protocol-neutral service every surface calls.
 
-Reads go through the single-flight cache; writes (see ``update``) are added by
-the patch work. Resolvers stay thin: they translate arguments and call this.
+GraphQL, gRPC and plain HTTP only translate arguments and render results.
+Everything a second surface would otherwise copy lives here: who may do what
+(scopes, pool allow-lists, admin-only members, which pools a listing shows),
+the audit event of every write, the record of which pool states an answer
+read (``reads``), the describe fan-out of listings, and the error vocabulary
+(``gateway.errors``, paths as botocore tuples).
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
-import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from gateway import model
-from gateway.cognito.clients import CognitoClients, region_of
-from gateway.core.backoff import Backoff
+from gateway.cognito.clients import CognitoClients
+from gateway.core.merge import patched_paths
 from gateway.core.paging import decode_cursor, encode_cursor
-from gateway.core.planner import MFA_MEMBER, BatchPlan, FieldChange, UpdatePlan, plan_batch
+from gateway.core.planner import plan_create
 from gateway.core.record import PoolRecord
-from gateway.core.validation import (
-    check_cross_fields,
-    check_required,
-    check_reserved_tags,
-    check_values,
+from gateway.errors import Argument, Field, GatewayError, invalid
+from gateway.service.access import (
+    READ,
+    WRITE,
+    Principal,
+    require,
+    require_create,
+    require_members,
 )
-from gateway.core.version import pool_version
-from gateway.errors import ErrorCode, GatewayError
-from gateway.observability.metrics import NO_METRICS, Metrics
-from gateway.service.coalesce import Coalescer
-from gateway.store.cache import SingleFlightCache
-from gateway.store.locks import LocalLocks, PoolLocks
-
-log = logging.getLogger(__name__)
+from gateway.service.audit import Auditor
+from gateway.service.reads import PoolReader
+from gateway.service.writes import PoolWriter, UpdateResult
 
 LIST_PAGE_SIZE = 60  # ListUserPools' maximum; a fixed size keeps cursors stable
-MAX_FIRST = 60
+MAX_PAGE_SIZE = 60
 
 
 @dataclass(frozen=True)
-class UpdateResult:
-    """The pool after the update (or as it would be, on a dry run) and what changed."""
+class ListedPool:
+    """One pool of a listing: its ListUserPools summary, its cursor, and, when the
+    caller asked for more than the summary, the described pool."""
 
-    record: PoolRecord
-    changes: list[FieldChange]
-    dry_run: bool
-
-
-RETRYABLE = frozenset({ErrorCode.CONFLICT, ErrorCode.THROTTLED})
-Patches = Sequence[dict[str, Any]]
-Outcomes = list[UpdateResult | BaseException]  # one per patch of a batch, in order
+    summary: dict[str, Any]
+    cursor: str
+    record: PoolRecord | None = None
 
 
 @dataclass(frozen=True)
 class PoolPage:
-    """One page of ListUserPools summaries with relay cursors."""
+    """One page of pools the caller may see, with relay-style paging."""
 
+    pools: list[ListedPool]
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@dataclass(frozen=True)
+class _RawPage:
     summaries: list[dict[str, Any]]
     cursors: list[str]
     has_next_page: bool
-    has_previous_page: bool = False
-    start_cursor: str | None = field(default=None)
-    end_cursor: str | None = field(default=None)
 
 
 class PoolService:
     def __init__(
         self,
         clients: CognitoClients,
-        cache: SingleFlightCache,
+        reader: PoolReader,
+        writer: PoolWriter,
+        *,
         default_region: str,
-        describe_concurrency: int = 4,
-        backoff: Backoff | None = None,
-        locks: PoolLocks | None = None,
-        coalesce: bool = True,
-        metrics: Metrics = NO_METRICS,
+        auditor: Auditor,
+        sensitive: frozenset[str],
     ) -> None:
-        self._metrics = metrics
         self._clients = clients
-        self._cache = cache
+        self._reader = reader
+        self.writer = writer
         self._default_region = default_region
-        self._describe_slots = asyncio.Semaphore(describe_concurrency)
-        self._backoff = backoff or Backoff()
-        self._locks: PoolLocks = locks or LocalLocks()
-        self._coalesce = coalesce
-        self.coalescer: Coalescer[dict[str, Any], UpdateResult] = Coalescer(self._write)
+        self._auditor = auditor
+        self._sensitive = sensitive
 
-    async def describe(self, pool_id: str) -> PoolRecord:
-        """A fresh DescribeUserPool, bypassing the cache (writes use this)."""
-        region = region_of(pool_id)
-        async with self._describe_slots:
-            response = await self._clients.call(region, "DescribeUserPool", UserPoolId=pool_id)
-        return PoolRecord.of(response["UserPool"])
+    async def current_tag(self, pool_id: str) -> str | None:
+        """The pool's entity tag as the cache knows it (for answer caches); None if unknown."""
+        try:
+            return (await self._reader.get(pool_id)).etag
+        except GatewayError:
+            return None
 
-    async def get(self, pool_id: str) -> PoolRecord:
-        """The pool through the cache; concurrent misses make one upstream call."""
-        region_of(pool_id)
-        return await self._cache.get_or_load(pool_id, lambda: self.describe(pool_id))
+    async def get(self, principal: Principal, pool_id: str) -> PoolRecord:
+        require(principal, READ, pool_id)
+        return await self._reader.get(pool_id)
 
-    async def list(self, first: int = 20, after: str | None = None) -> PoolPage:
-        if not 1 <= first <= MAX_FIRST:
-            raise GatewayError(
-                f"first: must be between 1 and {MAX_FIRST}, got {first}",
-                ErrorCode.BAD_USER_INPUT,
-                field="first",
-                rule="range",
+    async def list(
+        self,
+        principal: Principal,
+        page_size: int = 20,
+        page_token: str | None = None,
+        describe: bool = False,
+    ) -> PoolPage:
+        """A page of the default Region's pools that ``principal`` may see.
+
+        ``describe``: the caller wants more than the ListUserPools summary, so
+        every listed pool is read (through the cache, a few at a time).
+        """
+        require(principal, READ)
+        raw = await self._list_page(page_size, page_token)
+        visible = [
+            (summary, cursor)
+            for summary, cursor in zip(raw.summaries, raw.cursors, strict=True)
+            if principal.may_access(summary["Id"])
+        ]
+        records: list[PoolRecord | None] = [None] * len(visible)
+        if describe:
+            records = list(await asyncio.gather(*(self._reader.get(s["Id"]) for s, _ in visible)))
+        pools = [
+            ListedPool(summary, cursor, record)
+            for (summary, cursor), record in zip(visible, records, strict=True)
+        ]
+        return PoolPage(
+            pools=pools,
+            has_next_page=raw.has_next_page,
+            has_previous_page=page_token is not None,
+            start_cursor=raw.cursors[0] if raw.cursors else None,
+            end_cursor=raw.cursors[-1] if raw.cursors else None,
+        )
+
+    async def _list_page(self, page_size: int, page_token: str | None) -> _RawPage:
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise invalid(
+                f"must be between 1 and {MAX_PAGE_SIZE}, got {page_size}",
+                Field(Argument.PAGE_SIZE),
+                "range",
             )
-        token, offset = decode_cursor(after) if after else (None, 0)
+        token, offset = decode_cursor(page_token) if page_token else (None, 0)
         summaries: list[dict[str, Any]] = []
         cursors: list[str] = []
-        has_next = False
         while True:
             params: dict[str, Any] = {"MaxResults": LIST_PAGE_SIZE}
             if token:
@@ -120,174 +148,42 @@ class PoolService:
             for index in range(offset, len(page)):
                 summaries.append(page[index])
                 cursors.append(encode_cursor(token, index + 1))
-                if len(summaries) == first:
-                    has_next = index + 1 < len(page) or bool(next_token)
-                    break
-            if len(summaries) == first or not next_token:
-                break
+                if len(summaries) == page_size:
+                    more = index + 1 < len(page) or bool(next_token)
+                    return _RawPage(summaries, cursors, more)
+            if not next_token:
+                return _RawPage(summaries, cursors, False)
             token, offset = next_token, 0
-        return PoolPage(
-            summaries=summaries,
-            cursors=cursors,
-            has_next_page=has_next,
-            has_previous_page=after is not None,
-            start_cursor=cursors[0] if cursors else None,
-            end_cursor=cursors[-1] if cursors else None,
-        )
 
     async def update(
         self,
+        principal: Principal,
         pool_id: str,
         patch: dict[str, Any],
         if_version: str | None = None,
         dry_run: bool = False,
     ) -> UpdateResult:
-        """Apply ``patch``; concurrent plain patches to one pool share one write.
+        """Patch a pool (botocore-shaped; ``None`` clears) for ``principal``, audited."""
+        requested = [path for path, _ in patched_paths(patch, model.input_shape("UpdateUserPool"))]
+        with self._auditor.attempt(
+            "UpdateUserPool", principal, pool_id, dry_run, requested
+        ) as event:
+            require(principal, WRITE, pool_id)
+            require_members(principal, patch, self._sensitive, Argument.UPDATE)
+            result = await self.writer.update(pool_id, patch, if_version, dry_run)
+            event.changes = result.changes
+        return result
 
-        A conditional (``if_version``) or dry-run patch always goes alone: its
-        answer must describe exactly its own effect.
-        """
-        region_of(pool_id)
-        if if_version is not None or dry_run or not self._coalesce:
-            outcome = (await self._write(pool_id, [patch], if_version, dry_run))[0]
-            if isinstance(outcome, BaseException):
-                raise outcome
-            return outcome
-        return await self.coalescer.submit(pool_id, patch)
-
-    async def _write(
-        self,
-        pool_id: str,
-        patches: Patches,
-        if_version: str | None = None,
-        dry_run: bool = False,
-    ) -> Outcomes:
-        """One read-modify-write for ``patches`` under the pool's lock.
-
-        Every attempt reads the pool fresh (never the cache) and plans again, so
-        a retry never resends a stale payload. Conflicts and throttling are
-        retried with backoff; when the attempts run out the error says so and
-        nothing is left half-written.
-        """
-        region = region_of(pool_id)
-        waiting = time.perf_counter()
-        async with self._locks.hold(pool_id):
-            self._metrics.lock_wait_seconds.observe(time.perf_counter() - waiting)
-            accepted = {if_version} if if_version is not None else None
-            mfa_before: dict[str, Any] | None = None
-            attempt = 0
-            while True:
-                attempt += 1
-                current = await self.describe(pool_id)
-                if accepted is not None and current.version not in accepted:
-                    raise GatewayError(
-                        f"ifVersion: the pool is at version {current.version}, not {if_version}; "
-                        "read it again and re-apply your change",
-                        ErrorCode.PRECONDITION_FAILED,
-                        field="ifVersion",
-                    )
-                wants_mfa = any(MFA_MEMBER in patch for patch in patches)
-                mfa = await self._mfa_config(region, pool_id) if wants_mfa else None
-                batch = plan_batch(current.pool, patches, mfa, before=current.request)
-                plan = batch.plan
-                if dry_run:
-                    return self._results(PoolRecord.of(plan.preview), batch, dry_run=True)
-                if plan.is_noop:
-                    return self._results(current, batch, dry_run=False)
-                self._metrics.writes.inc()
-                self._metrics.coalesced_writes.inc(len(patches) - 1)
-                try:
-                    if plan.mfa_request is not None:
-                        await self._clients.call(region, "SetUserPoolMfaConfig", **plan.mfa_request)
-                        mfa_before = mfa_before or dict(mfa or {})
-                        if accepted is not None:
-                            wanted = plan.mfa_request[MFA_MEMBER]
-                            accepted.add(pool_version({**current.pool, MFA_MEMBER: wanted}))
-                    await self._clients.call(region, "UpdateUserPool", **plan.request)
-                except GatewayError as error:
-                    await self._cache.delete(pool_id)
-                    if error.code in RETRYABLE and attempt < self._backoff.max_attempts:
-                        self._metrics.update_retries.labels(
-                            error.upstream or error.code.value
-                        ).inc()
-                        delay = self._backoff.delay(attempt)
-                        log.info(
-                            "update retried",
-                            extra={
-                                "pool": pool_id,
-                                "attempt": attempt,
-                                "reason": error.code.value,
-                                "delay": round(delay, 3),
-                            },
-                        )
-                        await asyncio.sleep(delay)
-                        continue
-                    if mfa_before is not None:
-                        await self._restore_mfa(region, pool_id, mfa_before)
-                    raise self._exhausted(error, attempt) from error
-                fresh = await self._finish(pool_id, plan, len(patches))
-                return self._results(fresh, batch, dry_run=False)
-
-    @staticmethod
-    def _results(record: PoolRecord, batch: BatchPlan, dry_run: bool) -> Outcomes:
-        return [
-            outcome
-            if isinstance(outcome, GatewayError)
-            else UpdateResult(record, outcome, dry_run=dry_run)
-            for outcome in batch.outcomes
-        ]
-
-    async def _finish(self, pool_id: str, plan: UpdatePlan, patches: int) -> PoolRecord:
-        fresh = await self.describe(pool_id)
-        await self._cache.set(pool_id, fresh)
-        log.info(
-            "pool updated",
-            extra={"pool": pool_id, "patches": patches, "changed": [c.path for c in plan.changes]},
-        )
-        return fresh
-
-    @staticmethod
-    def _exhausted(error: GatewayError, attempts: int) -> GatewayError:
-        if error.code not in RETRYABLE:
-            return error
-        what = (
-            "another update of this pool kept it locked"
-            if error.code == ErrorCode.CONFLICT
-            else "Cognito kept throttling the update"
-        )
-        return GatewayError(
-            f"{what}; gave up after {attempts} attempts and changed nothing. Retry later.",
-            error.code,
-            upstream=error.upstream,
-        )
-
-    async def _mfa_config(self, region: str, pool_id: str) -> dict[str, Any]:
-        return await self._clients.call(region, "GetUserPoolMfaConfig", UserPoolId=pool_id)
-
-    async def _restore_mfa(self, region: str, pool_id: str, previous: dict[str, Any]) -> None:
-        """Undo our SetUserPoolMfaConfig when the UpdateUserPool after it failed for good."""
-        accepted = set(model.input_shape("SetUserPoolMfaConfig").members)
-        request = {k: v for k, v in previous.items() if k in accepted and v}
-        request["UserPoolId"] = pool_id
-        request.setdefault(MFA_MEMBER, "OFF")
-        if request[MFA_MEMBER] == "OFF":
-            request = {"UserPoolId": pool_id, MFA_MEMBER: "OFF"}
-        try:
-            await self._clients.call(region, "SetUserPoolMfaConfig", **request)
-        except GatewayError:
-            log.error(
-                "could not restore the MFA configuration after a failed update",
-                extra={"pool": pool_id, "mfa": previous.get(MFA_MEMBER)},
-            )
-
-    async def create(self, request: dict[str, Any]) -> PoolRecord:
-        """CreateUserPool in the default Region, validated against the model first."""
+    async def create(self, principal: Principal, request: dict[str, Any]) -> PoolRecord:
+        """CreateUserPool in the default Region, checked before anything is sent, audited."""
         shape = model.input_shape("CreateUserPool")
-        check_values(request, shape, "input")
-        check_required(request, shape, "input")
-        check_reserved_tags(request.get("UserPoolTags"), "input.userPoolTags")
-        check_cross_fields(request, set(request), "input")
-        response = await self._clients.call(self._default_region, "CreateUserPool", **request)
-        record = PoolRecord.of(response["UserPool"])
-        await self._cache.set(record.pool["Id"], record)
+        requested = [path for path, _ in patched_paths(request, shape)]
+        with self._auditor.attempt("CreateUserPool", principal, None, False, requested) as event:
+            require_create(principal, self._default_region)
+            require_members(principal, request, self._sensitive, Argument.CREATE)
+            checked = plan_create(request)
+            response = await self._clients.call(self._default_region, "CreateUserPool", **checked)
+            record = PoolRecord.of(response["UserPool"])
+            event.pool = str(record.pool.get("Id"))
+        await self._reader.cache.set(str(record.pool["Id"]), record)
         return record

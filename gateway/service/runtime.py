@@ -17,7 +17,10 @@ import redis.asyncio as redis
 from gateway.cognito.clients import CognitoClients
 from gateway.core.backoff import Backoff
 from gateway.observability.metrics import Metrics
+from gateway.service.audit import Auditor, open_sink
 from gateway.service.pools import PoolService
+from gateway.service.reads import PoolReader
+from gateway.service.writes import PoolWriter
 from gateway.settings import Settings
 from gateway.store import redis as shared
 from gateway.store.cache import MemoryStore, PoolStore, SharedStore, SingleFlightCache
@@ -33,70 +36,110 @@ class Runtime:
 
     clients: CognitoClients
     service: PoolService
+    default_region: str
     redis: redis.Redis | None = None
 
 
-@contextlib.asynccontextmanager
-async def open_runtime(settings: Settings, metrics: Metrics) -> AsyncIterator[Runtime]:
-    client: redis.Redis | None = None
-    health: shared.RedisHealth | None = None
-    bus: shared.InvalidationBus | None = None
-    locks: PoolLocks
+@dataclass
+class SharedState:
+    """The cache store, write locks and quota: in-process, or on Redis for a fleet."""
+
     store: PoolStore
-    if settings.redis_url:
-        client = shared.connect(settings.redis_url)
-        health = shared.RedisHealth()
-        l1 = MemoryStore(settings.cache_ttl_seconds) if settings.l1_cache else None
-        bus = shared.InvalidationBus(
-            client,
-            health,
-            on_change=l1.drop if l1 is not None else (lambda _key: None),
-            on_reset=l1.clear if l1 is not None else (lambda: None),
-        )
-        store = SharedStore(
-            shared.url_parts(settings.redis_url),
-            settings.cache_ttl_seconds,
-            health,
-            l1,
-            publish=bus.publish,
-            l1_trusted=lambda: bus.connected,
-        )
-        locks = DistributedLocks(
-            client,
-            health,
-            lease_seconds=settings.lock_timeout_seconds,
-            wait_seconds=settings.lock_wait_seconds,
-            allow_local=settings.allow_local_lock,
-        )
-        quota = QuotaGuard.shared(
-            client,
-            health,
-            settings.aws_account_id or "default",
-            settings.quota_reads_per_second,
-            settings.quota_updates_per_second,
-        )
-        bus.start()
-    else:
-        store = MemoryStore(settings.cache_ttl_seconds)
-        locks = LocalLocks()
-        quota = QuotaGuard.local(settings.quota_reads_per_second, settings.quota_updates_per_second)
-    cache = SingleFlightCache(store, metrics)
+    locks: PoolLocks
+    quota: QuotaGuard
+    client: redis.Redis | None = None
+    bus: shared.InvalidationBus | None = None
+
+    async def close(self) -> None:
+        if self.bus is not None:
+            await self.bus.stop()
+        if self.client is not None:
+            await self.client.aclose()
+
+
+def local_state(settings: Settings) -> SharedState:
+    return SharedState(
+        store=MemoryStore(settings.cache_ttl_seconds),
+        locks=LocalLocks(),
+        quota=QuotaGuard.local(settings.quota_reads_per_second, settings.quota_updates_per_second),
+    )
+
+
+def redis_state(settings: Settings, url: str) -> SharedState:
+    """Redis-backed cache (L1 kept honest by pub/sub), distributed locks, shared quota."""
+    client = shared.connect(url)
+    health = shared.RedisHealth()
+    l1 = MemoryStore(settings.cache_ttl_seconds) if settings.l1_cache else None
+    bus = shared.InvalidationBus(
+        client,
+        health,
+        on_change=l1.delete if l1 is not None else None,
+        on_reset=l1.clear if l1 is not None else None,
+    )
+    store = SharedStore(
+        shared.url_parts(url),
+        settings.cache_ttl_seconds,
+        health,
+        l1,
+        publish=bus.publish,
+        l1_trusted=lambda: bus.connected,
+    )
+    locks = DistributedLocks(
+        client,
+        health,
+        lease_seconds=settings.lock_timeout_seconds,
+        wait_seconds=settings.lock_wait_seconds,
+        allow_local=settings.allow_local_lock,
+    )
+    quota = QuotaGuard.shared(
+        client,
+        health,
+        settings.aws_account_id or "default",
+        settings.quota_reads_per_second,
+        settings.quota_updates_per_second,
+    )
+    return SharedState(store=store, locks=locks, quota=quota, client=client, bus=bus)
+
+
+def build_service(
+    settings: Settings,
+    clients: CognitoClients,
+    state: SharedState,
+    cache: SingleFlightCache,
+    metrics: Metrics,
+) -> PoolService:
+    reader = PoolReader(clients, cache)
     backoff = Backoff(
         base_seconds=settings.update_backoff_base_seconds,
         cap_seconds=settings.update_backoff_max_seconds,
         max_attempts=settings.update_max_attempts,
     )
-    clients = CognitoClients(settings, quota=quota, metrics=metrics)
+    writer = PoolWriter(clients, reader, locks=state.locks, backoff=backoff, metrics=metrics)
+    return PoolService(
+        clients,
+        reader,
+        writer,
+        default_region=settings.region,
+        auditor=Auditor(open_sink(settings.audit_sink), settings.audit_redact),
+        sensitive=frozenset(settings.sensitive_members),
+    )
+
+
+@contextlib.asynccontextmanager
+async def open_runtime(settings: Settings, metrics: Metrics) -> AsyncIterator[Runtime]:
+    """Everything long-lived, opened in order and closed in reverse."""
+    state = (
+        redis_state(settings, settings.redis_url) if settings.redis_url else local_state(settings)
+    )
+    if state.bus is not None:
+        state.bus.start()
+    cache = SingleFlightCache(state.store, metrics)
+    clients = CognitoClients(settings, quota=state.quota, metrics=metrics)
     try:
         async with clients:
-            service = PoolService(
-                clients, cache, settings.region, backoff=backoff, locks=locks, metrics=metrics
-            )
-            yield Runtime(clients=clients, service=service, redis=client)
-            await service.coalescer.drain()
+            service = build_service(settings, clients, state, cache, metrics)
+            yield Runtime(clients, service, settings.region, redis=state.client)
+            await service.writer.coalescer.drain()
     finally:
-        if bus is not None:
-            await bus.stop()
         await cache.close()
-        if client is not None:
-            await client.aclose()
+        await state.close()

@@ -81,15 +81,11 @@ class MemoryStore:
         self._generations[key] = self._generations.get(key, 0) + 1
         await self._cache.delete(key)
 
-    def drop(self, key: str) -> None:
-        """Forget ``key`` now (invalidation from another replica); no await needed."""
-        self._generations[key] = self._generations.get(key, 0) + 1
-        self._cache._cache.pop(self._cache.build_key(key), None)
-
-    def clear(self) -> None:
+    async def clear(self) -> None:
+        """Forget everything (a resubscription may have missed invalidations)."""
         for key in list(self._generations):
-            self.drop(key)
-        self._cache._cache.clear()
+            self._generations[key] += 1
+        await self._cache.clear()
 
     async def close(self) -> None:
         await self._cache.close()
@@ -199,7 +195,6 @@ class SingleFlightCache:
         self._store = store
         self._metrics = metrics
         self._inflight: dict[str, asyncio.Task[PoolRecord]] = {}
-        self.joins = 0
 
     async def set(self, key: str, value: PoolRecord) -> None:
         """Store the result of a write (fresh Describe after Update)."""
@@ -219,7 +214,6 @@ class SingleFlightCache:
             task = asyncio.ensure_future(self._load(key, load))
             self._inflight[key] = task
         else:
-            self.joins += 1
             self._metrics.single_flight_joins.inc()
         return await asyncio.shield(task)
 

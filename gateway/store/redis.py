@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from urllib.parse import unquote, urlparse
 
 import redis.asyncio as redis
@@ -97,8 +97,8 @@ class InvalidationBus:
         self,
         client: redis.Redis,
         health: RedisHealth,
-        on_change: Callable[[str], None],
-        on_reset: Callable[[], None],
+        on_change: Callable[[str], Awaitable[None]] | None,
+        on_reset: Callable[[], Awaitable[None]] | None,
     ) -> None:
         self._client = client
         self._health = health
@@ -128,7 +128,8 @@ class InvalidationBus:
             try:
                 async with self._client.pubsub() as pubsub:
                     await pubsub.subscribe(CHANNEL)
-                    self._on_reset()
+                    if self._on_reset is not None:
+                        await self._on_reset()
                     self.connected = True
                     self._health.recovered()
                     delay = 0.1
@@ -136,9 +137,13 @@ class InvalidationBus:
                         message = await pubsub.get_message(
                             ignore_subscribe_messages=True, timeout=1.0
                         )
-                        if message is not None and message.get("type") == "message":
-                            data = message["data"]
-                            self._on_change(data.decode() if isinstance(data, bytes) else data)
+                        if message is None or message.get("type") != "message":
+                            continue
+                        data = message["data"]
+                        if self._on_change is not None:
+                            await self._on_change(
+                                data.decode() if isinstance(data, bytes) else data
+                            )
             except asyncio.CancelledError:
                 self.connected = False
                 raise

@@ -8,10 +8,11 @@ from hypothesis import HealthCheck, given, settings
 
 from gateway import model
 from gateway.core.merge import get_path, patched_paths
-from gateway.core.planner import plan_mfa, plan_update, translate_legacy_patch
+from gateway.core.planner import plan_create, plan_mfa, plan_update
+from gateway.core.rules import patch_to_successors
 from gateway.core.rules import update_request_from
 from gateway.demo.seed import FULL_POOL
-from gateway.errors import GatewayError
+from gateway.errors import Argument, Field, GatewayError
 from tests.support.documents import load_real_pool, real_pool_files
 from tests.support.strategies import ARN_PREFIX, current_pools, pool_patches
 
@@ -74,7 +75,7 @@ def test_empty_and_noop_patches_change_nothing() -> None:
 def test_one_field_patch_reports_exactly_that_change() -> None:
     plan = plan_update(full_pool(), {"Policies": {"PasswordPolicy": {"MinimumLength": 16}}})
     assert [(c.path, c.before, c.after) for c in plan.changes] == [
-        ("policies.passwordPolicy.minimumLength", 12, 16)
+        (("Policies", "PasswordPolicy", "MinimumLength"), 12, 16)
     ]
     assert plan.request["LambdaConfig"] == full_pool()["LambdaConfig"]
     assert plan.request["DeletionProtection"] == "ACTIVE"
@@ -83,7 +84,7 @@ def test_one_field_patch_reports_exactly_that_change() -> None:
 
 def test_patching_the_legacy_validity_sets_the_new_field() -> None:
     patch = {"AdminCreateUserConfig": {"UnusedAccountValidityDays": 30}}
-    assert translate_legacy_patch(patch) == {
+    assert patch_to_successors(patch) == {
         "AdminCreateUserConfig": {},
         "Policies": {"PasswordPolicy": {"TemporaryPasswordValidityDays": 30}},
     }
@@ -124,7 +125,7 @@ def test_removing_the_custom_sender_drops_its_kms_key() -> None:
     assert "KMSKeyID" not in plan.request["LambdaConfig"]
     with pytest.raises(GatewayError) as error:
         plan_update(full_pool(), {"LambdaConfig": {"KMSKeyID": None}})
-    assert error.value.field == "patch.lambdaConfig.kmsKeyID"
+    assert error.value.field == Field(Argument.UPDATE, ("LambdaConfig", "KMSKeyID"))
 
 
 def test_clearing_device_configuration_does_not_invent_an_empty_one() -> None:
@@ -152,50 +153,50 @@ def test_reserved_tags_are_refused_in_a_patch_and_never_sent() -> None:
     [
         (
             {"Policies": {"PasswordPolicy": {"MinimumLength": 5}}},
-            "patch.policies.passwordPolicy.minimumLength",
+            ("Policies", "PasswordPolicy", "MinimumLength"),
             "min",
         ),
         (
             {"Policies": {"PasswordPolicy": {"PasswordHistorySize": 25}}},
-            "patch.policies.passwordPolicy.passwordHistorySize",
+            ("Policies", "PasswordPolicy", "PasswordHistorySize"),
             "max",
         ),
-        ({"LambdaConfig": {"PreSignUp": "not-an-arn"}}, "patch.lambdaConfig.preSignUp", "min"),
+        ({"LambdaConfig": {"PreSignUp": "not-an-arn"}}, ("LambdaConfig", "PreSignUp"), "min"),
         (
             {"LambdaConfig": {"PreSignUp": "arn:aws:lambda:eu-west-1:acct:function:x"}},
-            "patch.lambdaConfig.preSignUp",
+            ("LambdaConfig", "PreSignUp"),
             "pattern",
         ),
-        ({"UserPoolTags": {"team": "x" * 300}}, "patch.userPoolTags[team]", "max"),
+        ({"UserPoolTags": {"team": "x" * 300}}, ("UserPoolTags", "team"), "max"),
         (
             {"AccountRecoverySetting": {"RecoveryMechanisms": []}},
-            "patch.accountRecoverySetting.recoveryMechanisms",
+            ("AccountRecoverySetting", "RecoveryMechanisms"),
             "min",
         ),
         (
             {"UserPoolAddOns": {"AdvancedSecurityMode": None}},
-            "patch.userPoolAddOns.advancedSecurityMode",
+            ("UserPoolAddOns", "AdvancedSecurityMode"),
             "required",
         ),
         (
             {"LambdaConfig": {"InboundFederation": {"LambdaVersion": "V1_0"}}},
-            "patch.lambdaConfig.inboundFederation.lambdaArn",
+            ("LambdaConfig", "InboundFederation", "LambdaArn"),
             "required",
         ),
         (
             {"UserPoolTier": "ESSENTIALS"},
-            "patch.userPoolAddOns.advancedSecurityMode",
+            ("UserPoolAddOns", "AdvancedSecurityMode"),
             "requires-plus-tier",
         ),
-        ({"SmsConfiguration": None}, "patch.autoVerifiedAttributes", "requires-sms-configuration"),
+        ({"SmsConfiguration": None}, ("AutoVerifiedAttributes",), "requires-sms-configuration"),
     ],
 )
 def test_invalid_patches_name_the_field_and_the_rule(
-    patch: dict[str, Any], field: str, rule: str
+    patch: dict[str, Any], field: tuple[str, ...], rule: str
 ) -> None:
     with pytest.raises(GatewayError) as error:
         plan_update(full_pool(), patch)
-    assert (error.value.field, error.value.rule) == (field, rule)
+    assert (error.value.field, error.value.rule) == (Field(Argument.UPDATE, field), rule)
     assert error.value.code == "BAD_USER_INPUT"
 
 
@@ -214,6 +215,19 @@ def test_mfa_goes_through_set_user_pool_mfa_config_keeping_the_factors() -> None
     }
     off = plan_update(pool, {"MfaConfiguration": "OFF"}, current_mfa)
     assert off.mfa_request == {"UserPoolId": "eu-west-1_Full1", "MfaConfiguration": "OFF"}
+
+
+def test_plan_create_names_the_field_in_the_create_request() -> None:
+    with pytest.raises(GatewayError) as error:
+        plan_create({"PoolName": "p", "UserPoolTags": {"AWS:x": "y"}})
+    assert (error.value.field, error.value.rule) == (
+        Field(Argument.CREATE, ("UserPoolTags", "AWS:x")),
+        "reserved",
+    )
+    with pytest.raises(GatewayError) as missing:
+        plan_create({"Policies": {"PasswordPolicy": {"MinimumLength": 8}}})
+    assert missing.value.field == Field(Argument.CREATE, ("PoolName",))
+    assert plan_create({"PoolName": "p"}) == {"PoolName": "p"}
 
 
 def test_mfa_on_without_a_factor_is_bad_user_input() -> None:
@@ -241,7 +255,7 @@ def test_real_pools_patched_once_keep_everything_else(path: Any, patch: dict[str
         if leaf_path not in patched:
             assert get_path(plan.request, leaf_path) == value
     assert {c.path for c in plan.changes} <= {
-        "deletionProtection",
-        "policies.passwordPolicy.minimumLength",
-        "userPoolTags[owner]",
+        ("DeletionProtection",),
+        ("Policies", "PasswordPolicy", "MinimumLength"),
+        ("UserPoolTags", "owner"),
     }

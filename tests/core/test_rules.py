@@ -10,7 +10,7 @@ from gateway import model
 from gateway.core import rules
 from gateway.core.validation import check_reserved_tags
 from gateway.core.version import pool_version
-from gateway.errors import GatewayError
+from gateway.errors import Argument, Field, GatewayError
 from tests.support.documents import load_real_pool, real_pool_files
 
 ARN = "arn:aws:lambda:eu-west-1:123456789012:function:"
@@ -133,7 +133,7 @@ def test_one_reserved_tag_rule_for_sending_and_for_patches(key: str) -> None:
     assert rules.is_reserved_tag(key)
     assert rules.drop_reserved_tags({"UserPoolTags": {key: "v"}}) == {"UserPoolTags": {}}
     with pytest.raises(GatewayError) as error:
-        check_reserved_tags({key: "v"}, "patch.userPoolTags")
+        check_reserved_tags({key: "v"}, Field(Argument.UPDATE, ("UserPoolTags",)))
     assert error.value.rule == "reserved"
     assert not rules.is_reserved_tag("awsx:" + key)
 
@@ -146,7 +146,7 @@ def test_real_pools_round_trip_without_legacy_conflicts(path: Any) -> None:
     assert "UnusedAccountValidityDays" not in request.get("AdminCreateUserConfig", {}) or (
         "PasswordPolicy" not in request.get("Policies", {})
     )
-    assert not set(rules.LEGACY_MESSAGE_FIELDS) & set(request)
+    assert not {f.legacy[0] for f in rules.LEGACY_FIELDS[1:]} & set(request)
     assert not any(isinstance(v, dict) and not v for v in request.values())
     assert request["PoolName"] == pool["Name"]
     # The version is stable: the same document, reordered, hashes the same.

@@ -95,7 +95,7 @@ async def test_single_flight_makes_one_load_for_concurrent_misses() -> None:
         return NEW
 
     results = await asyncio.gather(*(cache.get_or_load("pool", load) for _ in range(20)))
-    assert results == [NEW] * 20 and loads == 1 and cache.joins == 19
+    assert results == [NEW] * 20 and loads == 1
 
 
 async def test_l1_entry_dropped_by_invalidation_is_not_served(redis_server: RedisServer) -> None:
@@ -105,7 +105,7 @@ async def test_l1_entry_dropped_by_invalidation_is_not_served(redis_server: Redi
     assert await store.get("pool") == OLD
     other_replica = shared_store(redis_server.url)
     await other_replica.put_written("pool", NEW)
-    l1.drop("pool")  # what the pub/sub message does
+    await l1.delete("pool")  # what the pub/sub message does
     assert await store.get("pool") == NEW
     await store.close()
     await other_replica.close()

@@ -1,48 +1,88 @@
-"""Error masking: only documented codes and safe messages reach a client."""
+"""Error masking: only documented codes and safe messages reach a client.
 
+Which errors are ours and what a client may learn of the rest is decided in
+``gateway.errors.classify``; this module only spells the result the GraphQL
+way: ``extensions.code``, ``extensions.field`` (GraphQL names), ``rule`` and
+``upstreamCode``.
+"""
+
+import logging
 import re
 from typing import Any
 
+import strawberry
 from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors
+from strawberry.types import ExecutionContext
 
-from gateway.errors import ErrorCode, GatewayError
+from gateway.api.graphql.naming import field_name
+from gateway.errors import INTERNAL_MESSAGE, ErrorCode, GatewayError, classify, is_expected
+
+log = logging.getLogger(__name__)
 
 # graphql-core appends "Did you mean 'x'?" to validation errors: it spells out
 # the schema, so it goes when introspection is off.
 _SUGGESTION = re.compile(r" Did you mean [^?]*\?")
 
 
+def extensions_of(error: GatewayError) -> dict[str, Any]:
+    extensions: dict[str, Any] = {"code": error.code.value}
+    if error.field is not None:
+        extensions["field"] = field_name(error.field)
+    if error.rule is not None:
+        extensions["rule"] = error.rule
+    if error.upstream is not None:
+        extensions["upstreamCode"] = error.upstream
+    return extensions
+
+
+def message_of(error: GatewayError) -> str:
+    """The message, led by the field it is about (``patch.x.y: must be ...``)."""
+    if error.field is None or (error.code == ErrorCode.FORBIDDEN and not error.field.path):
+        return error.message
+    return f"{field_name(error.field)}: {error.message}"
+
+
 class GatewayMaskErrors(MaskErrors):
     """Masks every unexpected exception and gives every error an ``extensions.code``.
 
-    Errors raised by the gateway keep their message and extensions. Errors the
-    GraphQL layer produces itself (syntax, unknown field, bad variable) carry
-    no original exception (or another GraphQLError, for variable coercion) and
-    are about the request: ``BAD_USER_INPUT``.
-    Anything else becomes ``INTERNAL_ERROR`` with a fixed message; the
-    traceback goes to the server log only.
+    Errors the GraphQL layer produces itself (syntax, unknown field, bad
+    variable) carry no original exception (or another GraphQLError, for
+    variable coercion) and are about the request: ``BAD_USER_INPUT``.
     """
 
     def __init__(self, suggestions: bool = True) -> None:
-        super().__init__(should_mask_error=self._should_mask, error_message="Internal error.")
+        super().__init__(should_mask_error=lambda _: True, error_message=INTERNAL_MESSAGE)
         self._suggestions = suggestions
-
-    @staticmethod
-    def _should_mask(error: GraphQLError) -> bool:
-        return True
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         original = error.original_error
-        if isinstance(original, GatewayError):
-            return _relabel(error, original.message, original.extensions)
         if original is None or isinstance(original, GraphQLError):
             extensions = {"code": ErrorCode.BAD_USER_INPUT.value, **(error.extensions or {})}
             message = error.message if self._suggestions else _SUGGESTION.sub("", error.message)
             return _relabel(error, message, extensions)
-        masked = super().anonymise_error(error)
-        masked.extensions = {"code": ErrorCode.INTERNAL_ERROR.value}
-        return masked
+        safe = classify(original)
+        return _relabel(error, message_of(safe), extensions_of(safe))
+
+
+class QuietSchema(strawberry.Schema):
+    """Logs unexpected errors with their traceback; expected ones (bad input,
+    not found, upstream refusals) are routine and logged in one line."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            original = error.original_error
+            if original is None or isinstance(original, GraphQLError):
+                log.info("request rejected", extra={"error": error.message})
+            elif is_expected(original):
+                failure = classify(original)
+                log.info(
+                    "request failed", extra={"code": failure.code.value, "error": failure.message}
+                )
+            else:
+                log.error("unexpected error", exc_info=original)
 
 
 def _relabel(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:

@@ -205,18 +205,18 @@ async def test_audit_events_for_success_dry_run_failure_and_forbidden(
         ("admin", "failed", False, "BAD_USER_INPUT"),
         ("writer", "forbidden", False, "FORBIDDEN"),
     ]
-    assert all(e["pool"] == pool and e["operation"] == "updateUserPool" for e in events)
+    assert all(e["pool"] == pool and e["operation"] == "UpdateUserPool" for e in events)
     assert all(e["requestId"] for e in events)
     secret = events[0]["changes"]
     assert secret == [
-        {"path": "smsConfiguration.externalId", "before": "[REDACTED]", "after": "[REDACTED]"}
+        {"path": "SmsConfiguration.ExternalId", "before": "[REDACTED]", "after": "[REDACTED]"}
     ]
     assert "new-secret-id" not in audit_file.read_text()
     assert "acme-sms-external-id" not in audit_file.read_text()
     assert events[1]["changes"] == [
-        {"path": "deletionProtection", "before": "ACTIVE", "after": "INACTIVE"}
+        {"path": "DeletionProtection", "before": "ACTIVE", "after": "INACTIVE"}
     ]
-    assert events[2]["requested"] == ["patch.policies.passwordPolicy.minimumLength"]
+    assert events[2]["requested"] == ["Policies.PasswordPolicy.MinimumLength"]
 
 
 async def test_request_id_is_taken_from_the_client_and_returned(

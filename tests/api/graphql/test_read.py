@@ -23,7 +23,7 @@ from tests.support.documents import (
 )
 from tests.support.fault_proxy import FaultProxy
 
-FULL = full_selection(build_schema().schema._schema, "UserPool")
+FULL = full_selection(build_schema()._schema, "UserPool")
 POOL_QUERY = "query($id: ID!) { userPool(id: $id) " + FULL + " }"
 
 

@@ -68,7 +68,7 @@ def check(shape: Shape, graphql_type: GraphQLOutputType, path: str, problems: li
 
 
 def test_every_user_pool_member_is_in_the_schema_with_a_matching_type() -> None:
-    schema = build_schema().schema._schema
+    schema = build_schema()._schema
     user_pool = schema.get_type("UserPool")
     assert isinstance(user_pool, GraphQLObjectType)
     problems: list[str] = []
@@ -80,7 +80,7 @@ def test_every_user_pool_member_is_in_the_schema_with_a_matching_type() -> None:
 
 def test_the_check_fails_for_a_missing_member() -> None:
     """The coverage check itself can fail: a member the schema lacks is reported."""
-    schema = build_schema().schema._schema
+    schema = build_schema()._schema
     password_policy = schema.get_type("PasswordPolicy")
     assert isinstance(password_policy, GraphQLObjectType)
     trimmed = GraphQLObjectType(
@@ -92,7 +92,7 @@ def test_the_check_fails_for_a_missing_member() -> None:
 
 
 def test_contract_fields_and_docs() -> None:
-    schema = build_schema().schema._schema
+    schema = build_schema()._schema
     user_pool = schema.get_type("UserPool")
     assert isinstance(user_pool, GraphQLObjectType)
     assert str(user_pool.fields["id"].type) == "ID!"

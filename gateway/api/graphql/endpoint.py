@@ -1,0 +1,48 @@
+"""The GraphQL HTTP endpoint: strawberry's plain ASGI view with our context."""
+
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+
+from gateway.api.graphql.context import GatewayContext
+from gateway.api.graphql.schema import make_schema
+from gateway.observability.metrics import Metrics
+from gateway.service.access import Principal
+from gateway.service.pools import PoolService
+from gateway.settings import Settings
+
+NOBODY = Principal(name="unauthenticated", kind="none", scopes=frozenset())
+
+
+def principal_of(request: Request) -> Principal:
+    """Set by AuthMiddleware on every /graphql request that may execute anything.
+
+    Only the GraphiQL page itself (GET text/html, executes nothing) reaches the
+    view without one; it gets a principal with no scopes at all.
+    """
+    principal: Principal | None = getattr(request.state, "principal", None)
+    return principal if principal is not None else NOBODY
+
+
+class GraphQLEndpoint(GraphQL[GatewayContext, None]):
+    """strawberry's plain ASGI view (no per-request dependency injection),
+    encoding responses with orjson; the context is the caller and the service."""
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+    async def get_context(self, request: Any, response: Any) -> GatewayContext:
+        service: PoolService = request.app.state.runtime.service
+        return GatewayContext(principal_of(request), service, request, response)
+
+
+def graphql_route(settings: Settings, metrics: Metrics) -> Route:
+    endpoint = GraphQLEndpoint(
+        make_schema(settings, metrics),
+        graphql_ide="graphiql" if settings.graphiql else None,
+        allow_queries_via_get=False,
+    )
+    return Route("/graphql", endpoint=endpoint, methods=["GET", "POST"])

@@ -1,0 +1,129 @@
+"""The resolvers: translate GraphQL arguments to service calls, render the results.
+
+Authorization, audit, listing fan-out and errors are the service's; nothing
+here decides anything a gRPC method would have to decide again.
+
+No ``from __future__ import annotations`` here: strawberry reads the
+annotations as objects.
+"""
+
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
+
+from gateway import model
+from gateway.api.graphql.context import GatewayContext
+from gateway.api.graphql.naming import change_path
+from gateway.api.graphql.types import (
+    CREATE_SHAPE,
+    CREATES,
+    PATCHES,
+    UPDATE_SHAPE,
+    CreateUserPoolInput,
+    FieldChange,
+    PageInfo,
+    UpdateUserPoolPayload,
+    UserPool,
+    UserPoolConnection,
+    UserPoolEdge,
+    UserPoolPatch,
+    user_pool,
+)
+from gateway.core.record import PoolRecord
+from gateway.service.pools import PoolPage
+
+Context = Info[GatewayContext, None]
+
+
+async def resolve_user_pool(info: Context, id: strawberry.ID) -> UserPool:  # type: ignore[valid-type]
+    record = await info.context.service.get(info.context.principal, str(id))
+    return user_pool(record)
+
+
+async def resolve_user_pools(
+    info: Context, first: int | None = 20, after: str | None = None
+) -> UserPoolConnection:
+    page = await info.context.service.list(
+        info.context.principal,
+        page_size=20 if first is None else first,
+        page_token=after,
+        describe=needs_describe(info),
+    )
+    return connection(page)
+
+
+def connection(page: PoolPage) -> UserPoolConnection:
+    nodes = [
+        user_pool(listed.record) if listed.record is not None else summary_node(listed.summary)
+        for listed in page.pools
+    ]
+    return UserPoolConnection(
+        edges=[
+            UserPoolEdge(cursor=listed.cursor, node=node)
+            for listed, node in zip(page.pools, nodes, strict=True)
+        ],
+        nodes=nodes,
+        page_info=PageInfo(
+            has_next_page=page.has_next_page,
+            has_previous_page=page.has_previous_page,
+            start_cursor=page.start_cursor,
+            end_cursor=page.end_cursor,
+        ),
+    )
+
+
+def summary_node(summary: dict[str, Any]) -> UserPool:  # type: ignore[valid-type]
+    return user_pool(PoolRecord(pool=summary, version="", etag=""))
+
+
+async def resolve_update(
+    info: Context,
+    id: strawberry.ID,
+    patch: UserPoolPatch,  # type: ignore[valid-type]
+    if_version: str | None = None,
+    dry_run: bool | None = False,
+) -> UpdateUserPoolPayload:
+    document = PATCHES.to_botocore(UPDATE_SHAPE, patch)
+    result = await info.context.service.update(
+        info.context.principal, str(id), document, if_version=if_version, dry_run=bool(dry_run)
+    )
+    return UpdateUserPoolPayload(
+        changes=[
+            FieldChange(path=change_path(c.path), before=c.before, after=c.after)
+            for c in result.changes
+        ],
+        dry_run=result.dry_run,
+        record=result.record,
+    )
+
+
+async def resolve_create(
+    info: Context,
+    input: CreateUserPoolInput,  # type: ignore[valid-type]
+) -> UserPool:  # type: ignore[valid-type]
+    request = CREATES.to_botocore(CREATE_SHAPE, input)
+    return user_pool(await info.context.service.create(info.context.principal, request))
+
+
+def selected_names(selections: list[Selection], path: tuple[str, ...]) -> set[str]:
+    """Field names selected at ``path`` below ``selections`` (fragments included)."""
+    names: set[str] = set()
+    for selection in selections:
+        if isinstance(selection, FragmentSpread | InlineFragment):
+            names |= selected_names(selection.selections, path)
+        elif isinstance(selection, SelectedField):
+            if not path:
+                names.add(selection.name)
+            elif selection.name == path[0]:
+                names |= selected_names(selection.selections, path[1:])
+    return names
+
+
+def needs_describe(info: Info[Any, Any]) -> bool:
+    """True when a client selects node fields that ListUserPools does not return."""
+    top = info.selected_fields[0].selections
+    wanted = selected_names(top, ("nodes",)) | selected_names(top, ("edges", "node"))
+    summary = {model.graphql_name(m) for m in model.summary_members()} | {"__typename"}
+    return bool(wanted - summary)

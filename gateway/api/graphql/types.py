@@ -1,0 +1,81 @@
+"""Every GraphQL type, generated from the model once, at import.
+
+Output types come from ``UserPoolType``, ``UserPoolPatch`` from
+``UpdateUserPoolRequest`` and ``CreateUserPoolInput`` from
+``CreateUserPoolRequest`` (see ``outputs`` and ``inputs``); the few types the
+gateway adds (payloads, connections, changes) are declared here. Being module
+globals, they can annotate plain, importable resolver functions.
+
+No ``from __future__ import annotations`` here: strawberry must see the
+generated classes as objects.
+"""
+
+import strawberry
+from strawberry.scalars import JSON
+
+from gateway import model
+from gateway.api.graphql.inputs import CREATE, PATCH, InputTypes
+from gateway.api.graphql.outputs import OutputTypes
+from gateway.api.graphql.shapes import EnumRegistry
+from gateway.core.record import PoolRecord
+
+ENUMS = EnumRegistry()
+OUTPUTS = OutputTypes(ENUMS)
+PATCHES = InputTypes(ENUMS, PATCH)
+CREATES = InputTypes(ENUMS, CREATE)
+
+UserPool = OUTPUTS.user_pool
+UserPoolPatch = PATCHES.root("UpdateUserPool", "UserPoolPatch", frozenset({"UserPoolId"}))
+CreateUserPoolInput = CREATES.root("CreateUserPool", "CreateUserPoolInput", frozenset())
+UPDATE_SHAPE = model.input_shape("UpdateUserPool")
+CREATE_SHAPE = model.input_shape("CreateUserPool")
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type(description="One setting an update changes (or would change, on a dry run).")
+class FieldChange:
+    path: str = strawberry.field(
+        description="GraphQL path of the setting, e.g. "
+        "`policies.passwordPolicy.minimumLength`; map keys in brackets."
+    )
+    before: JSON | None
+    after: JSON | None
+
+
+@strawberry.type
+class UserPoolEdge:
+    cursor: str
+    node: UserPool  # type: ignore[valid-type]
+
+
+@strawberry.type
+class UserPoolConnection:
+    edges: list[UserPoolEdge]
+    nodes: list[UserPool]  # type: ignore[valid-type]
+    page_info: PageInfo
+
+
+@strawberry.type
+class UpdateUserPoolPayload:
+    changes: list[FieldChange]
+    dry_run: bool
+    record: strawberry.Private[PoolRecord]
+
+    @strawberry.field(  # type: ignore[untyped-decorator]
+        description="The pool after the update (or as it would be, on a "
+        "dry run). Converted only when selected."
+    )
+    def pool(self) -> UserPool:  # type: ignore[valid-type]
+        return user_pool(self.record)
+
+
+def user_pool(record: PoolRecord) -> UserPool:  # type: ignore[valid-type]
+    converted: UserPool = OUTPUTS.pool(record.pool, record.version)  # type: ignore[valid-type]
+    return converted

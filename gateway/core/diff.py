@@ -1,0 +1,54 @@
+"""Leaf-level differences between two UpdateUserPool requests, as botocore paths.
+
+A change's path is a tuple of member names and map keys
+(``("Policies", "PasswordPolicy", "MinimumLength")``, ``("UserPoolTags", "env")``);
+each surface renders it in its own naming.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.model import MapShape, Shape, StructureShape
+
+from gateway import model
+from gateway.errors import Path
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    path: Path
+    before: Any
+    after: Any
+
+
+def leaves(value: Any, shape: Shape, path: Path = ()) -> dict[Path, Any]:
+    """Flatten a request into {path: leaf}; lists and scalars are leaves."""
+    if not (isinstance(value, Mapping) and isinstance(shape, StructureShape | MapShape)):
+        return {path: value}
+    found: dict[Path, Any] = {}
+    for key, item in value.items():
+        child = shape.members[key] if isinstance(shape, StructureShape) else shape.value
+        found.update(leaves(item, child, (*path, key)))
+    return found
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[FieldChange]:
+    """Leaf-level changes between two UpdateUserPool requests, sorted by path.
+
+    Only members that differ as a whole are flattened: a patch changes a few.
+    """
+    shape = model.input_shape("UpdateUserPool")
+    changes = []
+    for member in sorted(set(before) | set(after)):
+        if before.get(member) == after.get(member):
+            continue
+        child = shape.members[member]
+        old = leaves(before.get(member), child, (member,))
+        new = leaves(after.get(member), child, (member,))
+        for path in sorted(set(old) | set(new)):
+            if old.get(path) != new.get(path):
+                changes.append(FieldChange(path, old.get(path), new.get(path)))
+    return changes

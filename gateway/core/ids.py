@@ -1,0 +1,29 @@
+"""User pool ids: ``<region>_<id>``, checked against the model's pattern."""
+
+from __future__ import annotations
+
+import re
+
+from gateway import model
+from gateway.errors import Argument, Field, invalid
+
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+
+
+def region_of(pool_id: str) -> str:
+    """The Region a pool id starts with (``eu-west-1_AbC`` -> ``eu-west-1``).
+
+    Raises ``BAD_USER_INPUT`` for an id that the model's pattern rejects.
+    """
+    rules = model.limits(model.input_shape("DescribeUserPool").members["UserPoolId"])
+    too_long = rules.maximum is not None and len(pool_id) > rules.maximum
+    pattern_ok = rules.pattern is None or re.fullmatch(rules.pattern, pool_id) is not None
+    region, _, _ = pool_id.partition("_")
+    if too_long or not pattern_ok or not _REGION.match(region):
+        raise invalid(
+            f"'{pool_id[:64]}' is not a user pool id (expected '<region>_<id>', "
+            "for example 'eu-west-1_AbC123')",
+            Field(Argument.POOL_ID),
+            "pattern",
+        )
+    return region

@@ -1,0 +1,52 @@
+"""Reading pools: fresh describes, cached reads, and the record of what an answer read.
+
+An answer cache above the service (the response cache) must know which pools
+an answer depends on and in which state: every cached read through
+:class:`PoolReader` notes the pool's entity tag in the current request's
+:data:`reads`, whatever surface asked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+
+from gateway.cognito.clients import CognitoClients
+from gateway.core.ids import region_of
+from gateway.core.record import PoolRecord
+from gateway.store.cache import SingleFlightCache
+
+PoolTags = dict[str, str]
+reads: contextvars.ContextVar[PoolTags | None] = contextvars.ContextVar("reads", default=None)
+
+
+def record_read(pool_id: str, etag: str) -> None:
+    """Note that the current answer depends on ``pool_id`` being at ``etag``."""
+    seen = reads.get()
+    if seen is not None:
+        seen[pool_id] = etag
+
+
+class PoolReader:
+    """DescribeUserPool, fresh (writes) or through the single-flight cache (reads)."""
+
+    def __init__(
+        self, clients: CognitoClients, cache: SingleFlightCache, describe_concurrency: int = 4
+    ) -> None:
+        self._clients = clients
+        self.cache = cache
+        self._describe_slots = asyncio.Semaphore(describe_concurrency)
+
+    async def describe(self, pool_id: str) -> PoolRecord:
+        """A fresh DescribeUserPool, bypassing the cache (writes use this)."""
+        region = region_of(pool_id)
+        async with self._describe_slots:
+            response = await self._clients.call(region, "DescribeUserPool", UserPoolId=pool_id)
+        return PoolRecord.of(response["UserPool"])
+
+    async def get(self, pool_id: str) -> PoolRecord:
+        """The pool through the cache; concurrent misses make one upstream call."""
+        region_of(pool_id)
+        record = await self.cache.get_or_load(pool_id, lambda: self.describe(pool_id))
+        record_read(str(record.pool.get("Id", pool_id)), record.etag)
+        return record
