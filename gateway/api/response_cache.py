@@ -41,6 +41,7 @@ from gateway.service.reads import PoolTags, reads
 CACHEABLE_ROOT_FIELDS = frozenset({"userPool", "__typename"})
 MAX_BODY_TO_CACHE = 1024 * 1024
 
+
 @dataclass(frozen=True)
 class Entry:
     body: bytes

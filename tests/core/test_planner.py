@@ -9,8 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from gateway import model
 from gateway.core.merge import get_path, patched_paths
 from gateway.core.planner import plan_create, plan_mfa, plan_update
-from gateway.core.rules import patch_to_successors
-from gateway.core.rules import update_request_from
+from gateway.core.rules import patch_to_successors, update_request_from
 from gateway.demo.seed import FULL_POOL
 from gateway.errors import Argument, Field, GatewayError
 from tests.support.documents import load_real_pool, real_pool_files
