@@ -1,23 +1,12 @@
-"""A described pool and its version, and their JSON form for a shared cache.
-
-DescribeUserPool documents hold datetimes; the shared (Redis) cache stores
-them as tagged ISO strings in JSON rather than pickles, so nothing read back
-from Redis can execute code.
-"""
+"""A described pool with its version (writable configuration) and etag (whole document)."""
 
 from __future__ import annotations
 
-import datetime
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiocache.serializers import BaseSerializer
-
 from gateway.core.rules import update_request_from
 from gateway.core.version import document_tag, version_of
-
-_DATETIME = "$datetime"
 
 
 @dataclass(frozen=True)
@@ -35,36 +24,3 @@ class PoolRecord:
     def of(cls, pool: dict[str, Any]) -> PoolRecord:
         request = update_request_from(pool)
         return cls(pool=pool, version=version_of(request), etag=document_tag(pool), request=request)
-
-
-def _encode(value: Any) -> Any:
-    if isinstance(value, datetime.datetime):
-        return {_DATETIME: value.isoformat()}
-    raise TypeError(f"cannot store {type(value).__name__} in the shared cache")
-
-
-def _decode(value: dict[str, Any]) -> Any:
-    if len(value) == 1 and _DATETIME in value:
-        return datetime.datetime.fromisoformat(value[_DATETIME])
-    return value
-
-
-def dump_record(record: PoolRecord) -> str:
-    return json.dumps({"pool": record.pool}, default=_encode, separators=(",", ":"))
-
-
-def load_record(text: str) -> PoolRecord:
-    data = json.loads(text, object_hook=_decode)
-    return PoolRecord.of(data["pool"])
-
-
-class RecordSerializer(BaseSerializer):  # type: ignore[misc]
-    """aiocache serializer for PoolRecord values."""
-
-    DEFAULT_ENCODING = "utf-8"
-
-    def dumps(self, value: PoolRecord) -> str:
-        return dump_record(value)
-
-    def loads(self, value: str | None) -> PoolRecord | None:
-        return None if value is None else load_record(value)

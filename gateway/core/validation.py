@@ -49,40 +49,47 @@ def check_values(value: Any, shape: Shape, field: Field) -> None:
     """
     if value is None:
         return
-    rules = model.limits(shape)
     if isinstance(shape, StructureShape):
-        if not isinstance(value, Mapping):
-            raise invalid("must be an object", field, "type")
-        for key, item in value.items():
-            member = shape.members.get(key)
-            if member is None:
-                raise invalid(f"unknown member {key}", field, "unknown")
-            check_values(item, member, below(field, key))
-        return
-    if isinstance(shape, MapShape):
-        _check_size(len(value), rules, field, "entries")
+        _check_structure(value, shape, field)
+    elif isinstance(shape, MapShape):
+        _check_size(len(value), model.limits(shape), field, "entries")
         for key, item in value.items():
             check_values(key, shape.key, below(field, key))
             check_values(item, shape.value, below(field, key))
-        return
-    if shape.type_name == "list":
-        _check_size(len(value), rules, field, "items")
+    elif shape.type_name == "list":
+        _check_size(len(value), model.limits(shape), field, "items")
         for index, item in enumerate(value):
             check_values(item, shape.member, below(field, str(index)))
-        return
-    if shape.type_name in ("integer", "long"):
-        if rules.minimum is not None and value < rules.minimum:
-            raise invalid(f"must be at least {rules.minimum} (got {value})", field, "min")
-        if rules.maximum is not None and value > rules.maximum:
-            raise invalid(f"must be at most {rules.maximum} (got {value})", field, "max")
-        return
-    if shape.type_name == "string":
-        if rules.enum and value not in rules.enum:
-            raise invalid(f"must be one of {', '.join(rules.enum)}", field, "enum")
-        _check_size(len(value), rules, field, "characters")
-        compiled = _compiled(rules.pattern) if rules.pattern else None
-        if compiled is not None and not compiled.fullmatch(value):
-            raise invalid(f"does not match the pattern {rules.pattern}", field, "pattern")
+    elif shape.type_name in ("integer", "long"):
+        _check_range(value, model.limits(shape), field)
+    elif shape.type_name == "string":
+        _check_string(value, model.limits(shape), field)
+
+
+def _check_structure(value: Any, shape: StructureShape, field: Field) -> None:
+    if not isinstance(value, Mapping):
+        raise invalid("must be an object", field, "type")
+    for key, item in value.items():
+        member = shape.members.get(key)
+        if member is None:
+            raise invalid(f"unknown member {key}", field, "unknown")
+        check_values(item, member, below(field, key))
+
+
+def _check_range(value: int, rules: model.Limits, field: Field) -> None:
+    if rules.minimum is not None and value < rules.minimum:
+        raise invalid(f"must be at least {rules.minimum} (got {value})", field, "min")
+    if rules.maximum is not None and value > rules.maximum:
+        raise invalid(f"must be at most {rules.maximum} (got {value})", field, "max")
+
+
+def _check_string(value: str, rules: model.Limits, field: Field) -> None:
+    if rules.enum and value not in rules.enum:
+        raise invalid(f"must be one of {', '.join(rules.enum)}", field, "enum")
+    _check_size(len(value), rules, field, "characters")
+    compiled = _compiled(rules.pattern) if rules.pattern else None
+    if compiled is not None and not compiled.fullmatch(value):
+        raise invalid(f"does not match the pattern {rules.pattern}", field, "pattern")
 
 
 def _check_size(size: int, rules: model.Limits, field: Field, unit: str) -> None:

@@ -4,7 +4,8 @@ With ``GATEWAY_TRACING=true`` (and the ``tracing`` extra installed) the
 gateway sets up a tracer provider whose exporter follows the standard
 variables: ``OTEL_TRACES_EXPORTER`` (``otlp`` by default, or ``console``),
 ``OTEL_EXPORTER_OTLP_ENDPOINT``, ``OTEL_SERVICE_NAME``, ... GraphQL operations
-get spans from strawberry's extension, Cognito calls from :func:`span`.
+get spans from strawberry's extension (added by the GraphQL surface), Cognito
+calls from :func:`span`.
 """
 
 from __future__ import annotations
@@ -60,9 +61,3 @@ def span(name: str, **attributes: str) -> Iterator[None]:
 
     with trace.get_tracer("gateway").start_as_current_span(name, attributes=attributes):
         yield
-
-
-def graphql_extension() -> Any:
-    from strawberry.extensions.tracing import OpenTelemetryExtension
-
-    return OpenTelemetryExtension

@@ -24,8 +24,9 @@ from typing import Protocol
 from aiocache import RedisCache, SimpleMemoryCache
 from redis.exceptions import RedisError
 
-from gateway.core.record import PoolRecord, RecordSerializer
+from gateway.core.record import PoolRecord
 from gateway.observability.metrics import NO_METRICS, Metrics
+from gateway.store.codec import RecordSerializer
 from gateway.store.redis import RedisHealth
 
 log = logging.getLogger(__name__)

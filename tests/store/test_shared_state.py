@@ -9,10 +9,11 @@ from collections.abc import AsyncIterator
 import pytest
 import redis.asyncio as redis
 
-from gateway.core.record import PoolRecord, dump_record, load_record
+from gateway.core.record import PoolRecord
 from gateway.errors import GatewayError
 from gateway.store import redis as shared
 from gateway.store.cache import MemoryStore, SharedStore, SingleFlightCache
+from gateway.store.codec import dump_record, load_record
 from gateway.store.locks import DistributedLocks
 from gateway.store.quota import QuotaGuard
 from tests.conftest import RedisServer

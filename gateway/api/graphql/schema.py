@@ -85,5 +85,7 @@ def make_schema(settings: Settings, metrics: Metrics) -> strawberry.Schema:
     if not settings.introspection:
         extensions.append(DisableIntrospection)
     if tracing.enabled():
-        extensions.append(tracing.graphql_extension())
+        from strawberry.extensions.tracing import OpenTelemetryExtension
+
+        extensions.append(OpenTelemetryExtension)
     return QuietSchema(query=Query, mutation=Mutation, extensions=extensions)
