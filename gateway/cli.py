@@ -17,6 +17,7 @@ def _serve(args: argparse.Namespace) -> int:
     logs.configure(settings.log_level)
     try:
         settings.check_auth()
+        settings.check_locks()
     except ValueError as error:
         sys.stderr.write(f"gateway serve: {error}\n")
         return 2

@@ -44,7 +44,9 @@ class Settings(BaseSettings):
     )
     cache_ttl_seconds: float = Field(default=5.0, ge=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    upstream_timeout_seconds: float = Field(default=10.0, gt=0)
+    upstream_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="Connect and read timeout of each Cognito call attempt."
+    )
     upstream_max_attempts: int = Field(
         default=3, ge=1, le=10, description="botocore standard retry mode attempts."
     )
@@ -69,6 +71,12 @@ class Settings(BaseSettings):
     )
     lock_wait_seconds: float = Field(
         default=60.0, gt=0, description="How long a write waits for the pool's lock."
+    )
+    redis_wait_seconds: float = Field(
+        default=45.0,
+        ge=0,
+        description="How long a write waits for an unreachable Redis (and a restarted one's "
+        "quarantine of one lease) before SERVICE_UNAVAILABLE.",
     )
     quota_reads_per_second: float = Field(default=10.0, gt=0)
     quota_updates_per_second: float = Field(default=10.0, gt=0)
@@ -120,6 +128,25 @@ class Settings(BaseSettings):
         if unknown:
             raise ValueError(f"not UpdateUserPool members: {', '.join(unknown)}")
         return members
+
+    @property
+    def call_budget_seconds(self) -> float:
+        """How long one Cognito call may take, botocore's retries included."""
+        return self.upstream_timeout_seconds * self.upstream_max_attempts
+
+    def check_locks(self) -> None:
+        """The lease must outlast a Cognito call with room for renewal; raises ValueError.
+
+        A writer checks right before each Cognito write that its lease has the
+        call budget left; renewed every third of the lease, a lease of at
+        least 1.5 x the budget always has.
+        """
+        if self.redis_url and self.lock_timeout_seconds < 1.5 * self.call_budget_seconds:
+            raise ValueError(
+                f"GATEWAY_LOCK_TIMEOUT_SECONDS={self.lock_timeout_seconds:g} must be at least "
+                "1.5 x GATEWAY_UPSTREAM_TIMEOUT_SECONDS x GATEWAY_UPSTREAM_MAX_ATTEMPTS "
+                f"({1.5 * self.call_budget_seconds:g}): a write must never outlive its lock"
+            )
 
     def check_auth(self) -> None:
         """Refuse settings that would expose the gateway; raises ValueError."""

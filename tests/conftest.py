@@ -232,6 +232,16 @@ def start_replicas(
             "GATEWAY_UPDATE_MAX_ATTEMPTS": "8",
             "GATEWAY_CACHE_TTL_SECONDS": "30",
         }
+        if "redis_url" in settings:
+            # A fresh redis-server quarantines locks for one lease: keep leases short, and
+            # Cognito calls well below them (Settings.check_locks).
+            env.update(
+                {
+                    "GATEWAY_LOCK_TIMEOUT_SECONDS": "3",
+                    "GATEWAY_UPSTREAM_TIMEOUT_SECONDS": "1",
+                    "GATEWAY_UPSTREAM_MAX_ATTEMPTS": "2",
+                }
+            )
         env.update({f"GATEWAY_{k.upper()}": str(v) for k, v in settings.items()})
         replicas = [
             GatewayProcess(env, str(tmp_path / f"replica-{len(started) + i}.log"))

@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastA
     settings = settings or Settings()
     if not demo:
         settings.check_auth()
+        settings.check_locks()
     if settings.tracing and not tracing.enabled():
         tracing.configure()
     metrics = Metrics()

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
@@ -82,6 +82,34 @@ class Metrics:
             "gateway_lock_wait_seconds",
             "Time a write waited for its pool's lock.",
             buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+
+        self.redis_up = Gauge(
+            "gateway_redis_up",
+            "1 while Redis (shared cache, write lock, quota) answers, 0 during an outage.",
+            registry=r,
+        )
+        self.redis_wait_seconds = Histogram(
+            "gateway_redis_wait_seconds",
+            "Time a write waited for Redis (outage ride-through, restart quarantine).",
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.lock_lost = Counter(
+            "gateway_lock_lost",
+            "Write attempts abandoned before writing because the lock's lease was lost.",
+            registry=r,
+        )
+        self.unconfirmed_writes = Counter(
+            "gateway_unconfirmed_writes",
+            "Writes Cognito accepted whose read-back failed (answered from the plan).",
+            registry=r,
+        )
+        self.external_concurrent_writes = Counter(
+            "gateway_external_concurrent_writes",
+            "Writes after which a setting they did not touch had changed (a writer outside "
+            "the gateway).",
             registry=r,
         )
 

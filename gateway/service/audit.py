@@ -69,6 +69,18 @@ def open_sink(spec: str) -> Callable[[str], None]:
     return write
 
 
+def redact_change(
+    change: FieldChange, redact: frozenset[str], operation: str = "UpdateUserPool"
+) -> dict[str, Any]:
+    """A change as the audit (and any log line) may show it: secret values redacted."""
+    secret = bool(set(change.path) & redact)
+    return {
+        "path": audit_path(operation, change.path),
+        "before": REDACTED if secret and change.before is not None else change.before,
+        "after": REDACTED if secret and change.after is not None else change.after,
+    }
+
+
 @dataclass
 class AuditEvent:
     operation: str
@@ -86,12 +98,7 @@ class Auditor:
         self._redact = redacted_members(redact)
 
     def _change(self, operation: str, change: FieldChange) -> dict[str, Any]:
-        secret = bool(set(change.path) & self._redact)
-        return {
-            "path": audit_path(operation, change.path),
-            "before": REDACTED if secret and change.before is not None else change.before,
-            "after": REDACTED if secret and change.after is not None else change.after,
-        }
+        return redact_change(change, self._redact, operation)
 
     @contextlib.contextmanager
     def attempt(

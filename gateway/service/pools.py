@@ -172,6 +172,8 @@ class PoolService:
             require_members(principal, patch, self._sensitive, Argument.UPDATE)
             result = await self.writer.update(pool_id, patch, if_version, dry_run)
             event.changes = result.changes
+            if not result.confirmed:
+                event.note = "written; reading the pool back failed, the answer shows the plan"
         return result
 
     async def create(self, principal: Principal, request: dict[str, Any]) -> PoolRecord:

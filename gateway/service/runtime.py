@@ -17,7 +17,7 @@ import redis.asyncio as redis
 from gateway.cognito.clients import CognitoClients
 from gateway.core.backoff import Backoff
 from gateway.observability.metrics import Metrics
-from gateway.service.audit import Auditor, open_sink
+from gateway.service.audit import Auditor, open_sink, redacted_members
 from gateway.service.pools import PoolService
 from gateway.service.reads import PoolReader
 from gateway.service.writes import PoolWriter
@@ -65,10 +65,10 @@ def local_state(settings: Settings) -> SharedState:
     )
 
 
-def redis_state(settings: Settings, url: str) -> SharedState:
+def redis_state(settings: Settings, url: str, metrics: Metrics) -> SharedState:
     """Redis-backed cache (L1 kept honest by pub/sub), distributed locks, shared quota."""
     client = shared.connect(url)
-    health = shared.RedisHealth()
+    health = shared.RedisHealth(metrics)
     l1 = MemoryStore(settings.cache_ttl_seconds) if settings.l1_cache else None
     bus = shared.InvalidationBus(
         client,
@@ -89,7 +89,9 @@ def redis_state(settings: Settings, url: str) -> SharedState:
         health,
         lease_seconds=settings.lock_timeout_seconds,
         wait_seconds=settings.lock_wait_seconds,
+        redis_wait_seconds=settings.redis_wait_seconds,
         allow_local=settings.allow_local_lock,
+        metrics=metrics,
     )
     quota = QuotaGuard.shared(
         client,
@@ -114,7 +116,15 @@ def build_service(
         cap_seconds=settings.update_backoff_max_seconds,
         max_attempts=settings.update_max_attempts,
     )
-    writer = PoolWriter(clients, reader, locks=state.locks, backoff=backoff, metrics=metrics)
+    writer = PoolWriter(
+        clients,
+        reader,
+        locks=state.locks,
+        backoff=backoff,
+        call_budget_seconds=settings.call_budget_seconds,
+        redact=redacted_members(settings.audit_redact),
+        metrics=metrics,
+    )
     return PoolService(
         clients,
         reader,
@@ -128,9 +138,10 @@ def build_service(
 @contextlib.asynccontextmanager
 async def open_runtime(settings: Settings, metrics: Metrics) -> AsyncIterator[Runtime]:
     """Everything long-lived, opened in order and closed in reverse."""
-    state = (
-        redis_state(settings, settings.redis_url) if settings.redis_url else local_state(settings)
-    )
+    if settings.redis_url:
+        state = redis_state(settings, settings.redis_url, metrics)
+    else:
+        state = local_state(settings)
     if state.bus is not None:
         state.bus.start()
     cache = SingleFlightCache(state.store, metrics)

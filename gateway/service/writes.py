@@ -4,6 +4,19 @@ Every attempt reads the pool fresh (never the cache) and plans again, so a
 retry never resends a stale payload. Conflicts and throttling are retried
 with backoff; when the attempts run out the error says so and nothing is left
 half-written (an MFA change made before a failed update is undone).
+
+On bad days:
+- Right before each Cognito write the lock's lease is checked (fencing, see
+  ``store/locks.py``); a lost lease abandons the attempt unwritten and the
+  write starts over from acquiring the lock.
+- Once Cognito has accepted a write, the answer is success, even if reading
+  the pool back fails: the pool then comes from the plan (``confirmed`` is
+  false), the cache entry is dropped on every replica, and the audit says so.
+  A write whose answer was lost (timeout, 5xx) is checked by a read: if the
+  pool holds the planned configuration, the write landed.
+- After each write the pool read back is compared with the plan: a setting
+  the plan did not touch that changed anyway was written by someone outside
+  the gateway, which no lock can stop; it is logged (redacted) and counted.
 """
 
 from __future__ import annotations
@@ -17,16 +30,17 @@ from typing import Any
 
 from gateway.cognito.clients import CognitoClients
 from gateway.core.backoff import Backoff
-from gateway.core.diff import FieldChange
+from gateway.core.diff import FieldChange, diff
 from gateway.core.ids import region_of
 from gateway.core.planner import MFA_MEMBER, BatchPlan, UpdatePlan, mfa_request_from, plan_batch
 from gateway.core.record import PoolRecord
-from gateway.core.version import pool_version
+from gateway.core.version import pool_version, version_of
 from gateway.errors import Argument, ErrorCode, Field, GatewayError
 from gateway.observability.metrics import NO_METRICS, Metrics
+from gateway.service.audit import redact_change
 from gateway.service.coalesce import Coalescer
 from gateway.service.reads import PoolReader
-from gateway.store.locks import LocalLocks, PoolLocks
+from gateway.store.locks import Lease, LeaseLost, LocalLocks, PoolLocks
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +55,7 @@ class UpdateResult:
     record: PoolRecord
     changes: list[FieldChange]
     dry_run: bool
+    confirmed: bool = True  # False: written, but ``record`` is the plan, not a read-back
 
 
 Outcomes = list[UpdateResult | BaseException]  # one per patch of a batch, in order
@@ -54,6 +69,7 @@ class _Attempts:
     accepted: set[str] | None
     mfa_before: dict[str, Any] | None = None
     count: int = field(default=0)
+    leases_lost: int = field(default=0)
 
 
 class PoolWriter:
@@ -65,6 +81,8 @@ class PoolWriter:
         locks: PoolLocks | None = None,
         backoff: Backoff | None = None,
         coalesce: bool = True,
+        call_budget_seconds: float = 30.0,
+        redact: frozenset[str] = frozenset(),
         metrics: Metrics = NO_METRICS,
     ) -> None:
         self._clients = clients
@@ -72,6 +90,8 @@ class PoolWriter:
         self._locks: PoolLocks = locks or LocalLocks()
         self._backoff = backoff or Backoff()
         self._coalesce = coalesce
+        self._call_budget = call_budget_seconds
+        self._redact = redact
         self._metrics = metrics
         self.coalescer: Coalescer[dict[str, Any], UpdateResult] = Coalescer(self.write)
 
@@ -98,18 +118,42 @@ class PoolWriter:
         if_version: str | None = None,
         dry_run: bool = False,
     ) -> Outcomes:
-        """One read-modify-write for ``patches`` under the pool's lock."""
+        """One read-modify-write for ``patches`` under the pool's lock.
+
+        A lost lease sends the write back to acquiring the lock; that happens
+        at most ``max_attempts`` times (each one waits for Redis, bounded).
+        """
+        attempts = _Attempts(accepted={if_version} if if_version is not None else None)
+        while True:
+            try:
+                return await self._write_holding_lock(pool_id, patches, attempts, dry_run)
+            except LeaseLost as lost:
+                attempts.leases_lost += 1
+                self._metrics.lock_lost.inc()
+                log.warning(
+                    "write lock lost before writing; starting over",
+                    extra={"pool": pool_id, "reason": str(lost), "times": attempts.leases_lost},
+                )
+                if attempts.leases_lost >= self._backoff.max_attempts:
+                    raise GatewayError(
+                        "the shared write lock kept being lost (Redis unstable); nothing was "
+                        "written. Retry later.",
+                        ErrorCode.SERVICE_UNAVAILABLE,
+                    ) from lost
+
+    async def _write_holding_lock(
+        self, pool_id: str, patches: Patches, attempts: _Attempts, dry_run: bool
+    ) -> Outcomes:
         waiting = time.perf_counter()
-        async with self._locks.hold(pool_id):
+        async with self._locks.hold(pool_id) as lease:
             self._metrics.lock_wait_seconds.observe(time.perf_counter() - waiting)
-            attempts = _Attempts(accepted={if_version} if if_version is not None else None)
             while True:
-                outcomes = await self._attempt(pool_id, patches, attempts, dry_run)
+                outcomes = await self._attempt(pool_id, patches, attempts, dry_run, lease)
                 if outcomes is not None:
                     return outcomes
 
     async def _attempt(
-        self, pool_id: str, patches: Patches, attempts: _Attempts, dry_run: bool
+        self, pool_id: str, patches: Patches, attempts: _Attempts, dry_run: bool, lease: Lease
     ) -> Outcomes | None:
         """Read, plan and (unless a dry run or a no-op) write; None means "try again"."""
         attempts.count += 1
@@ -126,8 +170,11 @@ class PoolWriter:
         self._metrics.writes.inc()
         self._metrics.coalesced_writes.inc(len(patches) - 1)
         try:
-            await self._send(region, current, batch.plan, mfa, attempts)
+            await self._send(region, current, batch.plan, mfa, attempts, lease)
         except GatewayError as error:
+            landed = await self._landed_despite(error, pool_id, batch.plan)
+            if landed is not None:
+                return await self._written(pool_id, batch, landed, len(patches))
             await self._reader.cache.delete(pool_id)
             if error.code in RETRYABLE and attempts.count < self._backoff.max_attempts:
                 await self._back_off(pool_id, error, attempts.count)
@@ -135,17 +182,8 @@ class PoolWriter:
             if attempts.mfa_before is not None:
                 await self._restore_mfa(region, pool_id, attempts.mfa_before)
             raise _exhausted(error, attempts.count) from error
-        fresh = await self._reader.describe(pool_id)
-        await self._reader.cache.set(pool_id, fresh)
-        log.info(
-            "pool updated",
-            extra={
-                "pool": pool_id,
-                "patches": len(patches),
-                "changed": [".".join(c.path) for c in batch.plan.changes],
-            },
-        )
-        return _results(fresh, batch, dry_run=False)
+        fresh = await self._read_back(pool_id)
+        return await self._written(pool_id, batch, fresh, len(patches))
 
     async def _send(
         self,
@@ -154,16 +192,81 @@ class PoolWriter:
         plan: UpdatePlan,
         mfa: dict[str, Any] | None,
         attempts: _Attempts,
+        lease: Lease,
     ) -> None:
         """SetUserPoolMfaConfig when MFA changes (UpdateUserPool cannot turn it on), then
-        UpdateUserPool with the whole configuration."""
+        UpdateUserPool with the whole configuration; each only while the lock holds."""
         if plan.mfa_request is not None:
+            await lease.check(self._call_budget)
             await self._clients.call(region, "SetUserPoolMfaConfig", **plan.mfa_request)
             attempts.mfa_before = attempts.mfa_before or dict(mfa or {})
             if attempts.accepted is not None:
                 wanted = plan.mfa_request[MFA_MEMBER]
                 attempts.accepted.add(pool_version({**current.pool, MFA_MEMBER: wanted}))
+        await lease.check(self._call_budget)
         await self._clients.call(region, "UpdateUserPool", **plan.request)
+
+    async def _landed_despite(
+        self, error: GatewayError, pool_id: str, plan: UpdatePlan
+    ) -> PoolRecord | None:
+        """After an answer that does not say whether Cognito applied the write (a timeout,
+        a 5xx), read the pool: if it holds exactly the planned configuration, it did."""
+        if error.code != ErrorCode.UPSTREAM_ERROR:
+            return None
+        try:
+            now = await self._reader.describe(pool_id)
+        except GatewayError:
+            return None
+        planned = {k: v for k, v in plan.request.items() if k != "UserPoolId"}
+        return now if now.version == version_of(planned) else None
+
+    async def _read_back(self, pool_id: str) -> PoolRecord | None:
+        """The pool after a write Cognito accepted; None if it cannot be read now."""
+        try:
+            return await self._reader.describe(pool_id)
+        except GatewayError as error:
+            log.warning(
+                "pool updated, but reading it back failed; answering from the plan",
+                extra={"pool": pool_id, "code": error.code.value, "upstream": error.upstream},
+            )
+            return None
+
+    async def _written(
+        self, pool_id: str, batch: BatchPlan, fresh: PoolRecord | None, patches: int
+    ) -> Outcomes:
+        """Success for a write Cognito accepted, with the pool read back or, failing
+        that, the planned one (and the cache entry dropped on every replica)."""
+        plan = batch.plan
+        log.info(
+            "pool updated",
+            extra={
+                "pool": pool_id,
+                "patches": patches,
+                "changed": [".".join(c.path) for c in plan.changes],
+            },
+        )
+        if fresh is None:
+            self._metrics.unconfirmed_writes.inc()
+            await self._reader.cache.delete(pool_id)
+            return _results(PoolRecord.of(plan.preview), batch, dry_run=False, confirmed=False)
+        await self._reader.cache.set(pool_id, fresh)
+        self._detect_external_writes(pool_id, plan, fresh)
+        return _results(fresh, batch, dry_run=False)
+
+    def _detect_external_writes(self, pool_id: str, plan: UpdatePlan, fresh: PoolRecord) -> None:
+        planned = {k: v for k, v in plan.request.items() if k != "UserPoolId"}
+        touched = {change.path[0] for change in plan.changes}
+        untouched = [c for c in diff(planned, fresh.request) if c.path[0] not in touched]
+        if not untouched:
+            return
+        self._metrics.external_concurrent_writes.inc()
+        log.warning(
+            "a setting this write did not touch changed meanwhile: a writer outside the gateway",
+            extra={
+                "pool": pool_id,
+                "differences": [redact_change(c, self._redact) for c in untouched],
+            },
+        )
 
     async def _back_off(self, pool_id: str, error: GatewayError, attempt: int) -> None:
         self._metrics.update_retries.labels(error.upstream or error.code.value).inc()
@@ -204,11 +307,13 @@ def _check_version(current: PoolRecord, accepted: set[str] | None) -> None:
         )
 
 
-def _results(record: PoolRecord, batch: BatchPlan, dry_run: bool) -> Outcomes:
+def _results(
+    record: PoolRecord, batch: BatchPlan, dry_run: bool, confirmed: bool = True
+) -> Outcomes:
     return [
         outcome
         if isinstance(outcome, GatewayError)
-        else UpdateResult(record, outcome, dry_run=dry_run)
+        else UpdateResult(record, outcome, dry_run=dry_run, confirmed=confirmed)
         for outcome in batch.outcomes
     ]
 

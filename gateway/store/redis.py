@@ -18,6 +18,8 @@ from urllib.parse import unquote, urlparse
 import redis.asyncio as redis
 from redis.exceptions import RedisError
 
+from gateway.observability.metrics import NO_METRICS, Metrics
+
 log = logging.getLogger(__name__)
 
 CHANNEL = "gateway:pool-changed"
@@ -59,10 +61,12 @@ def url_parts(url: str) -> dict[str, object]:
 class RedisHealth:
     """Remembers Redis failures; logs the transition once, not every failed call."""
 
-    def __init__(self) -> None:
+    def __init__(self, metrics: Metrics = NO_METRICS) -> None:
         self.healthy = True
         self.last_error = ""
         self._since = 0.0
+        self._up = metrics.redis_up
+        self._up.set(1)
 
     def failed(self, error: BaseException, during: str) -> None:
         if self.healthy:
@@ -73,6 +77,7 @@ class RedisHealth:
             self._since = time.monotonic()
         self.healthy = False
         self.last_error = type(error).__name__
+        self._up.set(0)
 
     def recovered(self) -> None:
         if not self.healthy:
@@ -82,6 +87,7 @@ class RedisHealth:
             )
         self.healthy = True
         self.last_error = ""
+        self._up.set(1)
 
 
 class InvalidationBus:

@@ -163,7 +163,7 @@ async def test_redis_outage_reads_answer_writes_fail_closed_then_recover(
     describe: Callable[[str], Any],
     proxy: FaultProxy,
 ) -> None:
-    replicas = start_replicas(2, redis_url=redis_server.url)
+    replicas = start_replicas(2, redis_url=redis_server.url, redis_wait_seconds=1)
     a, b = (GraphQLClient(http, r.url) for r in replicas)
     pool_id = await new_full_pool()
     ok = await a.execute(TAG_PATCH, {"id": pool_id, "key": "before-outage"})

@@ -116,10 +116,20 @@ async def test_distributed_lock_excludes_across_instances_and_outlives_its_lease
     client: redis.Redis,
 ) -> None:
     one = DistributedLocks(
-        client, shared.RedisHealth(), lease_seconds=0.3, wait_seconds=5, allow_local=False
+        client,
+        shared.RedisHealth(),
+        lease_seconds=0.3,
+        wait_seconds=5,
+        redis_wait_seconds=0,
+        allow_local=False,
     )
     two = DistributedLocks(
-        client, shared.RedisHealth(), lease_seconds=0.3, wait_seconds=5, allow_local=False
+        client,
+        shared.RedisHealth(),
+        lease_seconds=0.3,
+        wait_seconds=5,
+        redis_wait_seconds=0,
+        allow_local=False,
     )
     inside = 0
     most = 0
@@ -140,14 +150,24 @@ async def test_distributed_lock_excludes_across_instances_and_outlives_its_lease
 async def test_lock_fails_closed_when_redis_is_unreachable() -> None:
     dead = shared.connect(f"redis://127.0.0.1:{free_port()}/0")
     closed = DistributedLocks(
-        dead, shared.RedisHealth(), lease_seconds=1, wait_seconds=1, allow_local=False
+        dead,
+        shared.RedisHealth(),
+        lease_seconds=1,
+        wait_seconds=1,
+        redis_wait_seconds=0.3,
+        allow_local=False,
     )
     with pytest.raises(GatewayError) as error:
         async with closed.hold("pool"):
             pass
     assert error.value.code == "SERVICE_UNAVAILABLE"
     allowed = DistributedLocks(
-        dead, shared.RedisHealth(), lease_seconds=1, wait_seconds=1, allow_local=True
+        dead,
+        shared.RedisHealth(),
+        lease_seconds=1,
+        wait_seconds=1,
+        redis_wait_seconds=0.3,
+        allow_local=True,
     )
     entered = False
     async with allowed.hold("pool"):

@@ -15,6 +15,7 @@ import json
 import random
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,8 @@ class Fault:
     status: int = 400
     times: int | None = None  # None: every time
     rate: float = 1.0
+    after: int = 0  # let this many calls through first
+    forward: bool = False  # apply the call upstream, then answer with the error anyway
 
 
 class FaultProxy:
@@ -39,7 +42,8 @@ class FaultProxy:
         self._lock = threading.Lock()
         self._counts: Counter[str] = Counter()
         self._faults: dict[str, Fault] = {}
-        self._delays: dict[str, float] = {}
+        self._delays: dict[str, tuple[float, float]] = {}
+        self._hooks: dict[str, Callable[[], Any]] = {}
         self._documents: dict[str, bytes] = {}
         self._gates: dict[str, list[Any]] = {}
         self._loop = asyncio.new_event_loop()
@@ -67,15 +71,26 @@ class FaultProxy:
         rate: float = 1.0,
         message: str | None = None,
         status: int = 400,
+        after: int = 0,
+        forward: bool = False,
     ) -> None:
+        """Answer ``operation`` with an AWS error. ``forward``: the call reaches the
+        emulator first (it is applied) and only its answer is replaced (a lost answer)."""
         with self._lock:
             self._faults[operation] = Fault(
-                code, message or f"injected {code}", status, times, rate
+                code, message or f"injected {code}", status, times, rate, after, forward
             )
 
-    def delay(self, operation: str, seconds: float) -> None:
+    def delay(self, operation: str, seconds: float, jitter: float = 0.0) -> None:
+        """Hold each call of ``operation`` for ``seconds`` plus up to ``jitter`` at random."""
         with self._lock:
-            self._delays[operation] = seconds
+            self._delays[operation] = (seconds, jitter)
+
+    def after_call(self, operation: str, hook: Callable[[], Any]) -> None:
+        """Run ``hook`` (in a thread) once, after the next ``operation`` reached the
+        emulator and before its answer goes back: someone else acting in between."""
+        with self._lock:
+            self._hooks[operation] = hook
 
     def gate(self, operation: str, parties: int) -> None:
         """Hold the first ``parties`` calls of ``operation`` until all of them have arrived
@@ -96,6 +111,7 @@ class FaultProxy:
             self._delays.clear()
             self._documents.clear()
             self._gates.clear()
+            self._hooks.clear()
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -132,6 +148,9 @@ class FaultProxy:
         with self._lock:
             self._counts[operation] += 1
             fault = self._faults.get(operation)
+            if fault is not None and fault.after > 0:
+                fault.after -= 1
+                fault = None
             if fault is not None:
                 if fault.times is not None:
                     if fault.times <= 0:
@@ -140,7 +159,9 @@ class FaultProxy:
                         fault.times -= 1
                 if fault is not None and self._random.random() >= fault.rate:
                     fault = None
-            return fault, self._delays.get(operation, 0.0), self._documents.get(operation)
+            seconds, jitter = self._delays.get(operation, (0.0, 0.0))
+            delay = seconds + self._random.random() * jitter
+            return fault, delay, self._documents.get(operation)
 
     async def _pass_gate(self, operation: str) -> None:
         with self._lock:
@@ -163,13 +184,18 @@ class FaultProxy:
         await self._pass_gate(operation)
         if delay:
             await asyncio.sleep(delay)
-        if fault is not None:
-            payload = {"__type": fault.code, "message": fault.message}
-            return web.Response(
-                status=fault.status, body=json.dumps(payload).encode(), content_type=AMZ_JSON
-            )
+        if fault is not None and not fault.forward:
+            return _error(fault)
         if document is not None:
             return web.Response(status=200, body=document, content_type=AMZ_JSON)
+        response = await self._forward(request, body)
+        with self._lock:
+            hook = self._hooks.pop(operation, None)
+        if hook is not None:
+            await asyncio.to_thread(hook)
+        return _error(fault) if fault is not None else response
+
+    async def _forward(self, request: web.Request, body: bytes) -> web.Response:
         assert self._session is not None
         headers = {
             k: v
@@ -183,3 +209,10 @@ class FaultProxy:
             return web.Response(
                 status=upstream.status, body=content, content_type=upstream.content_type or AMZ_JSON
             )
+
+
+def _error(fault: Fault) -> web.Response:
+    payload = {"__type": fault.code, "message": fault.message}
+    return web.Response(
+        status=fault.status, body=json.dumps(payload).encode(), content_type=AMZ_JSON
+    )

@@ -24,6 +24,7 @@ from gateway.api.graphql.types import (
     CreateUserPoolInput,
     FieldChange,
     PageInfo,
+    PoolSource,
     UpdateUserPoolPayload,
     UserPool,
     UserPoolConnection,
@@ -95,6 +96,9 @@ async def resolve_update(
             for c in result.changes
         ],
         dry_run=result.dry_run,
+        pool_source=PoolSource.COGNITO
+        if result.confirmed and not result.dry_run
+        else PoolSource.PLAN,
         record=result.record,
     )
 

@@ -10,6 +10,8 @@ No ``from __future__ import annotations`` here: strawberry must see the
 generated classes as objects.
 """
 
+from enum import Enum
+
 import strawberry
 from strawberry.scalars import JSON
 
@@ -62,10 +64,23 @@ class UserPoolConnection:
     page_info: PageInfo
 
 
+@strawberry.enum(description="Where an update's `pool` comes from.")
+class PoolSource(Enum):
+    COGNITO = strawberry.enum_value(
+        "COGNITO", description="Read back from Cognito after the write."
+    )
+    PLAN = strawberry.enum_value(
+        "PLAN",
+        description="The planned result: on a dry run, or when Cognito accepted the write "
+        "but reading the pool back failed (read it again later to confirm).",
+    )
+
+
 @strawberry.type
 class UpdateUserPoolPayload:
     changes: list[FieldChange]
     dry_run: bool
+    pool_source: PoolSource
     record: strawberry.Private[PoolRecord]
 
     @strawberry.field(  # type: ignore[untyped-decorator]
