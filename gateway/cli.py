@@ -1,8 +1,9 @@
-"""``gateway serve | demo | export-schema``."""
+"""``gateway serve | demo | export-schema | export-proto``."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 from gateway.settings import Settings
@@ -12,7 +13,8 @@ def _serve(args: argparse.Namespace) -> int:
     from gateway.api.app import run
     from gateway.observability import logs
 
-    overrides = {k: v for k, v in {"host": args.host, "port": args.port}.items() if v is not None}
+    given = {"host": args.host, "port": args.port, "grpc_port": args.grpc_port}
+    overrides = {k: v for k, v in given.items() if v is not None}
     settings = Settings(**overrides)
     logs.configure(settings.log_level)
     try:
@@ -28,13 +30,32 @@ def _serve(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from gateway.demo.run import run_demo
 
-    return run_demo(host=args.host, port=args.port)
+    return run_demo(host=args.host, port=args.port, grpc_port=args.grpc_port)
 
 
 def _export_schema(_: argparse.Namespace) -> int:
     from gateway.api.graphql.schema import build_schema
 
     sys.stdout.write(build_schema().as_str() + "\n")
+    return 0
+
+
+def _export_proto(args: argparse.Namespace) -> int:
+    """Print the proto; with ``--write``, update it and its number registry in ``proto/``."""
+    from pathlib import Path
+
+    from gateway.api.grpc import proto
+    from gateway.api.grpc.stubs import proto_root
+
+    root = Path(args.root) if args.root else proto_root()
+    text, registry = proto.generate(proto.load_registry(root))
+    if not args.write:
+        sys.stdout.write(text)
+        return 0
+    (root / proto.PROTO_FILE).parent.mkdir(parents=True, exist_ok=True)
+    (root / proto.PROTO_FILE).write_text(text)
+    (root / proto.REGISTRY_FILE).write_text(json.dumps(registry, indent=1, sort_keys=True) + "\n")
+    sys.stderr.write(f"wrote {root / proto.PROTO_FILE} and {root / proto.REGISTRY_FILE}\n")
     return 0
 
 
@@ -48,9 +69,18 @@ def main(argv: list[str] | None = None) -> int:
         command = commands.add_parser(name, help=text)
         command.add_argument("--host", default=None)
         command.add_argument("--port", type=int, default=None)
+        command.add_argument("--grpc-port", type=int, default=None)
         command.set_defaults(handler=handler)
     export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     export.set_defaults(handler=_export_schema)
+    export_proto = commands.add_parser(
+        "export-proto", help="print the gRPC contract generated from the botocore model"
+    )
+    export_proto.add_argument(
+        "--write", action="store_true", help="update the .proto and its field-number registry"
+    )
+    export_proto.add_argument("--root", default=None, help="the proto/ directory")
+    export_proto.set_defaults(handler=_export_proto)
     args = parser.parse_args(argv)
     result: int = args.handler(args)
     return result

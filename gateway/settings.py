@@ -38,6 +38,10 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
+    grpc: bool = Field(default=True, description="Serve gRPC beside HTTP.")
+    grpc_port: int = Field(
+        default=50051, ge=0, le=65535, description="gRPC port (on GATEWAY_HOST)."
+    )
     region: str = Field(default="us-east-1", description="Default Region for listing pools.")
     cognito_endpoint_url: str | None = Field(
         default=None, description="Cognito endpoint; unset means real AWS."

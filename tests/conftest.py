@@ -114,6 +114,7 @@ def start_gateway(session_proxy: FaultProxy) -> Iterator[GatewayFactory]:
             "cognito_endpoint_url": session_proxy.url,
             "cache_ttl_seconds": 30.0,
             "upstream_max_attempts": 2,
+            "grpc": False,
         }
         values.update(overrides)
         server = GatewayServer(Settings(**values)).start()
@@ -231,6 +232,7 @@ def start_replicas(
             "GATEWAY_UPDATE_BACKOFF_BASE_SECONDS": "0.02",
             "GATEWAY_UPDATE_MAX_ATTEMPTS": "8",
             "GATEWAY_CACHE_TTL_SECONDS": "30",
+            "GATEWAY_GRPC": "false",
         }
         if "redis_url" in settings:
             # A fresh redis-server quarantines locks for one lease: keep leases short, and

@@ -13,6 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from gateway.api.auth.middleware import AuthMiddleware, make_authenticator
 from gateway.api.graphql.endpoint import graphql_route
+from gateway.api.grpc.server import serving as grpc_serving
 from gateway.api.health import health_routes
 from gateway.api.http import BodyLimitMiddleware, RequestIdMiddleware
 from gateway.api.response_cache import ResponseCache
@@ -31,8 +32,12 @@ def lifespan_for(settings: Settings, metrics: Metrics) -> Lifespan:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_runtime(settings, metrics) as runtime:
+        async with (
+            open_runtime(settings, metrics) as runtime,
+            grpc_serving(settings, runtime.service, metrics) as grpc_port,
+        ):
             app.state.runtime = runtime
+            app.state.grpc_port = grpc_port
             # The schema, the service model and the clients live as long as the
             # process: move them out of the collector's sight, so collections
             # during requests scan only what requests allocate.
@@ -44,6 +49,7 @@ def lifespan_for(settings: Settings, metrics: Metrics) -> Lifespan:
                     "region": settings.region,
                     "endpoint": settings.cognito_endpoint_url or "aws",
                     "redis": "on" if settings.redis_url else "off",
+                    "grpc_port": grpc_port,
                 },
             )
             yield

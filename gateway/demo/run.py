@@ -16,13 +16,14 @@ EXAMPLE_QUERY = """{
 }"""
 
 
-def run_demo(host: str | None = None, port: int | None = None) -> int:
+def run_demo(host: str | None = None, port: int | None = None, grpc_port: int | None = None) -> int:
     emulator = start_in_thread()
     emulator_host, emulator_port = emulator.get_host_and_port()
     use_emulator_credentials()
     settings = Settings(
         host=host or "127.0.0.1",
         port=8000 if port is None else port,
+        grpc_port=50051 if grpc_port is None else grpc_port,
         region=DEMO_REGION,
         cognito_endpoint_url=f"http://{emulator_host}:{emulator_port}",
         graphiql=True,
@@ -46,6 +47,12 @@ def run_demo(host: str | None = None, port: int | None = None) -> int:
         f"GraphiQL: {url}\nTry:\n{EXAMPLE_QUERY}\n"
         f'or: userPool(id: "{ids[0]}") {{ name version policies {{ passwordPolicy '
         f"{{ minimumLength }} }} userPoolTags {{ key value }} }}",
+        flush=True,
+    )
+    print(
+        f"gRPC: {settings.host}:{settings.grpc_port} (reflection on), e.g.\n"
+        f'  grpcurl -plaintext -d \'{{"id": "{ids[0]}"}}\' {settings.host}:{settings.grpc_port} '
+        "cognito_gateway.v1.UserPoolService/GetUserPool",
         flush=True,
     )
     try:

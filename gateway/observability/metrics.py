@@ -34,6 +34,19 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=r,
         )
+        self.grpc_requests = Counter(
+            "gateway_grpc_requests",
+            "gRPC calls by method and status code.",
+            ["method", "code"],
+            registry=r,
+        )
+        self.grpc_seconds = Histogram(
+            "gateway_grpc_request_seconds",
+            "gRPC call latency.",
+            ["method"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
         self.upstream_calls = Counter(
             "gateway_cognito_calls",
             "Cognito API calls by operation and outcome.",

@@ -44,6 +44,7 @@ class FaultProxy:
         self._faults: dict[str, Fault] = {}
         self._delays: dict[str, tuple[float, float]] = {}
         self._hooks: dict[str, Callable[[], Any]] = {}
+        self._bodies: dict[str, list[bytes]] = {}
         self._documents: dict[str, bytes] = {}
         self._gates: dict[str, list[Any]] = {}
         self._loop = asyncio.new_event_loop()
@@ -57,6 +58,11 @@ class FaultProxy:
     def count(self, operation: str) -> int:
         with self._lock:
             return self._counts[operation]
+
+    def requests(self, operation: str) -> list[dict[str, Any]]:
+        """The JSON bodies of every ``operation`` call since the last reset, in order."""
+        with self._lock:
+            return [json.loads(body) for body in self._bodies.get(operation, [])]
 
     def counts(self) -> Counter[str]:
         with self._lock:
@@ -112,6 +118,7 @@ class FaultProxy:
             self._documents.clear()
             self._gates.clear()
             self._hooks.clear()
+            self._bodies.clear()
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -180,6 +187,8 @@ class FaultProxy:
     async def _handle(self, request: web.Request) -> web.Response:
         body = await request.read()
         operation = request.headers.get("X-Amz-Target", "").rpartition(".")[2] or "unknown"
+        with self._lock:
+            self._bodies.setdefault(operation, []).append(body)
         fault, delay, document = self._plan(operation)
         await self._pass_gate(operation)
         if delay:

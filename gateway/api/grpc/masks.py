@@ -1,0 +1,163 @@
+"""``update_mask`` -> the same patch dict GraphQL builds (AIP-134, AIP-161).
+
+- Only masked paths change; a masked path unset in ``user_pool`` clears the
+  setting (``None`` in the patch), a masked map key unset deletes the key.
+- A masked message replaces the whole message (its unset members clear).
+- Map entries are addressed by key: ``user_pool_tags.env``, with backticks for
+  keys that are not identifiers (``user_pool_tags.`cost-center` ``); a whole
+  map may only be cleared, entries are set one by one.
+- ``name`` renames the pool (PoolName). Unknown paths, read-only members and
+  an empty mask are ``INVALID_ARGUMENT`` naming the path.
+
+Paths and the gRPC spelling of botocore paths (``render``) live here too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.model import ListShape, MapShape, Shape, StructureShape
+from google.protobuf.message import Message
+
+from gateway import model
+from gateway.api.grpc.convert import field_value, replacement
+from gateway.api.grpc.proto import field_name
+from gateway.errors import Path
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+RENAMED = {"name": "PoolName"}  # UserPool field -> UpdateUserPool member
+
+
+@dataclass(frozen=True)
+class MaskError(Exception):
+    """A bad mask path: which one (index into update_mask.paths) and why."""
+
+    index: int | None
+    description: str
+
+
+def quote(key: str) -> str:
+    """A map key as a path segment: bare if an identifier, else in backticks."""
+    return key if _IDENTIFIER.match(key) else "`" + key.replace("`", "``") + "`"
+
+
+def render(path: Path, operation: str = "UpdateUserPool") -> str:
+    """A botocore path in mask syntax: ``policies.password_policy.minimum_length``."""
+    shape = model.input_shape(operation)
+    written_as = {m: n for n, m in RENAMED.items()} if operation == "UpdateUserPool" else {}
+    segments = model.render_path(
+        shape, path, lambda m: written_as.get(m) or field_name(m), key=quote
+    )
+    return ".".join(s if not s.startswith("[") else s[1:-1] for s in segments)
+
+
+def split(path: str) -> list[str]:
+    """``user_pool_tags.`a.b`.x`` -> ``["user_pool_tags", "a.b", "x"]``."""
+    segments: list[str] = []
+    current, quoted, index = "", False, 0
+    while index < len(path):
+        char = path[index]
+        if quoted and char == "`" and path[index + 1 : index + 2] == "`":
+            current += "`"
+            index += 1
+        elif char == "`":
+            quoted = not quoted
+        elif char == "." and not quoted:
+            segments.append(current)
+            current = ""
+        else:
+            current += char
+        index += 1
+    if quoted:
+        raise ValueError("an unclosed backtick")
+    segments.append(current)
+    if any(segment == "" for segment in segments):
+        raise ValueError("an empty segment")
+    return segments
+
+
+def mask_to_patch(user_pool: Message, paths: Sequence[str]) -> dict[str, Any]:
+    """The patch that changes exactly ``paths``, with the values ``user_pool`` holds."""
+    if not paths:
+        raise MaskError(None, "update_mask is required: list the paths to change")
+    patch: dict[str, Any] = {}
+    for index, path in enumerate(paths):
+        try:
+            keys, value = _resolve(user_pool, split(path))
+        except ValueError as error:
+            raise MaskError(index, f"{path}: {error}") from None
+        _put(patch, keys, value)
+    return patch
+
+
+def _resolve(user_pool: Message, segments: list[str]) -> tuple[list[str], Any]:
+    """The patch keys (botocore names, map keys) of a path and the value to write."""
+    shape: Shape = model.input_shape("UpdateUserPool")
+    message: Message | None = user_pool
+    head, *rest = segments
+    member = RENAMED.get(head) or _member_of(model.user_pool_shape(), head)
+    if member is None and head != "etag":
+        raise ValueError("no such field of UserPool")
+    if member not in model.writable_members():
+        raise ValueError("read-only: UpdateUserPool cannot change it")
+    keys = [member]
+    name = head
+    assert isinstance(shape, StructureShape)
+    shape = shape.members[member]
+    for position, segment in enumerate(rest):
+        if isinstance(shape, StructureShape):
+            message = _child(message, name)
+            child = _member_of(shape, segment)
+            if child is None:
+                raise ValueError(f"{segment!r} is not a field here")
+            keys.append(child)
+            shape, name = shape.members[child], segment
+        elif isinstance(shape, MapShape) and position == len(rest) - 1:
+            entries = getattr(message, name) if message is not None else {}
+            keys.append(segment)
+            return keys, _map_entry(shape, entries, segment)
+        else:
+            raise ValueError("paths end at a list, a map key or a value")
+    return keys, _leaf(message, name, shape)
+
+
+def _child(message: Message | None, name: str) -> Message | None:
+    return getattr(message, name) if message is not None and message.HasField(name) else None
+
+
+def _map_entry(shape: MapShape, entries: Any, key: str) -> Any:
+    if key not in entries:
+        return None  # unset: delete the key
+    value = entries[key]
+    if isinstance(shape.value, StructureShape):
+        return replacement(shape.value, value)
+    return value
+
+
+def _leaf(message: Message | None, name: str, shape: Shape) -> Any:
+    if message is None:
+        return None
+    if isinstance(shape, MapShape) and getattr(message, name):
+        raise ValueError("set map entries by key (field.key); the whole map can only be cleared")
+    if isinstance(shape, StructureShape):
+        return replacement(shape, getattr(message, name)) if message.HasField(name) else None
+    if isinstance(shape, ListShape | MapShape) or message.HasField(name):
+        return field_value(message, name, shape)
+    return None
+
+
+def _member_of(shape: StructureShape, name: str) -> str | None:
+    return next((m for m in shape.members if field_name(m) == name), None)
+
+
+def _put(patch: dict[str, Any], keys: list[str], value: Any) -> None:
+    target = patch
+    for key in keys[:-1]:
+        inner = target.get(key)
+        if not isinstance(inner, dict):
+            inner = target[key] = {}
+        target = inner
+    target[keys[-1]] = value

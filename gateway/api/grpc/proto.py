@@ -1,0 +1,344 @@
+"""The gRPC contract, generated from the botocore model: ``gateway export-proto``.
+
+Every ``UserPoolType`` member (recursively) and the whole
+``CreateUserPoolRequest`` become protobuf messages; names are botocore's own
+``xform_name`` (``KMSKeyID`` -> ``kms_key_id``), enums follow the protobuf
+style guide (values prefixed with the enum's UPPER_SNAKE name, a zero
+``..._UNSPECIFIED``), scalars have explicit presence.
+
+Field and enum numbers never move: they come from a committed registry
+(``field_numbers.json`` beside the proto). A member the registry does not know
+gets the next free number of its message; a member the model dropped becomes
+``reserved``. :func:`generate` returns the proto text and the registry to
+commit with it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from botocore import xform_name
+from botocore.model import ListShape, MapShape, ServiceModel, Shape, StructureShape
+
+from gateway import model
+
+PACKAGE = "cognito_gateway.v1"
+SERVICE = f"{PACKAGE}.UserPoolService"
+PROTO_FILE = "cognito_gateway/v1/user_pool.proto"
+REGISTRY_FILE = "cognito_gateway/v1/field_numbers.json"
+SCALARS = {
+    "string": "string",
+    "integer": "int32",
+    "long": "int64",
+    "boolean": "bool",
+    "double": "double",
+    "float": "float",
+    "blob": "bytes",
+    "timestamp": "google.protobuf.Timestamp",
+}
+POOL_EXTRA_FIELDS = ("etag",)  # fields of UserPool that are not botocore members
+Registry = dict[str, Any]
+
+
+def field_name(member: str) -> str:
+    return str(xform_name(member))
+
+
+def enum_prefix(shape_name: str) -> str:
+    return str(xform_name(shape_name)).upper()
+
+
+def enum_value_name(shape_name: str, api_value: str) -> str:
+    """``DeletionProtectionType`` + ``ACTIVE`` -> ``DELETION_PROTECTION_TYPE_ACTIVE``."""
+    return f"{enum_prefix(shape_name)}_{re.sub(r'[^A-Za-z0-9]', '_', api_value).upper()}"
+
+
+def message_name(shape: StructureShape) -> str:
+    return model.type_name(str(shape.name))
+
+
+def is_enum(shape: Shape) -> bool:
+    return shape.type_name == "string" and bool(getattr(shape, "enum", None))
+
+
+@dataclass
+class ProtoField:
+    name: str
+    type: str
+    label: str  # "optional", "repeated" or "" (messages and maps)
+    comment: str | None
+    number: int = 0
+
+
+@dataclass
+class ProtoMessage:
+    name: str
+    comment: str | None
+    fields: list[ProtoField]
+    reserved: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class ProtoEnum:
+    name: str
+    comment: str | None
+    values: list[tuple[str, int]]  # (API value, number)
+    reserved: dict[str, int] = field(default_factory=dict)
+
+
+class _Collector:
+    """Walks the model from the roots and builds every message and enum once."""
+
+    def __init__(self, service: ServiceModel) -> None:
+        self.service = service
+        self.messages: dict[str, ProtoMessage] = {}
+        self.enums: dict[str, ProtoEnum] = {}
+
+    def structure(self, shape: StructureShape, extra: tuple[ProtoField, ...] = ()) -> str:
+        name = message_name(shape)
+        if name in self.messages:
+            return name
+        message = ProtoMessage(name, model.plain_documentation(shape.documentation), [*extra])
+        self.messages[name] = message
+        for member_name, member in shape.members.items():
+            message.fields.append(self.member(member_name, member))
+        return name
+
+    def member(self, member_name: str, member: Shape) -> ProtoField:
+        comment = model.plain_documentation(member.documentation)
+        if isinstance(member, MapShape):
+            value = self.value_type(member.value)
+            return ProtoField(field_name(member_name), f"map<string, {value}>", "", comment)
+        if isinstance(member, ListShape):
+            if isinstance(member.member, ListShape | MapShape):
+                raise ValueError(f"{member_name}: lists of lists or maps have no proto form")
+            return ProtoField(
+                field_name(member_name), self.value_type(member.member), "repeated", comment
+            )
+        type_name = self.value_type(member)
+        label = "" if isinstance(member, StructureShape) else "optional"
+        return ProtoField(field_name(member_name), type_name, label, comment)
+
+    def value_type(self, shape: Shape) -> str:
+        if isinstance(shape, StructureShape):
+            return self.structure(shape)
+        if is_enum(shape):
+            return self.enum(shape)
+        return SCALARS[shape.type_name]
+
+    def enum(self, shape: Shape) -> str:
+        if shape.name not in self.enums:
+            values = list(getattr(shape, "enum", []))
+            names = [enum_value_name(shape.name, v) for v in values]
+            if len(set(names)) != len(names):
+                raise ValueError(f"{shape.name}: enum values collide once upper-cased")
+            self.enums[shape.name] = ProtoEnum(
+                str(shape.name),
+                model.plain_documentation(shape.documentation),
+                [(v, 0) for v in values],
+            )
+        return str(shape.name)
+
+
+def collect(service: ServiceModel | None = None) -> tuple[list[ProtoMessage], list[ProtoEnum]]:
+    """The generated messages and enums, unnumbered, from ``service`` (default: botocore's)."""
+    service = service or model.service_model()
+    collector = _Collector(service)
+    pool_shape = service.shape_for(model.USER_POOL_SHAPE)
+    create_shape = service.operation_model("CreateUserPool").input_shape
+    assert isinstance(pool_shape, StructureShape) and isinstance(create_shape, StructureShape)
+    etag = ProtoField(
+        "etag",
+        "string",
+        "optional",
+        "Output only. The pool's version (GraphQL's `version`); pass it as "
+        "UpdateUserPoolRequest.etag to make an update conditional.",
+    )
+    collector.structure(pool_shape, extra=(etag,))
+    collector.structure(create_shape)
+    return list(collector.messages.values()), list(collector.enums.values())
+
+
+def number(messages: list[ProtoMessage], enums: list[ProtoEnum], registry: Registry) -> Registry:
+    """Give every field and enum value its registered number, new ones the next free
+    number, and turn registered names the model no longer has into ``reserved``."""
+    result: Registry = {"messages": {}, "enums": {}}
+    for message in messages:
+        known = registry.get("messages", {}).get(message.name, {})
+        numbers, reserved = _assign(
+            [f.name for f in message.fields], known.get("fields", {}), known.get("reserved", {})
+        )
+        for proto_field in message.fields:
+            proto_field.number = numbers[proto_field.name]
+        message.reserved = reserved
+        result["messages"][message.name] = {"fields": numbers, "reserved": reserved}
+    for enum in enums:
+        known = registry.get("enums", {}).get(enum.name, {})
+        numbers, reserved = _assign(
+            [v for v, _ in enum.values], known.get("values", {}), known.get("reserved", {})
+        )
+        enum.values = [(v, numbers[v]) for v, _ in enum.values]
+        enum.reserved = reserved
+        result["enums"][enum.name] = {"values": numbers, "reserved": reserved}
+    return result
+
+
+def _assign(
+    names: list[str], known: dict[str, int], reserved: dict[str, int]
+) -> tuple[dict[str, int], dict[str, int]]:
+    dropped = {name: n for name, n in known.items() if name not in names}
+    reserved = {**reserved, **dropped}
+    used = set(known.values()) | set(reserved.values())
+    numbers = {name: known[name] for name in names if name in known}
+    for name in names:
+        if name not in numbers:
+            numbers[name] = max(used, default=0) + 1
+            used.add(numbers[name])
+    return numbers, dict(sorted(reserved.items(), key=lambda item: item[1]))
+
+
+def load_registry(root: Path) -> Registry:
+    path = root / REGISTRY_FILE
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def generate(registry: Registry, service: ServiceModel | None = None) -> tuple[str, Registry]:
+    """The proto text and the registry that numbers it."""
+    messages, enums = collect(service)
+    numbered = number(messages, enums, registry)
+    writable = model.writable_members()
+    pool = next(m for m in messages if m.name == "UserPool")
+    for proto_field in pool.fields:
+        member = next((m for m in writable if field_name(m) == proto_field.name), None)
+        if proto_field.name == "name":
+            member = "PoolName"
+        if member is None and proto_field.name != "etag":
+            proto_field.comment = (proto_field.comment or "") + " Output only."
+    first = [m for m in messages if m.name in ("UserPool", "CreateUserPoolRequest")]
+    rest = sorted((m for m in messages if m not in first), key=lambda m: m.name)
+    parts = [HEADER, *(_message(m) for m in [*first, *rest])]
+    parts += [_enum(e) for e in sorted(enums, key=lambda e: e.name)]
+    return "\n".join(parts), numbered
+
+
+def _comment(text: str | None, indent: str = "") -> list[str]:
+    if not text:
+        return []
+    return [f"{indent}// {line}" for line in textwrap.wrap(text.strip(), 96 - len(indent))]
+
+
+def _message(message: ProtoMessage) -> str:
+    lines = [*_comment(message.comment), f"message {message.name} {{"]
+    if message.reserved:
+        lines.append(f"  reserved {', '.join(str(n) for n in message.reserved.values())};")
+        lines.append(f"  reserved {', '.join(json.dumps(n) for n in message.reserved)};")
+    for proto_field in sorted(message.fields, key=lambda f: f.number):
+        lines += _comment(proto_field.comment, "  ")
+        label = f"{proto_field.label} " if proto_field.label else ""
+        lines.append(f"  {label}{proto_field.type} {proto_field.name} = {proto_field.number};")
+    lines.append("}\n")
+    return "\n".join(lines)
+
+
+def _enum(enum: ProtoEnum) -> str:
+    prefix = enum_prefix(enum.name)
+    lines = [*_comment(enum.comment), f"enum {enum.name} {{"]
+    if enum.reserved:
+        lines.append(f"  reserved {', '.join(str(n) for n in enum.reserved.values())};")
+    lines.append(f"  {prefix}_UNSPECIFIED = 0;")
+    for api_value, value_number in sorted(enum.values, key=lambda v: v[1]):
+        lines.append(f"  {enum_value_name(enum.name, api_value)} = {value_number};")
+    lines.append("}\n")
+    return "\n".join(lines)
+
+
+def iter_enum_values(enums: list[ProtoEnum]) -> Iterator[tuple[str, str, str]]:
+    for enum in enums:
+        for api_value, _ in enum.values:
+            yield enum.name, api_value, enum_value_name(enum.name, api_value)
+
+
+HEADER = f"""// Generated by `gateway export-proto` from the botocore model of cognito-idp.
+// Do not edit: change the generator, run `gateway export-proto --write`, commit both files.
+syntax = "proto3";
+
+package {PACKAGE};
+
+import "google/protobuf/field_mask.proto";
+import "google/protobuf/struct.proto";
+import "google/protobuf/timestamp.proto";
+
+// Amazon Cognito user pools: read, create, and change with partial updates that never
+// reset a setting by accident (the gateway does DescribeUserPool, merge, UpdateUserPool).
+service UserPoolService {{
+  // One pool (AIP-131). NOT_FOUND if absent.
+  rpc GetUserPool(GetUserPoolRequest) returns (UserPool);
+  // The default Region's pools (AIP-132), one page at a time.
+  rpc ListUserPools(ListUserPoolsRequest) returns (ListUserPoolsResponse);
+  // Change only the settings named in update_mask (AIP-134, AIP-161).
+  rpc UpdateUserPool(UpdateUserPoolRequest) returns (UpdateUserPoolResponse);
+  // Create a pool in the gateway's default Region.
+  rpc CreateUserPool(CreateUserPoolRequest) returns (UserPool);
+}}
+
+message GetUserPoolRequest {{
+  // The pool id, `<region>_<id>`.
+  string id = 1;
+}}
+
+// How much of each pool a listing returns (AIP-157).
+enum UserPoolView {{
+  USER_POOL_VIEW_UNSPECIFIED = 0;
+  // The ListUserPools summary (id, name, status, dates, Lambda triggers); no describe per pool.
+  USER_POOL_VIEW_BASIC = 1;
+  // Every pool described in full.
+  USER_POOL_VIEW_FULL = 2;
+}}
+
+message ListUserPoolsRequest {{
+  // At most 60; 20 when unset.
+  int32 page_size = 1;
+  // next_page_token of the previous page.
+  string page_token = 2;
+  UserPoolView view = 3;
+}}
+
+message ListUserPoolsResponse {{
+  repeated UserPool user_pools = 1;
+  // Empty on the last page.
+  string next_page_token = 2;
+}}
+
+message UpdateUserPoolRequest {{
+  // user_pool.id names the pool; only the fields named in update_mask are read.
+  UserPool user_pool = 1;
+  // The paths to change (`policies.password_policy.minimum_length`, `user_pool_tags.env`,
+  // ``user_pool_tags.`cost-center` ``). A masked path that is unset in user_pool clears the
+  // setting (a map key: deletes it). Required: an empty mask is an error, never a full replace.
+  google.protobuf.FieldMask update_mask = 2;
+  // The pool's etag as read; if it changed since, nothing is written (FAILED_PRECONDITION).
+  string etag = 3;
+  // Plan and validate only: the would-be pool and its changes, nothing written (AIP-163).
+  bool validate_only = 4;
+}}
+
+message UpdateUserPoolResponse {{
+  UserPool user_pool = 1;
+  repeated FieldChange changes = 2;
+}}
+
+// One setting an update changes (or would change, with validate_only).
+message FieldChange {{
+  // The setting in update_mask syntax, e.g. `policies.password_policy.minimum_length`.
+  string path = 1;
+  // API values (enum values in the API's spelling); null when unset.
+  google.protobuf.Value before = 2;
+  google.protobuf.Value after = 3;
+}}
+"""

@@ -1,0 +1,196 @@
+"""``cognito_gateway.v1.UserPoolService``: gRPC requests translated to PoolService calls.
+
+Authorization, audit, listing fan-out and the planner are the service's; a
+method here authenticates the metadata, converts the request, calls the same
+service method GraphQL calls, and converts the answer (or the error).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import grpc
+from google.protobuf import json_format, struct_pb2
+from google.protobuf.message import Message
+
+from gateway import model
+from gateway.api.auth.middleware import Authenticator
+from gateway.api.grpc import masks
+from gateway.api.grpc.convert import to_document, to_message
+from gateway.api.grpc.errors import STATUS, FieldNamer, status, to_grpc, violation
+from gateway.core.record import PoolRecord
+from gateway.errors import Argument, ErrorCode, Field, GatewayError, classify, is_expected
+from gateway.observability.context import request_id
+from gateway.observability.metrics import Metrics
+from gateway.service.access import Principal
+from gateway.service.pools import MAX_PAGE_SIZE, PoolService
+
+log = logging.getLogger(__name__)
+Result = TypeVar("Result")
+ARGUMENTS = {
+    Argument.IF_VERSION: "etag",
+    Argument.PAGE_SIZE: "page_size",
+    Argument.PAGE_TOKEN: "page_token",
+}
+
+
+class UserPoolServicer:
+    def __init__(
+        self,
+        service: PoolService,
+        authenticate: Authenticator,
+        messages: Any,
+        metrics: Metrics,
+    ) -> None:
+        self._service = service
+        self._authenticate = authenticate
+        self._pb = messages
+        self._metrics = metrics
+
+    async def GetUserPool(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        async def work(principal: Principal) -> Any:
+            return self._pool(await self._service.get(principal, request.id))
+
+        return await self._call("GetUserPool", context, work, _namer("id"))
+
+    async def ListUserPools(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        async def work(principal: Principal) -> Any:
+            if request.page_size < 0:
+                raise GatewayError(
+                    "must not be negative",
+                    ErrorCode.BAD_USER_INPUT,
+                    field=Field(Argument.PAGE_SIZE),
+                )
+            page = await self._service.list(
+                principal,
+                page_size=min(request.page_size or 20, MAX_PAGE_SIZE),
+                page_token=request.page_token or None,
+                describe=request.view == self._pb.USER_POOL_VIEW_FULL,
+            )
+            return self._pb.ListUserPoolsResponse(
+                user_pools=[
+                    self._pool(listed.record or PoolRecord(listed.summary, "", ""))
+                    for listed in page.pools
+                ],
+                next_page_token=page.end_cursor if page.has_next_page else "",
+            )
+
+        return await self._call("ListUserPools", context, work, _namer("id"))
+
+    async def UpdateUserPool(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        paths = list(request.update_mask.paths)
+        try:
+            patch = masks.mask_to_patch(request.user_pool, paths)
+        except masks.MaskError as error:
+            field = "update_mask" if error.index is None else f"update_mask.paths[{error.index}]"
+            await context.abort_with_status(to_grpc(violation(field, error.description)))
+            raise AssertionError("abort_with_status returned") from None
+
+        async def work(principal: Principal) -> Any:
+            result = await self._service.update(
+                principal,
+                request.user_pool.id,
+                patch,
+                if_version=request.etag or None,
+                dry_run=request.validate_only,
+            )
+            if not result.confirmed:
+                context.set_trailing_metadata((("x-pool-source", "plan"),))
+            return self._pb.UpdateUserPoolResponse(
+                user_pool=self._pool(result.record),
+                changes=[
+                    self._pb.FieldChange(
+                        path=masks.render(c.path), before=_value(c.before), after=_value(c.after)
+                    )
+                    for c in result.changes
+                ],
+            )
+
+        return await self._call("UpdateUserPool", context, work, _update_namer(paths))
+
+    async def CreateUserPool(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        async def work(principal: Principal) -> Any:
+            document = to_document(model.input_shape("CreateUserPool"), request)
+            return self._pool(await self._service.create(principal, document))
+
+        return await self._call("CreateUserPool", context, work, _create_namer)
+
+    def _pool(self, record: PoolRecord) -> Message:
+        message = to_message(model.user_pool_shape(), record.pool, self._pb.UserPool())
+        if record.version:
+            message.etag = record.version
+        return message
+
+    async def _call(
+        self,
+        method: str,
+        context: grpc.aio.ServicerContext,
+        work: Callable[[Principal], Awaitable[Result]],
+        namer: FieldNamer,
+    ) -> Result:
+        """Authenticate, run, count; a failure becomes a status with details."""
+        metadata = {
+            k.lower(): v for k, v in context.invocation_metadata() or () if isinstance(v, str)
+        }
+        token = request_id.set(metadata.get("x-request-id") or uuid.uuid4().hex)
+        started, code = time.perf_counter(), grpc.StatusCode.OK
+        failure: GatewayError | None = None
+        try:
+            principal = await self._authenticate(metadata)
+            if principal is None:
+                failure = GatewayError("missing or invalid credentials", ErrorCode.UNAUTHENTICATED)
+            else:
+                return await work(principal)
+        except Exception as error:  # every failure is answered with a status
+            failure = classify(error)
+            if not is_expected(error):
+                log.error("unexpected error", extra={"method": method}, exc_info=error)
+        finally:
+            if failure is not None:
+                code = STATUS[failure.code]
+            self._metrics.grpc_requests.labels(method, code.name).inc()
+            self._metrics.grpc_seconds.labels(method).observe(time.perf_counter() - started)
+            request_id.reset(token)
+        assert failure is not None
+        await context.abort_with_status(to_grpc(status(failure, namer)))
+        raise AssertionError("abort_with_status returned")
+
+
+def _value(value: Any) -> struct_pb2.Value:
+    return json_format.ParseDict(json.loads(json.dumps(value, default=str)), struct_pb2.Value())
+
+
+def _namer(pool_id_field: str) -> FieldNamer:
+    def name(field: Field) -> tuple[str, str]:
+        if field.argument == Argument.POOL_ID:
+            return pool_id_field, ""
+        return ARGUMENTS.get(field.argument, field.argument.value), ""
+
+    return name
+
+
+def _update_namer(paths: list[str]) -> FieldNamer:
+    """A path inside the patch is named by the mask path that covers it."""
+
+    def name(field: Field) -> tuple[str, str]:
+        if field.argument != Argument.UPDATE:
+            return _namer("user_pool.id")(field)
+        rendered = masks.render(field.path)
+        for index, path in enumerate(paths):
+            if rendered == path or rendered.startswith(path + "."):
+                return f"update_mask.paths[{index}]", rendered
+        return f"user_pool.{rendered}", rendered
+
+    return name
+
+
+def _create_namer(field: Field) -> tuple[str, str]:
+    if field.argument == Argument.CREATE:
+        rendered = masks.render(field.path, "CreateUserPool")
+        return rendered, rendered
+    return _namer("id")(field)
