@@ -26,6 +26,7 @@ TARGETS = {
     "cold_burst_calls": 1,
     "update_overhead_ratio": 1.3,
     "rss_mb": 200,
+    "grpc_hot_read_ratio": 0.7,
 }
 
 
@@ -47,6 +48,12 @@ async def run(quick: bool, log_dir: Path) -> dict[str, Any]:
         results["update_overhead"] = await scenarios.update_overhead(stack, size["updates"])
         print("update burst ...", file=sys.stderr, flush=True)
         results["update_burst"] = await scenarios.update_burst(stack, size["patches"])
+        print("grpc hot read ...", file=sys.stderr, flush=True)
+        results["grpc_hot_read"] = await scenarios.grpc_hot_read(stack, size["seconds"])
+        print("grpc update overhead ...", file=sys.stderr, flush=True)
+        results["grpc_update_overhead"] = await scenarios.grpc_update_overhead(
+            stack, size["updates"]
+        )
     return results
 
 
@@ -94,12 +101,35 @@ def report(results: dict[str, Any], quick: bool) -> str:
         f"| 5. memory after the hot-read run ({hot['reads']:,} reads) | RSS "
         f"{hot['rss_mb']:.0f} MB | | | < {TARGETS['rss_mb']} MB | "
         f"{mark(hot['rss_mb'] < TARGETS['rss_mb'])} |",
+        *grpc_rows(results),
         "",
         "Setup: one uvicorn worker (uvloop, httptools) pinned to core 0, `wrk -t1 -c16` "
         "pinned to core 1, moto behind a counting proxy on loopback; the bare endpoint lives "
-        "in the same app and process as the gateway. Reproduce with `uv run python -m bench`.",
+        "in the same app and process as the gateway. gRPC: a grpc.aio client with 16 callers "
+        "(`bench/grpc_load.py`) pinned to core 1, against the gateway's server and a bare "
+        "servicer in the same process. Reproduce with `uv run python -m bench`.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def grpc_rows(results: dict[str, Any]) -> list[str]:
+    hot = results["grpc_hot_read"]
+    bare, gateway = hot["bare"], hot["gateway"]
+    ratio = gateway["calls_per_second"] / bare["calls_per_second"]
+    overhead = results["grpc_update_overhead"]
+    overhead_ratio = overhead["gateway_ms"] / overhead["direct_ms"]
+    return [
+        f"| 6. gRPC hot read, full-pool GetUserPool | {gateway['calls_per_second']:,.0f} calls/s, "
+        f"p50 {gateway['p50_ms']:.2f} ms, p99 {gateway['p99_ms']:.2f} ms | bare grpc.aio "
+        f"servicer, same prebuilt message: {bare['calls_per_second']:,.0f} calls/s, p50 "
+        f"{bare['p50_ms']:.2f} ms, p99 {bare['p99_ms']:.2f} ms | {ratio:.2f} | >= "
+        f"{TARGETS['grpc_hot_read_ratio']} | {mark(ratio >= TARGETS['grpc_hot_read_ratio'])} |",
+        f"| 7. gRPC update overhead (median of {overhead['updates']}) | FieldMask update "
+        f"{overhead['gateway_ms']:.1f} ms | aiobotocore Describe + Update + Describe "
+        f"{overhead['direct_ms']:.1f} ms | {overhead_ratio:.2f} | <= "
+        f"{TARGETS['update_overhead_ratio']} | "
+        f"{mark(overhead_ratio <= TARGETS['update_overhead_ratio'])} |",
+    ]
 
 
 def main() -> int:

@@ -35,6 +35,7 @@ class Stack:
     proxy: FaultProxy
     server_url: str
     server_pid: int
+    grpc_target: str
 
 
 @contextlib.contextmanager
@@ -45,7 +46,7 @@ def running_stack(log_dir: Path) -> Iterator[Stack]:
         "AWS_SECRET_ACCESS_KEY": "bench",
         "AWS_DEFAULT_REGION": REGION,
     }
-    emulator_port, server_port = free_port(), free_port()
+    emulator_port, server_port, grpc_port = free_port(), free_port(), free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
     emulator_log = open(log_dir / "emulator.log", "wb")  # noqa: SIM115 - closed below
     server_log = open(log_dir / "server.log", "wb")  # noqa: SIM115 - closed below
@@ -74,6 +75,7 @@ def running_stack(log_dir: Path) -> Iterator[Stack]:
             "GATEWAY_REGION": REGION,
             "GATEWAY_COGNITO_ENDPOINT_URL": proxy.url,
             "GATEWAY_CACHE_TTL_SECONDS": "60",
+            "BENCH_GRPC_PORT": str(grpc_port),
         }
         server = subprocess.Popen(
             pinned([sys.executable, "-m", "bench.server", "--port", str(server_port)], 0),
@@ -83,11 +85,13 @@ def running_stack(log_dir: Path) -> Iterator[Stack]:
             cwd=ROOT,
         )
         wait_for_port(server_port)
+        wait_for_port(grpc_port)
         yield Stack(
             f"http://127.0.0.1:{emulator_port}",
             proxy,
             f"http://127.0.0.1:{server_port}",
             server.pid,
+            f"127.0.0.1:{grpc_port}",
         )
     finally:
         if server is not None:

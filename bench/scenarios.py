@@ -1,4 +1,4 @@
-"""The five benchmark scenarios. Each returns plain numbers; ``bench.report`` turns
+"""The benchmark scenarios. Each returns plain numbers; ``bench.report`` turns
 them into ratios against the baseline measured in the same run."""
 
 from __future__ import annotations
@@ -8,20 +8,26 @@ import json
 import re
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import grpc
 import httpx
 from aiobotocore.session import get_session
+from google.protobuf.field_mask_pb2 import FieldMask
 
 from bench.harness import REGION, Stack, pinned, rss_megabytes
 from gateway.api.graphql.schema import build_schema
+from gateway.api.grpc import stubs
 from gateway.core.rules import update_request_from
 from gateway.demo.seed import FULL_POOL
 from tests.support.documents import full_selection
+from tests.support.net import free_port
 
 FULL_QUERY = (
     "query Full($id: ID!) { userPool(id: $id) "
@@ -126,7 +132,50 @@ async def cold_burst(stack: Stack, readers: int) -> dict[str, Any]:
     return {"readers": readers, "failed": failed, "describe_calls": calls}
 
 
-async def update_overhead(stack: Stack, updates: int, warmup: int = 3) -> dict[str, Any]:
+Through = Callable[[str, int], Awaitable[None]]
+
+
+async def update_overhead(stack: Stack, updates: int) -> dict[str, Any]:
+    """GraphQL patch latency vs Describe + Update + Describe done directly."""
+    async with httpx.AsyncClient(timeout=60) as http:
+
+        async def through_graphql(pool_id: str, length: int) -> None:
+            patch = {"policies": {"passwordPolicy": {"minimumLength": length}}}
+            answer = (
+                await http.post(
+                    f"{stack.server_url}/graphql",
+                    json={"query": PATCH, "variables": {"id": pool_id, "patch": patch}},
+                )
+            ).json()
+            assert answer["data"]["updateUserPool"]["changes"], answer
+
+        return await _overhead(stack, updates, through_graphql)
+
+
+async def grpc_update_overhead(stack: Stack, updates: int) -> dict[str, Any]:
+    """The same for a FieldMask update over gRPC."""
+    messages, services = stubs.load()
+    async with grpc.aio.insecure_channel(stack.grpc_target) as channel:
+        pools = services.UserPoolServiceStub(channel)
+
+        async def through_grpc(pool_id: str, length: int) -> None:
+            policy = messages.UserPoolPolicy(
+                password_policy=messages.PasswordPolicy(minimum_length=length)
+            )
+            answer = await pools.UpdateUserPool(
+                messages.UpdateUserPoolRequest(
+                    user_pool=messages.UserPool(id=pool_id, policies=policy),
+                    update_mask=FieldMask(paths=["policies.password_policy.minimum_length"]),
+                )
+            )
+            assert answer.changes, answer
+
+        return await _overhead(stack, updates, through_grpc)
+
+
+async def _overhead(
+    stack: Stack, updates: int, through: Through, warmup: int = 3
+) -> dict[str, Any]:
     """Patch latency through the gateway vs Describe + Update + Describe done directly.
 
     Both go through the same proxy to the same emulator; the order alternates
@@ -136,30 +185,14 @@ async def update_overhead(stack: Stack, updates: int, warmup: int = 3) -> dict[s
     pool_id = await new_pool(stack, "bench-update-overhead")
     gateway_times: list[float] = []
     direct_times: list[float] = []
-    async with (
-        httpx.AsyncClient(timeout=60) as http,
-        get_session().create_client(
-            "cognito-idp", region_name=REGION, endpoint_url=stack.proxy.url
-        ) as client,
-    ):
+    async with get_session().create_client(
+        "cognito-idp", region_name=REGION, endpoint_url=stack.proxy.url
+    ) as client:
 
         async def through_gateway(length: int) -> float:
             started = time.perf_counter()
-            answer = (
-                await http.post(
-                    f"{stack.server_url}/graphql",
-                    json={
-                        "query": PATCH,
-                        "variables": {
-                            "id": pool_id,
-                            "patch": {"policies": {"passwordPolicy": {"minimumLength": length}}},
-                        },
-                    },
-                )
-            ).json()
-            elapsed = time.perf_counter() - started
-            assert answer["data"]["updateUserPool"]["changes"], answer
-            return elapsed
+            await through(pool_id, length)
+            return time.perf_counter() - started
 
         async def direct(length: int) -> float:
             started = time.perf_counter()
@@ -186,6 +219,29 @@ async def update_overhead(stack: Stack, updates: int, warmup: int = 3) -> dict[s
         "gateway_ms": statistics.median(gateway_times) * 1000,
         "direct_ms": statistics.median(direct_times) * 1000,
     }
+
+
+def grpc_load(target: str, pool_id: str, seconds: float) -> dict[str, float]:
+    command = pinned([sys.executable, "-m", "bench.grpc_load", target, pool_id, str(seconds)], 1)
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    result: dict[str, float] = json.loads(output)
+    return result
+
+
+async def grpc_hot_read(stack: Stack, seconds: float) -> dict[str, Any]:
+    """GetUserPool of a full pool through the gateway vs a bare servicer in the same
+    process answering with the same prebuilt message."""
+    pool_id = await new_pool(stack, "bench-grpc-hot-read")
+    bare_target = f"127.0.0.1:{free_port()}"
+    async with httpx.AsyncClient(timeout=30) as http:
+        started = await http.post(
+            f"{stack.server_url}/bare/grpc",
+            json={"port": bare_target.rsplit(":", 1)[1], "pool_id": pool_id},
+        )
+        assert started.json() == {"ok": True}, started.text
+    bare = await asyncio.to_thread(grpc_load, bare_target, pool_id, seconds)
+    gateway = await asyncio.to_thread(grpc_load, stack.grpc_target, pool_id, seconds)
+    return {"bare": bare, "gateway": gateway}
 
 
 async def update_burst(stack: Stack, patches: int) -> dict[str, Any]:

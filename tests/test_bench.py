@@ -36,6 +36,8 @@ def test_every_scenario_runs_and_reports(tmp_path: Path) -> None:
         "3. update overhead",
         "4. update burst",
         "5. memory",
+        "6. gRPC hot read",
+        "7. gRPC update overhead",
     ):
         assert scenario in report
     assert "quick run" in report

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from gateway import model
 from gateway.errors import Argument, Field, invalid
@@ -10,6 +11,7 @@ from gateway.errors import Argument, Field, invalid
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 
 
+@lru_cache(maxsize=4096)  # hot path of every read; pure, and bad ids raise (not cached)
 def region_of(pool_id: str) -> str:
     """The Region a pool id starts with (``eu-west-1_AbC`` -> ``eu-west-1``).
 

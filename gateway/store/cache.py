@@ -195,6 +195,8 @@ class SingleFlightCache:
     def __init__(self, store: PoolStore, metrics: Metrics = NO_METRICS) -> None:
         self._store = store
         self._metrics = metrics
+        self._hits = metrics.cache_lookups.labels("hit")
+        self._misses = metrics.cache_lookups.labels("miss")
         self._inflight: dict[str, asyncio.Task[PoolRecord]] = {}
 
     async def set(self, key: str, value: PoolRecord) -> None:
@@ -207,9 +209,9 @@ class SingleFlightCache:
     async def get_or_load(self, key: str, load: Callable[[], Awaitable[PoolRecord]]) -> PoolRecord:
         cached = await self._store.get(key)
         if cached is not None:
-            self._metrics.cache_lookups.labels("hit").inc()
+            self._hits.inc()
             return cached
-        self._metrics.cache_lookups.labels("miss").inc()
+        self._misses.inc()
         task = self._inflight.get(key)
         if task is None:
             task = asyncio.ensure_future(self._load(key, load))

@@ -7,10 +7,13 @@ service method GraphQL calls, and converts the answer (or the error).
 
 from __future__ import annotations
 
+import functools
+import itertools
 import json
 import logging
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -31,6 +34,7 @@ from gateway.service.access import Principal
 from gateway.service.pools import MAX_PAGE_SIZE, PoolService
 
 log = logging.getLogger(__name__)
+CONVERTED_POOLS = 256
 Result = TypeVar("Result")
 ARGUMENTS = {
     Argument.IF_VERSION: "etag",
@@ -51,6 +55,12 @@ class UserPoolServicer:
         self._authenticate = authenticate
         self._pb = messages
         self._metrics = metrics
+        self._converted: OrderedDict[str, Message] = OrderedDict()
+        # Request ids: a random process prefix and a counter (no syscall per call).
+        prefix = uuid.uuid4().hex[:12]
+        self._request_ids = (f"{prefix}{n:08x}" for n in itertools.count())
+        self._series = functools.cache(metrics.grpc_requests.labels)
+        self._latency = functools.cache(metrics.grpc_seconds.labels)
 
     async def GetUserPool(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
         async def work(principal: Principal) -> Any:
@@ -121,9 +131,19 @@ class UserPoolServicer:
         return await self._call("CreateUserPool", context, work, _create_namer)
 
     def _pool(self, record: PoolRecord) -> Message:
+        """The UserPool message of a record; one conversion per pool state (by etag), since
+        converting a full pool costs far more than serving it."""
+        cached = self._converted.get(record.etag) if record.etag else None
+        if cached is not None:
+            self._converted.move_to_end(record.etag)
+            return cached
         message = to_message(model.user_pool_shape(), record.pool, self._pb.UserPool())
         if record.version:
             message.etag = record.version
+        if record.etag:
+            self._converted[record.etag] = message
+            while len(self._converted) > CONVERTED_POOLS:
+                self._converted.popitem(last=False)
         return message
 
     async def _call(
@@ -137,7 +157,7 @@ class UserPoolServicer:
         metadata = {
             k.lower(): v for k, v in context.invocation_metadata() or () if isinstance(v, str)
         }
-        token = request_id.set(metadata.get("x-request-id") or uuid.uuid4().hex)
+        token = request_id.set(metadata.get("x-request-id") or next(self._request_ids))
         started, code = time.perf_counter(), grpc.StatusCode.OK
         failure: GatewayError | None = None
         try:
@@ -153,8 +173,8 @@ class UserPoolServicer:
         finally:
             if failure is not None:
                 code = STATUS[failure.code]
-            self._metrics.grpc_requests.labels(method, code.name).inc()
-            self._metrics.grpc_seconds.labels(method).observe(time.perf_counter() - started)
+            self._series(method, code.name).inc()
+            self._latency(method).observe(time.perf_counter() - started)
             request_id.reset(token)
         assert failure is not None
         await context.abort_with_status(to_grpc(status(failure, namer)))
