@@ -18,7 +18,7 @@ import pytest
 from gateway.errors import Argument, ErrorCode, Field, GatewayError
 from gateway.observability.metrics import Metrics
 from gateway.service.access import Principal, normalize_scopes
-from gateway.service.pools import PoolService
+from gateway.service.pools import ListedPool, PoolService
 from gateway.service.reads import reads
 from gateway.service.runtime import open_runtime
 from gateway.settings import Settings
@@ -92,13 +92,22 @@ async def test_listings_show_only_the_pools_a_principal_may_see(
     service: PoolService, new_full_pool: PoolFactory
 ) -> None:
     pool_id = await new_full_pool()
-    everything = await service.list(READER, page_size=60)
-    assert pool_id in {p.summary["Id"] for p in everything.pools}
-    assert all(p.record is None for p in everything.pools)  # summaries only: no describes
-    hidden = await service.list(OTHER_REGION, page_size=60)
-    assert hidden.pools == []
-    described = await service.list(READER, page_size=60, describe=True)
-    full = next(p for p in described.pools if p.summary["Id"] == pool_id)
+
+    async def every_page(who: Principal, describe: bool = False) -> list[ListedPool]:
+        listed, token = [], None
+        while True:
+            page = await service.list(who, page_size=60, page_token=token, describe=describe)
+            listed += page.pools
+            if not page.has_next_page:
+                return listed
+            token = page.end_cursor
+
+    everything = await every_page(READER)
+    assert pool_id in {p.summary["Id"] for p in everything}
+    assert all(p.record is None for p in everything)  # summaries only: no describes
+    assert await every_page(OTHER_REGION) == []
+    described = await every_page(READER, describe=True)
+    full = next(p for p in described if p.summary["Id"] == pool_id)
     assert full.record is not None and full.record.pool["DeletionProtection"] == "ACTIVE"
 
 
