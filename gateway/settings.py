@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
@@ -29,6 +30,14 @@ class ApiKey(BaseModel):
     sha256: str = Field(pattern=r"^[0-9a-fA-F]{64}$")
     scopes: list[str] = Field(default_factory=list)
     pools: list[str] = Field(default_factory=lambda: ["*"])
+
+    @field_validator("pools")
+    @classmethod
+    def _patterns(cls, pools: list[str]) -> list[str]:
+        for pattern in pools:
+            if not re.match(r"^[A-Za-z0-9_*?\[\]!-]{1,128}$", pattern):
+                raise ValueError(f"not a pool id pattern (one pattern per list item): {pattern!r}")
+        return pools
 
 
 class Settings(BaseSettings):
@@ -100,6 +109,14 @@ class Settings(BaseSettings):
     jwt_pools_claim: str | None = Field(
         default=None,
         description="Claim with the pool id patterns a token may touch (all if unset).",
+    )
+    jwt_scope_prefix: str = Field(
+        default="",
+        description="Resource-server prefix of scopes, e.g. https://gateway.example.com/ "
+        "(then only <prefix>pools:read and the like count).",
+    )
+    jwt_token_use: Literal["access", "id", "any"] = Field(
+        default="access", description="Which Cognito token_use is accepted."
     )
     jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
     jwks_cache_seconds: int = Field(default=300, ge=10)

@@ -91,10 +91,12 @@ def cacheable_document(query: str) -> bool:
     return True
 
 
-def rights_of(principal: Principal | None) -> str:
+def rights_of(principal: Principal | None) -> bytes:
+    """An unambiguous encoding of what a caller may see: JSON of kind, scopes and patterns
+    (joined strings would let ``["A,B"]`` and ``["A", "B"]`` share an entry)."""
     if principal is None:
-        return ""
-    return "|".join((principal.kind, ",".join(sorted(principal.scopes)), ",".join(principal.pools)))
+        return b""
+    return orjson.dumps([principal.kind, sorted(principal.scopes), sorted(principal.pools)])
 
 
 class ResponseCache:
@@ -163,7 +165,7 @@ class ResponseCache:
             query.encode(),
             str(request.get("operationName")).encode(),
             variables,
-            rights_of(principal).encode(),
+            rights_of(principal),
         ):
             digest.update(part)
             digest.update(b"\x00")

@@ -9,6 +9,7 @@ Scopes nest: ``pools:admin`` includes ``pools:write``, which includes
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -22,13 +23,29 @@ ADMIN = "pools:admin"
 IMPLIED = {ADMIN: {ADMIN, WRITE, READ}, WRITE: {WRITE, READ}, READ: {READ}}
 
 
-def normalize_scopes(raw: Iterable[str]) -> frozenset[str]:
-    """Known scopes among ``raw``, expanded; ``https://api.example.com/pools:read``
-    (a Cognito resource-server scope) counts as ``pools:read``."""
+POOL_PATTERN = re.compile(r"^[A-Za-z0-9_*?\[\]!-]{1,128}$")
+
+
+def check_pool_patterns(patterns: Iterable[str]) -> tuple[str, ...]:
+    """Pool id patterns as given; a pattern with a separator (comma, space, ``|``) or
+    anything else a pool id cannot hold is refused, never guessed at."""
+    checked = tuple(patterns)
+    for pattern in checked:
+        if not isinstance(pattern, str) or not POOL_PATTERN.match(pattern):
+            raise ValueError(f"not a pool id pattern: {str(pattern)[:40]!r}")
+    return checked
+
+
+def normalize_scopes(raw: Iterable[str], prefix: str = "") -> frozenset[str]:
+    """Known scopes among ``raw``, expanded. With ``prefix`` (a Cognito resource server's
+    identifier, ``https://api.example.com/``) only ``<prefix>pools:read`` and the like
+    count; without one, only the bare names. Nothing else that ends in a scope name
+    (``team/pools:write``) grants anything."""
     granted: set[str] = set()
     for scope in raw:
-        name = scope.rsplit("/", 1)[-1]
-        granted |= IMPLIED.get(name, set())
+        name = scope[len(prefix) :] if prefix and scope.startswith(prefix) else scope
+        if name != scope or not prefix:
+            granted |= IMPLIED.get(name, set())
     return frozenset(granted)
 
 

@@ -164,3 +164,24 @@ async def test_out_of_band_changes_of_read_only_members_show_within_the_cache_pe
     assert before["domain"] is None
     assert after["domain"] == f"acme-{pool_id[-8:].lower()}"
     assert after["version"] == before["version"]  # the writable configuration did not change
+
+
+def test_rights_in_the_key_are_unambiguous() -> None:
+    """Joined with commas, ``["A,B"]`` and ``["A", "B"]`` once shared cache entries."""
+    from gateway.api.response_cache import rights_of
+    from gateway.service.access import Principal
+
+    one = Principal(name="a", kind="api-key", scopes=frozenset({"pools:read"}), pools=("A,B",))
+    two = Principal(name="b", kind="api-key", scopes=frozenset({"pools:read"}), pools=("A", "B"))
+    assert rights_of(one) != rights_of(two)
+
+
+@pytest.mark.parametrize("pattern", ["eu-west-1_A,eu-west-1_B", "a b", "x|y", ""])
+def test_api_key_pool_patterns_with_separators_are_refused(pattern: str) -> None:
+    from pydantic import ValidationError
+
+    from gateway.settings import Settings
+
+    key = {"name": "k", "sha256": "0" * 64, "scopes": ["pools:read"], "pools": [pattern]}
+    with pytest.raises(ValidationError):
+        Settings(api_keys=[key])

@@ -52,6 +52,8 @@ def make_authenticator(settings: Settings) -> Authenticator:
             pools_claim=settings.jwt_pools_claim,
             leeway=settings.jwt_leeway_seconds,
             jwks_ttl=settings.jwks_cache_seconds,
+            scope_prefix=settings.jwt_scope_prefix,
+            token_use=settings.jwt_token_use,
         )
 
         async def by_token(headers: dict[str, str]) -> Principal | None:
@@ -62,6 +64,9 @@ def make_authenticator(settings: Settings) -> Authenticator:
                 return await tokens.authenticate(token)
             except TokenRejected as rejected:
                 log.info("token rejected", extra={"reason": str(rejected)})
+                return None
+            except Exception as error:  # a token must never turn into a 500
+                log.warning("token rejected", extra={"reason": type(error).__name__})
                 return None
 
         return by_token

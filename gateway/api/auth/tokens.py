@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 import jwt
 
-from gateway.service.access import Principal, normalize_scopes
+from gateway.service.access import Principal, check_pool_patterns, normalize_scopes
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,8 @@ class JwtAuthenticator:
         pools_claim: str | None,
         leeway: int,
         jwks_ttl: float,
+        scope_prefix: str = "",
+        token_use: str = "access",
     ) -> None:
         self._jwks = JwksCache(jwks_url, jwks_ttl)
         self._issuer = issuer
@@ -92,6 +94,8 @@ class JwtAuthenticator:
         self._groups_claim = groups_claim
         self._pools_claim = pools_claim
         self._leeway = leeway
+        self._scope_prefix = scope_prefix
+        self._token_use = token_use
 
     async def authenticate(self, token: str) -> Principal:
         try:
@@ -102,6 +106,8 @@ class JwtAuthenticator:
         if algorithm not in ALLOWED_ALGORITHMS:
             raise TokenRejected(f"algorithm {algorithm!r} is not accepted")
         key = await self._jwks.key(str(header.get("kid")))
+        if key.algorithm_name != algorithm:
+            raise TokenRejected(f"key {header.get('kid')!r} is not a {algorithm} key")
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
@@ -111,15 +117,27 @@ class JwtAuthenticator:
                 leeway=self._leeway,
                 options={"require": ["exp", "iss"], "verify_aud": False},
             )
-        except jwt.PyJWTError as error:
+        except (jwt.PyJWTError, TypeError, ValueError) as error:
             raise TokenRejected(type(error).__name__) from error
         self._check_audience(claims)
+        self._check_token_use(claims)
+        try:
+            pools = check_pool_patterns(self._pools(claims))
+        except ValueError as error:
+            raise TokenRejected(f"pools claim: {error}") from error
         return Principal(
             name=str(claims.get("sub") or claims.get("client_id") or "unknown"),
             kind="jwt",
-            scopes=normalize_scopes(self._scopes(claims)),
-            pools=self._pools(claims),
+            scopes=normalize_scopes(self._scopes(claims), prefix=self._scope_prefix),
+            pools=pools,
         )
+
+    def _check_token_use(self, claims: dict[str, Any]) -> None:
+        """Cognito marks its tokens ``access`` or ``id``; only the configured use passes
+        (an OIDC token without the claim is judged by issuer and audience alone)."""
+        use = claims.get("token_use")
+        if use is not None and self._token_use != "any" and use != self._token_use:
+            raise TokenRejected(f"token_use {str(use)[:20]!r} is not accepted")
 
     def _check_audience(self, claims: dict[str, Any]) -> None:
         audience = claims.get("aud")
@@ -128,14 +146,29 @@ class JwtAuthenticator:
             raise TokenRejected("audience does not match")
 
     def _scopes(self, claims: dict[str, Any]) -> list[str]:
-        raw = claims.get(self._scopes_claim) or []
-        scopes = raw.split() if isinstance(raw, str) else [str(s) for s in raw]
+        scopes = _strings(claims.get(self._scopes_claim), self._scopes_claim)
         if self._groups_claim:
-            scopes += [str(g) for g in claims.get(self._groups_claim) or []]
+            # Group names count only as bare scope names: ``team/pools:write`` grants nothing.
+            groups = _strings(claims.get(self._groups_claim), self._groups_claim)
+            scopes += [group for group in groups if "/" not in group]
         return scopes
 
-    def _pools(self, claims: dict[str, Any]) -> tuple[str, ...]:
+    def _pools(self, claims: dict[str, Any]) -> list[str]:
         if not self._pools_claim:
-            return ("*",)
-        raw = claims.get(self._pools_claim) or []
-        return tuple(raw.split() if isinstance(raw, str) else (str(p) for p in raw))
+            return ["*"]
+        return _strings(claims.get(self._pools_claim), self._pools_claim, separators=",")
+
+
+def _strings(raw: Any, claim: str, separators: str = "") -> list[str]:
+    """A claim holding a space-separated string or a list of strings; anything else
+    (a number, an object) makes the token malformed."""
+    if raw is None:
+        return []
+    if isinstance(raw, str):
+        text: str = raw
+        for separator in separators:
+            text = text.replace(separator, " ")
+        return text.split()
+    if isinstance(raw, list) and all(isinstance(item, str) for item in raw):
+        return [str(item) for item in raw]
+    raise TokenRejected(f"claim {claim!r} is neither a string nor a list of strings")

@@ -79,10 +79,15 @@ async def pool(new_full_pool: PoolFactory) -> str:
 
 def test_scopes_nest_and_resource_server_prefixes_are_understood() -> None:
     assert normalize_scopes(["pools:admin"]) == {"pools:admin", "pools:write", "pools:read"}
-    assert normalize_scopes(["https://api.example.com/pools:write"]) == {
+    prefix = "https://api.example.com/"
+    assert normalize_scopes(["https://api.example.com/pools:write"], prefix=prefix) == {
         "pools:write",
         "pools:read",
     }
+    # Only the configured prefix, and no prefix means bare names only.
+    assert normalize_scopes(["https://evil.example.com/pools:write"], prefix=prefix) == set()
+    assert normalize_scopes(["pools:write"], prefix=prefix) == set()
+    assert normalize_scopes(["team/pools:write", "https://api.example.com/pools:write"]) == set()
     assert normalize_scopes(["openid", "pools:everything"]) == frozenset()
 
 

@@ -68,13 +68,13 @@ async def test_a_valid_token_is_accepted(
 
 
 async def test_a_cognito_access_token_matches_on_client_id(
-    http: httpx.AsyncClient, jwt_gateway: GatewayServer, rsa_key: SigningKey
+    http: httpx.AsyncClient, prefixed_gateway: GatewayServer, rsa_key: SigningKey
 ) -> None:
     access = claims(
         ISSUER, AUDIENCE, client_id=AUDIENCE, scope="https://gateway.example.com/pools:read"
     )
     del access["aud"]
-    response = await call(http, jwt_gateway, rsa_key.sign(access))
+    response = await call(http, prefixed_gateway, rsa_key.sign(access))
     assert response.status_code == 200 and "errors" not in response.json()
 
 
@@ -150,3 +150,105 @@ async def test_a_rotated_key_is_fetched_on_first_sight(
     assert jwks.fetches == fetches + 1
     again = await call(http, jwt_gateway, new_key.sign(claims(ISSUER, AUDIENCE)))
     assert again.status_code == 200 and jwks.fetches == fetches + 1  # cached now
+
+
+@pytest.fixture(scope="module")
+def prefixed_gateway(
+    start_gateway: Callable[..., GatewayServer], jwks: JwksServer
+) -> GatewayServer:
+    return start_gateway(
+        auth_mode="jwt",
+        jwt_jwks_url=jwks.url,
+        jwt_issuer=ISSUER,
+        jwt_audience=AUDIENCE,
+        jwt_scope_prefix="https://gateway.example.com/",
+        jwt_pools_claim="custom:pools",
+    )
+
+
+async def test_a_resource_server_scope_counts_only_with_its_configured_prefix(
+    http: httpx.AsyncClient,
+    jwt_gateway: GatewayServer,
+    prefixed_gateway: GatewayServer,
+    rsa_key: SigningKey,
+) -> None:
+    token = rsa_key.sign(claims(ISSUER, AUDIENCE, scope="https://gateway.example.com/pools:read"))
+    assert "errors" not in (await call(http, prefixed_gateway, token)).json()
+    refused = (await call(http, jwt_gateway, token)).json()  # no prefix configured: bare only
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    bare = rsa_key.sign(claims(ISSUER, AUDIENCE, scope="pools:read"))
+    assert (await call(http, prefixed_gateway, bare)).json()["errors"][0]["extensions"][
+        "code"
+    ] == "FORBIDDEN"
+
+
+async def test_a_group_that_ends_in_a_scope_name_grants_nothing(
+    http: httpx.AsyncClient, jwt_gateway: GatewayServer, rsa_key: SigningKey
+) -> None:
+    token = rsa_key.sign(
+        claims(ISSUER, AUDIENCE, scope="", **{"cognito:groups": ["team/pools:read"]})
+    )
+    answer = (await call(http, jwt_gateway, token)).json()
+    assert answer["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    named = rsa_key.sign(claims(ISSUER, AUDIENCE, scope="", **{"cognito:groups": ["pools:read"]}))
+    assert "errors" not in (await call(http, jwt_gateway, named)).json()
+
+
+def malformed_tokens(rsa_key: SigningKey) -> dict[str, str]:
+    good = claims(ISSUER, AUDIENCE)
+    return {
+        # ES256 in the header, the kid of an RSA key: PyJWT raised TypeError (a 500).
+        "es256 header with an rsa kid": _b64({"alg": "ES256", "kid": rsa_key.kid}) + ".e30.AAAA",
+        "numeric scope": rsa_key.sign({**good, "scope": 7}),
+        "numeric groups": rsa_key.sign({**good, "cognito:groups": 7}),
+        "object scope": rsa_key.sign({**good, "scope": {"a": 1}}),
+        "an id token": rsa_key.sign({**good, "token_use": "id"}),
+    }
+
+
+@pytest.mark.parametrize("case", list(malformed_tokens(SigningKey("y")).keys()))
+async def test_malformed_tokens_are_401_never_500(
+    http: httpx.AsyncClient,
+    jwt_gateway: GatewayServer,
+    rsa_key: SigningKey,
+    proxy: FaultProxy,
+    case: str,
+) -> None:
+    response = await call(http, jwt_gateway, malformed_tokens(rsa_key)[case])
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert proxy.counts() == {}
+
+
+@pytest.mark.parametrize("pools", [7, [7], {"a": "b"}, ["eu-west-1_*,x y"]])
+async def test_a_malformed_pools_claim_is_401(
+    http: httpx.AsyncClient,
+    prefixed_gateway: GatewayServer,
+    rsa_key: SigningKey,
+    pools: Any,
+) -> None:
+    token = rsa_key.sign(
+        claims(
+            ISSUER,
+            AUDIENCE,
+            scope="https://gateway.example.com/pools:read",
+            **{"custom:pools": pools},
+        )
+    )
+    assert (await call(http, prefixed_gateway, token)).status_code == 401
+
+
+async def test_an_access_token_passes_and_a_comma_separated_pools_claim_splits(
+    http: httpx.AsyncClient, prefixed_gateway: GatewayServer, rsa_key: SigningKey
+) -> None:
+    token = rsa_key.sign(
+        claims(
+            ISSUER,
+            AUDIENCE,
+            token_use="access",
+            scope="https://gateway.example.com/pools:read",
+            **{"custom:pools": "eu-west-1_A*,eu-west-1_B*"},
+        )
+    )
+    response = await call(http, prefixed_gateway, token)
+    assert response.status_code == 200 and "errors" not in response.json()
