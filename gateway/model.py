@@ -57,6 +57,16 @@ def input_shape(operation_name: str) -> StructureShape:
 
 
 @cache
+def regions() -> frozenset[str]:
+    """The Regions botocore knows cognito-idp in, in every partition (aws, aws-cn, ...)."""
+    session = botocore.session.get_session()
+    found: set[str] = set()
+    for partition in session.get_available_partitions():
+        found |= set(session.get_available_regions(SERVICE_NAME, partition))
+    return frozenset(found)
+
+
+@cache
 def writable_members() -> frozenset[str]:
     """Members UpdateUserPool accepts, except the id that addresses the pool."""
     return frozenset(input_shape("UpdateUserPool").members) - {"UserPoolId"}

@@ -15,7 +15,7 @@ from gateway.api.auth.middleware import AuthMiddleware, make_authenticator
 from gateway.api.graphql.endpoint import graphql_route
 from gateway.api.grpc.server import serving as grpc_serving
 from gateway.api.health import health_routes
-from gateway.api.http import BodyLimitMiddleware, RequestIdMiddleware
+from gateway.api.http import BodyLimitMiddleware, JsonGuardMiddleware, RequestIdMiddleware
 from gateway.api.response_cache import ResponseCache
 from gateway.observability import tracing
 from gateway.observability.metrics import Metrics
@@ -59,7 +59,8 @@ def lifespan_for(settings: Settings, metrics: Metrics) -> Lifespan:
 
 
 def add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
-    """Outermost last: request id, size limit, CORS, authentication, response cache."""
+    """Outermost last: request id, size limit, JSON guard, CORS, authentication, response
+    cache."""
 
     async def current_tag(pool_id: str) -> str | None:
         runtime: Runtime = app.state.runtime
@@ -83,6 +84,7 @@ def add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
             allow_headers=["authorization", "content-type", "x-api-key", "x-request-id"],
             expose_headers=["x-request-id"],
         )
+    app.add_middleware(JsonGuardMiddleware)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_request_bytes)
     app.add_middleware(RequestIdMiddleware)
 

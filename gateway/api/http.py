@@ -7,6 +7,7 @@ import re
 import time
 import uuid
 
+import orjson
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -125,3 +126,74 @@ class BodyLimitMiddleware:
 
 class _TooLarge(Exception):
     pass
+
+
+MAX_JSON_DEPTH = 64
+
+
+def json_depth(value: object, limit: int) -> int:
+    """Nesting depth of a parsed JSON value, counted without recursion up to ``limit + 1``."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            if deepest > limit:
+                return deepest
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+class JsonGuardMiddleware:
+    """Refuses GraphQL request bodies that are not JSON or nest deeper than ``max_depth``
+    (400, BAD_USER_INPUT) before anything recursive reads them: deep variables made
+    the JSON decoders and the cache key's encoder fail with a 500."""
+
+    def __init__(self, app: ASGIApp, path: str = "/graphql", max_depth: int = MAX_JSON_DEPTH):
+        self._app = app
+        self._path = path
+        self._max_depth = max_depth
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "POST"
+            or (scope["path"].rstrip("/") != self._path)
+        ):
+            await self._app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        problem = self._problem(body)
+        if problem is not None:
+            response = graphql_error_response(problem, ErrorCode.BAD_USER_INPUT, status=400)
+            await response(scope, receive, send)
+            return
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self._app(scope, replay, send)
+
+    def _problem(self, body: bytes) -> str | None:
+        try:
+            document = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return f"the request body is not JSON, or nests deeper than {self._max_depth} levels"
+        if json_depth(document, self._max_depth) > self._max_depth:
+            return f"the request body nests deeper than {self._max_depth} levels"
+        return None

@@ -15,7 +15,9 @@ _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 def region_of(pool_id: str) -> str:
     """The Region a pool id starts with (``eu-west-1_AbC`` -> ``eu-west-1``).
 
-    Raises ``BAD_USER_INPUT`` for an id that the model's pattern rejects.
+    Raises ``BAD_USER_INPUT`` for an id that the model's pattern rejects, or whose
+    Region botocore does not know for cognito-idp: a made-up Region would otherwise
+    cost a client (and its connection pool) per Region.
     """
     rules = model.limits(model.input_shape("DescribeUserPool").members["UserPoolId"])
     too_long = rules.maximum is not None and len(pool_id) > rules.maximum
@@ -27,5 +29,11 @@ def region_of(pool_id: str) -> str:
             "for example 'eu-west-1_AbC123')",
             Field(Argument.POOL_ID),
             "pattern",
+        )
+    if region not in model.regions():
+        raise invalid(
+            f"'{region[:32]}' is not a Region where Cognito user pools exist",
+            Field(Argument.POOL_ID),
+            "region",
         )
     return region

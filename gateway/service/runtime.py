@@ -38,6 +38,7 @@ class Runtime:
     service: PoolService
     default_region: str
     redis: redis.Redis | None = None
+    draining: bool = False
 
 
 @dataclass
@@ -149,7 +150,9 @@ async def open_runtime(settings: Settings, metrics: Metrics) -> AsyncIterator[Ru
     try:
         async with clients:
             service = build_service(settings, clients, state, cache, metrics)
-            yield Runtime(clients, service, settings.region, redis=state.client)
+            runtime = Runtime(clients, service, settings.region, redis=state.client)
+            yield runtime
+            runtime.draining = True
             await service.writer.coalescer.drain()
     finally:
         await cache.close()

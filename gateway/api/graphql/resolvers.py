@@ -126,8 +126,11 @@ def selected_names(selections: list[Selection], path: tuple[str, ...]) -> set[st
 
 
 def needs_describe(info: Info[Any, Any]) -> bool:
-    """True when a client selects node fields that ListUserPools does not return."""
-    top = info.selected_fields[0].selections
-    wanted = selected_names(top, ("nodes",)) | selected_names(top, ("edges", "node"))
+    """True when a client selects node fields that ListUserPools does not return, in any
+    of the selections merged into this field (``{ userPools {..} userPools {..} }``)."""
+    wanted: set[str] = set()
+    for field in info.selected_fields:
+        top = field.selections
+        wanted |= selected_names(top, ("nodes",)) | selected_names(top, ("edges", "node"))
     summary = {model.graphql_name(m) for m in model.summary_members()} | {"__typename"}
     return bool(wanted - summary)
