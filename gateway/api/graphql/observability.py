@@ -5,22 +5,57 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Iterator
+from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationDefinitionNode
 from strawberry.extensions import ParserCache, SchemaExtension
 
 from gateway.observability.metrics import Metrics
 
+MAX_NAME_LENGTH = 64
+MAX_OPERATION_NAMES = 100
+
+
+class OperationNames:
+    """Bounded ``operation`` label values: a client's ``operationName`` counts only when
+    the document parsed and defines it, cut to 64 characters, and only the first 100
+    distinct names get series of their own; the rest fold into ``other``."""
+
+    def __init__(self) -> None:
+        self._seen: set[str] = set()
+
+    def label(self, context: Any) -> str:
+        document = context.graphql_document
+        if document is None:
+            return "invalid"
+        defined = {
+            d.name.value
+            for d in document.definitions
+            if isinstance(d, OperationDefinitionNode) and d.name is not None
+        }
+        name: str | None = context.operation_name
+        if name is None:
+            return "anonymous"
+        if name not in defined:
+            return "invalid"
+        name = name[:MAX_NAME_LENGTH]
+        if name not in self._seen:
+            if len(self._seen) >= MAX_OPERATION_NAMES:
+                return "other"
+            self._seen.add(name)
+        return name
+
 
 class MetricsExtension(SchemaExtension):
-    def __init__(self, *, metrics: Metrics) -> None:
+    def __init__(self, *, metrics: Metrics, names: OperationNames) -> None:
         self._metrics = metrics
+        self._names = names
 
     def on_operation(self) -> Iterator[None]:
         started = time.perf_counter()
         yield
         context = self.execution_context
-        name = context.operation_name or "anonymous"
+        name = self._names.label(context)
         try:
             kind = context.operation_type.value
         except RuntimeError:  # the document did not parse

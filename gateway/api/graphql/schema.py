@@ -8,17 +8,21 @@ from functools import partial
 from typing import Any
 
 import strawberry
+from graphql import ASTValidationRule
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
-    QueryDepthLimiter,
     ValidationCache,
 )
 
 from gateway.api.graphql.errors import GatewayMaskErrors, QuietSchema
-from gateway.api.graphql.observability import MetricsExtension, ReportingParserCache
+from gateway.api.graphql.limits import document_limits
+from gateway.api.graphql.observability import (
+    MetricsExtension,
+    OperationNames,
+    ReportingParserCache,
+)
 from gateway.api.graphql.resolvers import (
     resolve_create,
     resolve_update,
@@ -66,18 +70,13 @@ def make_schema(settings: Settings, metrics: Metrics) -> strawberry.Schema:
     """The served schema: the same types with the request limits of ``settings``."""
     # The limiters' rule classes are made once, here: the ValidationCache keys on
     # the rule objects, and limiters built per request would never hit it.
-    limit_rules = [
-        rule
-        for limiter in (
-            QueryDepthLimiter(max_depth=settings.max_query_depth),
-            MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-        )
-        for rule in limiter.validation_rules
+    limit_rules: list[type[ASTValidationRule]] = [
+        document_limits(settings.max_query_depth, settings.max_aliases)
     ]
     extensions: list[Any] = [
         partial(ReportingParserCache, maxsize=256),
         partial(ValidationCache, maxsize=256),
-        partial(MetricsExtension, metrics=metrics),
+        partial(MetricsExtension, metrics=metrics, names=OperationNames()),
         partial(GatewayMaskErrors, suggestions=settings.introspection),
         partial(AddValidationRules, limit_rules),
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
