@@ -137,6 +137,12 @@ class Settings(BaseSettings):
     response_cache: bool = Field(
         default=True, description="Serve repeated userPool reads without executing them."
     )
+    response_cache_max_bytes: int = Field(
+        default=16 * 1024 * 1024, ge=0, description="Memory the response cache may hold."
+    )
+    response_cache_max_entry_bytes: int = Field(
+        default=256 * 1024, ge=0, description="Larger answers are not cached."
+    )
     tracing: bool = Field(default=False, description="OpenTelemetry; exporter from OTEL_*.")
     shutdown_timeout_seconds: float = Field(
         default=30.0, gt=0, description="On SIGTERM, how long in-flight requests may finish."

@@ -72,6 +72,8 @@ def add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
             current_tag=current_tag,
             max_age=settings.cache_ttl_seconds,
             metrics=metrics,
+            max_bytes=settings.response_cache_max_bytes,
+            max_entry_bytes=settings.response_cache_max_entry_bytes,
         )
     app.add_middleware(
         AuthMiddleware, authenticate=make_authenticator(settings), open_page=settings.graphiql

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
-from graphql.language import FieldNode
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse, print_ast
+from graphql.language import DocumentNode, FieldNode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.observability.metrics import NO_METRICS, Metrics
@@ -40,6 +40,7 @@ from gateway.service.reads import PoolTags, reads
 
 CACHEABLE_ROOT_FIELDS = frozenset({"userPool", "__typename"})
 MAX_BODY_TO_CACHE = 1024 * 1024
+ENTRY_OVERHEAD_BYTES = 256  # key, tuple and object headers, roughly
 
 
 @dataclass(frozen=True)
@@ -51,32 +52,47 @@ class Entry:
 
 
 class LRU:
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[Any, Any] = OrderedDict()
+    """Least recently used entries, bounded by their summed ``cost`` (bytes, or 1 each)."""
+
+    def __init__(self, budget: int) -> None:
+        self._budget = budget
+        self.used = 0
+        self._items: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
 
     def get(self, key: Any) -> Any:
-        value = self._items.get(key)
-        if value is not None:
-            self._items.move_to_end(key)
-        return value
-
-    def put(self, key: Any, value: Any) -> None:
-        self._items[key] = value
+        found = self._items.get(key)
+        if found is None:
+            return None
         self._items.move_to_end(key)
-        while len(self._items) > self._size:
-            self._items.popitem(last=False)
+        return found[0]
 
-    def pop(self, key: Any) -> None:
-        self._items.pop(key, None)
+    def put(self, key: Any, value: Any, cost: int = 1) -> None:
+        if cost > self._budget:
+            return
+        previous = self._items.pop(key, None)
+        if previous is not None:
+            self.used -= previous[1]
+        self._items[key] = (value, cost)
+        self.used += cost
+        while self.used > self._budget:
+            _, (_, dropped) = self._items.popitem(last=False)
+            self.used -= dropped
 
 
-def cacheable_document(query: str) -> bool:
-    """True when every operation is a query selecting only ``userPool``/``__typename``."""
+def normalized(query: str) -> tuple[bool, bytes]:
+    """Whether a document may be cached, and the digest of its normalized form: comments,
+    whitespace and formatting do not make new entries."""
     try:
-        document = parse(query, max_tokens=5000)
+        document = parse(query, max_tokens=5000, no_location=True)
     except GraphQLError:
-        return False
+        return False, b""
+    return cacheable_document(document), hashlib.sha256(print_ast(document).encode()).digest()
+
+
+def cacheable_document(document: DocumentNode | str) -> bool:
+    """True when every operation is a query selecting only ``userPool``/``__typename``."""
+    if isinstance(document, str):
+        return normalized(document)[0]
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if not operations:
         return False
@@ -112,15 +128,17 @@ class ResponseCache:
         max_age: float,
         metrics: Metrics = NO_METRICS,
         path: str = "/graphql",
-        size: int = 2048,
+        max_bytes: int = 16 * 1024 * 1024,
+        max_entry_bytes: int = 256 * 1024,
     ) -> None:
         self._app = app
         self._metrics = metrics
         self._current_tag = current_tag
         self._max_age = max_age
         self._path = path
-        self._entries = LRU(size)
-        self._documents = LRU(512)
+        self._entries = LRU(max_bytes)
+        self._max_entry_bytes = max_entry_bytes
+        self._documents = LRU(4096)  # digest of the raw text -> (cacheable, normalized digest)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -152,17 +170,19 @@ class ResponseCache:
         if not isinstance(request, dict) or not isinstance(request.get("query"), str):
             return None
         query: str = request["query"]
-        cacheable = self._documents.get(query)
-        if cacheable is None:
-            cacheable = cacheable_document(query)
-            self._documents.put(query, cacheable)
+        raw = hashlib.sha256(query.encode()).digest()
+        known: tuple[bool, bytes] | None = self._documents.get(raw)
+        if known is None:
+            known = normalized(query)
+            self._documents.put(raw, known)
+        cacheable, document = known
         if not cacheable:
             return None
         principal = scope.get("state", {}).get("principal")
         variables = orjson.dumps(request.get("variables") or {}, option=orjson.OPT_SORT_KEYS)
         digest = hashlib.sha256()
         for part in (
-            query.encode(),
+            document,
             str(request.get("operationName")).encode(),
             variables,
             rights_of(principal),
@@ -203,12 +223,14 @@ class ResponseCache:
         if start is None or start["status"] != 200 or not seen:
             return
         body = b"".join(chunks)
-        if len(body) > MAX_BODY_TO_CACHE or b'"errors"' in body:
+        if len(body) > self._max_entry_bytes or b'"errors"' in body:
             return
         content_type = next(
             (v for k, v in start.get("headers", []) if k == b"content-type"), b"application/json"
         )
-        self._entries.put(key, Entry(body, content_type, tuple(sorted(seen.items())), started))
+        entry = Entry(body, content_type, tuple(sorted(seen.items())), started)
+        self._entries.put(key, entry, len(body) + len(key) + ENTRY_OVERHEAD_BYTES)
+        self._metrics.response_cache_bytes.set(self._entries.used)
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, bool]:

@@ -91,6 +91,11 @@ class Metrics:
             ["result"],
             registry=r,
         )
+        self.response_cache_bytes = Gauge(
+            "gateway_response_cache_bytes",
+            "Bytes held by the response cache (bounded by GATEWAY_RESPONSE_CACHE_MAX_BYTES).",
+            registry=r,
+        )
         self.lock_wait_seconds = Histogram(
             "gateway_lock_wait_seconds",
             "Time a write waited for its pool's lock.",

@@ -185,3 +185,46 @@ def test_api_key_pool_patterns_with_separators_are_refused(pattern: str) -> None
     key = {"name": "k", "sha256": "0" * 64, "scopes": ["pools:read"], "pools": [pattern]}
     with pytest.raises(ValidationError):
         Settings(api_keys=[key])
+
+
+def gauge(metrics: str, name: str) -> float:
+    line = next(line for line in metrics.splitlines() if line.startswith(name + " "))
+    return float(line.split()[-1])
+
+
+async def test_comment_varied_documents_share_an_entry_and_bytes_are_bounded(
+    http: httpx.AsyncClient,
+    start_gateway: Callable[..., GatewayServer],
+    new_full_pool: PoolFactory,
+) -> None:
+    server = start_gateway(response_cache_max_bytes=16 * 1024)
+    pool_id = await new_full_pool()
+    client = GraphQLClient(http, server.url)
+    for index in range(200):  # comments and whitespace: one normalized document
+        answer = await client.execute(f"# variant {index}\n{READ}\n" + " " * index, {"id": pool_id})
+        assert "errors" not in answer
+    metrics = (await http.get(f"{server.url}/metrics")).text
+    assert 'gateway_response_cache_lookups_total{result="hit"} 199.0' in metrics
+    fields = ["id", "name", "arn", "status", "version", "domain", "mfaConfiguration"]
+    for index in range(300):  # distinct documents: the cache evicts by bytes
+        chosen = " ".join(f"f{index}_{n}: {f}" for n, f in enumerate(fields[: 1 + index % 7]))
+        await client.execute(
+            f"query($id: ID!) {{ userPool(id: $id) {{ {chosen} }} }}", {"id": pool_id}
+        )
+    metrics = (await http.get(f"{server.url}/metrics")).text
+    assert 0 < gauge(metrics, "gateway_response_cache_bytes") <= 16 * 1024
+
+
+async def test_answers_above_the_entry_size_are_not_cached(
+    http: httpx.AsyncClient,
+    start_gateway: Callable[..., GatewayServer],
+    new_full_pool: PoolFactory,
+) -> None:
+    server = start_gateway(response_cache_max_entry_bytes=64)
+    pool_id = await new_full_pool()
+    client = GraphQLClient(http, server.url)
+    for _ in range(3):
+        assert "errors" not in await client.execute(READ, {"id": pool_id})
+    metrics = (await http.get(f"{server.url}/metrics")).text
+    assert 'gateway_response_cache_lookups_total{result="hit"}' not in metrics
+    assert gauge(metrics, "gateway_response_cache_bytes") == 0
