@@ -131,6 +131,10 @@ class Settings(BaseSettings):
     max_tokens: int = Field(default=3000, ge=100)
     max_request_bytes: int = Field(default=64 * 1024, ge=1024)
     cors_origins: list[str] = Field(default_factory=list)
+    allowed_hosts: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "localhost", "::1", "[::1]"],
+        description="Host header values accepted when GATEWAY_AUTH_MODE=none (DNS rebinding).",
+    )
     audit_sink: str = Field(default="stdout", description="stdout, stderr or file:<path>.")
     audit_redact: list[str] = Field(default_factory=lambda: ["ExternalId"])
 

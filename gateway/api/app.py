@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from gateway.api.auth.middleware import AuthMiddleware, make_authenticator
 from gateway.api.graphql.endpoint import graphql_route
@@ -86,6 +87,10 @@ def add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
             allow_headers=["authorization", "content-type", "x-api-key", "x-request-id"],
             expose_headers=["x-request-id"],
         )
+    if settings.auth_mode == "none":
+        # Unauthenticated on loopback: a page on another site could still reach us through
+        # DNS rebinding, but it cannot make the browser send our host name.
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
     app.add_middleware(JsonGuardMiddleware)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_request_bytes)
     app.add_middleware(RequestIdMiddleware)

@@ -13,8 +13,10 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from functools import cache
 from typing import Any
 
+from gateway import model
 from gateway.errors import Argument, Field, forbidden
 
 READ = "pools:read"
@@ -61,6 +63,32 @@ class Principal:
 
     def may_access(self, pool_id: str) -> bool:
         return any(fnmatchcase(pool_id, pattern) for pattern in self.pools)
+
+
+@cache
+def secret_members() -> frozenset[str]:
+    """Members whose values only ``pools:admin`` may read: ``ExternalId`` (the SNS role's
+    confused-deputy guard) and whatever the model marks sensitive."""
+    names = {"ExternalId"}
+    for path, shape in model.iter_members(model.user_pool_shape()):
+        if shape.metadata.get("sensitive"):
+            names.add(path.rsplit(".", 1)[-1].rstrip("[]{}"))
+    return frozenset(names)
+
+
+def visible_pool(principal: Principal, pool: Mapping[str, Any]) -> dict[str, Any]:
+    """The pool as ``principal`` may read it: secret members removed below admin."""
+    if principal.may(ADMIN):
+        return dict(pool)
+    return dict(_without(pool, secret_members()))
+
+
+def _without(value: Any, secrets: frozenset[str]) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _without(v, secrets) for k, v in value.items() if k not in secrets}
+    if isinstance(value, list):
+        return [_without(item, secrets) for item in value]
+    return value
 
 
 ANONYMOUS = Principal(name="anonymous", kind="none", scopes=frozenset(IMPLIED[ADMIN]))

@@ -48,3 +48,18 @@ async def test_graphiql_page_is_served_only_when_enabled(
     closed = await http.get(f"{gateway.url}/graphql", headers=html)
     assert closed.status_code != 200 or "graphiql" not in closed.text.lower()
     assert closed.status_code < 500
+
+
+async def test_without_authentication_only_loopback_host_names_are_served(
+    http: httpx.AsyncClient, gateway: GatewayServer, proxy: FaultProxy
+) -> None:
+    """A DNS-rebinding page reaches the loopback port under its own host name."""
+    query = {"query": '{ userPool(id: "eu-west-1_a") { id } }'}
+    rebound = await http.post(
+        f"{gateway.url}/graphql", json=query, headers={"Host": "evil.example"}
+    )
+    assert rebound.status_code == 400
+    assert proxy.counts() == {}
+    for host in (f"127.0.0.1:{gateway.port}", f"localhost:{gateway.port}"):
+        answer = await http.post(f"{gateway.url}/graphql", json=query, headers={"Host": host})
+        assert answer.status_code == 200

@@ -20,10 +20,37 @@ from botocore.utils import parse_timestamp
 
 from gateway import model
 from gateway.api.graphql.shapes import EnumRegistry, GeneratedTypes, describe, is_enum, make_class
+from gateway.errors import forbidden
+from gateway.service.access import ADMIN, secret_members
 
 log = logging.getLogger(__name__)
 
 NON_NULL_POOL_MEMBERS = {"Id": strawberry.ID, "Name": str}
+SECRET_PREFIX = "secret_"
+
+
+def _secret_field(member_name: str, member: Shape, annotation: Any) -> dict[str, tuple[Any, Any]]:
+    """A member only ``pools:admin`` may read: the value is kept private and its resolver
+    answers null with a FORBIDDEN error to anyone else (the same error in every surface's
+    vocabulary: GraphQL names the field by the error's path)."""
+    stored = SECRET_PREFIX + member_name
+
+    def resolve(self: Any, info: strawberry.Info) -> Any:
+        value = getattr(self, stored, None)
+        if value is not None and not info.context.principal.may(ADMIN):
+            raise forbidden(f"reading this setting needs the {ADMIN} scope")
+        return value
+
+    resolve.__annotations__ = {"self": Any, "info": strawberry.Info, "return": annotation}
+    return {
+        stored: (strawberry.Private[Any], None),  # type: ignore[misc]
+        member_name: (
+            annotation,
+            strawberry.field(
+                resolver=resolve, name=model.graphql_name(member_name), description=describe(member)
+            ),
+        ),
+    }
 
 
 class OutputTypes(GeneratedTypes):
@@ -40,6 +67,9 @@ class OutputTypes(GeneratedTypes):
         fields: dict[str, tuple[Any, Any]] = {}
         for member_name, member in target.members.items():
             annotation = self.annotation(member)
+            if member_name in secret_members():
+                fields.update(_secret_field(member_name, member, Optional[annotation]))  # noqa: UP045
+                continue
             if root and member_name in NON_NULL_POOL_MEMBERS:
                 annotation = NON_NULL_POOL_MEMBERS[member_name]
                 default: Any = ""
@@ -106,7 +136,9 @@ class OutputTypes(GeneratedTypes):
                 return None
             cls = self._structure(target)
             kwargs = {
-                name: self.convert(member, value.get(name))
+                SECRET_PREFIX + name if name in secret_members() else name: self.convert(
+                    member, value.get(name)
+                )
                 for name, member in target.members.items()
                 if value.get(name) is not None
             }

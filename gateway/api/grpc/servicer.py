@@ -30,7 +30,7 @@ from gateway.core.record import PoolRecord
 from gateway.errors import Argument, ErrorCode, Field, GatewayError, classify, is_expected
 from gateway.observability.context import request_id
 from gateway.observability.metrics import Metrics
-from gateway.service.access import Principal
+from gateway.service.access import ADMIN, Principal, visible_pool
 from gateway.service.pools import MAX_PAGE_SIZE, PoolService
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ class UserPoolServicer:
         self._authenticate = authenticate
         self._pb = messages
         self._metrics = metrics
-        self._converted: OrderedDict[str, Message] = OrderedDict()
+        self._converted: OrderedDict[tuple[str, bool], Message] = OrderedDict()
         # Request ids: a random process prefix and a counter (no syscall per call).
         prefix = uuid.uuid4().hex[:12]
         self._request_ids = (f"{prefix}{n:08x}" for n in itertools.count())
@@ -64,7 +64,7 @@ class UserPoolServicer:
 
     async def GetUserPool(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
         async def work(principal: Principal) -> Any:
-            return self._pool(await self._service.get(principal, request.id))
+            return self._pool(await self._service.get(principal, request.id), principal)
 
         return await self._call("GetUserPool", context, work, _namer("id"))
 
@@ -84,7 +84,7 @@ class UserPoolServicer:
             )
             return self._pb.ListUserPoolsResponse(
                 user_pools=[
-                    self._pool(listed.record or PoolRecord(listed.summary, "", ""))
+                    self._pool(listed.record or PoolRecord(listed.summary, "", ""), principal)
                     for listed in page.pools
                 ],
                 next_page_token=page.end_cursor if page.has_next_page else "",
@@ -112,7 +112,7 @@ class UserPoolServicer:
             if not result.confirmed:
                 context.set_trailing_metadata((("x-pool-source", "plan"),))
             return self._pb.UpdateUserPoolResponse(
-                user_pool=self._pool(result.record),
+                user_pool=self._pool(result.record, principal),
                 changes=[
                     self._pb.FieldChange(
                         path=masks.render(c.path), before=_value(c.before), after=_value(c.after)
@@ -126,22 +126,26 @@ class UserPoolServicer:
     async def CreateUserPool(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
         async def work(principal: Principal) -> Any:
             document = to_document(model.input_shape("CreateUserPool"), request)
-            return self._pool(await self._service.create(principal, document))
+            return self._pool(await self._service.create(principal, document), principal)
 
         return await self._call("CreateUserPool", context, work, _create_namer)
 
-    def _pool(self, record: PoolRecord) -> Message:
-        """The UserPool message of a record; one conversion per pool state (by etag), since
-        converting a full pool costs far more than serving it."""
-        cached = self._converted.get(record.etag) if record.etag else None
+    def _pool(self, record: PoolRecord, principal: Principal) -> Message:
+        """The UserPool message of a record as ``principal`` may read it (secrets only for
+        admins); one conversion per pool state, since converting costs far more than
+        serving."""
+        admin = principal.may(ADMIN)
+        key = (record.etag, admin)
+        cached = self._converted.get(key) if record.etag else None
         if cached is not None:
-            self._converted.move_to_end(record.etag)
+            self._converted.move_to_end(key)
             return cached
-        message = to_message(model.user_pool_shape(), record.pool, self._pb.UserPool())
+        pool = visible_pool(principal, record.pool)
+        message = to_message(model.user_pool_shape(), pool, self._pb.UserPool())
         if record.version:
             message.etag = record.version
         if record.etag:
-            self._converted[record.etag] = message
+            self._converted[key] = message
             while len(self._converted) > CONVERTED_POOLS:
                 self._converted.popitem(last=False)
         return message

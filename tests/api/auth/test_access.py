@@ -249,3 +249,23 @@ def test_serve_refuses_auth_none_off_loopback() -> None:
     )
     assert result.returncode == 2
     assert "only allowed on a loopback address" in result.stderr
+
+
+SECRET = "query($id: ID!) { userPool(id: $id) { id smsConfiguration { snsCallerArn externalId } } }"
+SECRET_LIST = "{ userPools(first: 60) { nodes { id smsConfiguration { externalId } } } }"
+
+
+async def test_secrets_read_as_null_with_forbidden_below_admin(
+    http: httpx.AsyncClient, keyed: GatewayServer, pool: str
+) -> None:
+    reader = (await gql(http, keyed, "reader-key", SECRET, {"id": pool})).json()
+    sms = reader["data"]["userPool"]["smsConfiguration"]
+    assert sms["externalId"] is None and sms["snsCallerArn"]  # the rest is still readable
+    [error] = reader["errors"]
+    assert error["extensions"]["code"] == "FORBIDDEN"
+    assert error["path"] == ["userPool", "smsConfiguration", "externalId"]
+    assert "acme-sms-external-id" not in json.dumps(reader)
+    admin = (await gql(http, keyed, "admin-key", SECRET, {"id": pool})).json()
+    assert admin["data"]["userPool"]["smsConfiguration"]["externalId"] == "acme-sms-external-id"
+    listing = (await gql(http, keyed, "reader-key", SECRET_LIST)).text
+    assert "acme-sms-external-id" not in listing and "FORBIDDEN" in listing

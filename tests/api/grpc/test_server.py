@@ -124,3 +124,17 @@ async def test_sigterm_lets_an_in_flight_call_finish(
     assert [c.path for c in answer.changes] == ["user_pool_tags.late"]
     assert await asyncio.to_thread(replica.wait, 20) == 0
     assert (await describe(pool_id))["UserPoolTags"]["late"] == "v"
+
+
+async def test_secrets_are_left_out_of_messages_below_admin(
+    keyed: int, new_full_pool: PoolFactory
+) -> None:
+    pool_id = await new_full_pool()
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{keyed}") as channel:
+        stub = SERVICES.UserPoolServiceStub(channel)
+        get = PB.GetUserPoolRequest(id=pool_id)
+        reader = await stub.GetUserPool(get, metadata=(("x-api-key", "reader-key"),))
+        assert reader.sms_configuration.sns_caller_arn
+        assert not reader.sms_configuration.HasField("external_id")
+        admin = await stub.GetUserPool(get, metadata=(("x-api-key", "admin-key"),))
+        assert admin.sms_configuration.external_id == "acme-sms-external-id"
