@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -162,5 +163,50 @@ def test_schema_driven_fuzzing_finds_no_500_and_no_traceback(
                     "CONFLICT",
                     "PRECONDITION_FAILED",
                 }, error
+
+        run()
+
+
+@st.composite
+def fragment_heavy(draw: st.DrawFn) -> str:
+    """Chains and fans of fragments, with aliases and nesting, over real fields."""
+    levels = draw(st.integers(1, 25))
+    fan_out = draw(st.integers(1, 3))
+    parts = ['query { ...F0 userPool(id: "eu-west-1_a") { ...P0 } }']
+    for level in range(levels):
+        alias = "x: __typename " if draw(st.booleans()) else ""
+        parts.append(f"fragment F{level} on Query {{ {alias}{f'...F{level + 1} ' * fan_out}}}")
+    parts.append(f"fragment F{levels} on Query {{ __typename }}")
+    nest = draw(st.integers(0, 3))
+    inner = "policies { passwordPolicy { minimumLength } }" if nest else "id"
+    parts.append(f"fragment P0 on UserPool {{ {inner} ...P1 ...P1 }}")
+    parts.append("fragment P1 on UserPool { name lambdaConfig { preSignUp } }")
+    return " ".join(parts)
+
+
+def deep_json(depth: int) -> object:
+    value: object = "x"
+    for _ in range(depth):
+        value = [value] if depth % 2 else {"k": value}
+    return value
+
+
+def test_fuzzed_fragment_heavy_documents_and_deep_variables_find_no_500(
+    hardened: GatewayServer,
+) -> None:
+    with httpx.Client(timeout=30) as client:
+
+        @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+        @given(query=fragment_heavy(), depth=st.integers(0, 900))
+        def run(query: str, depth: int) -> None:
+            body = {"query": query, "variables": {"v": deep_json(depth)}}
+            response = client.post(
+                f"{hardened.url}/graphql",
+                content=json.dumps(body),
+                headers={"content-type": "application/json"},
+            )
+            assert_clean(response)
+            for error in response.json().get("errors") or []:
+                assert error["extensions"]["code"] in {"BAD_USER_INPUT", "NOT_FOUND"}, error
 
         run()
