@@ -115,7 +115,11 @@ class PoolService:
         ]
         records: list[PoolRecord | None] = [None] * len(visible)
         if describe:
-            records = list(await asyncio.gather(*(self._reader.get(s["Id"]) for s, _ in visible)))
+            records = list(
+                await asyncio.gather(
+                    *(self._reader.get(s["Id"], background=True) for s, _ in visible)
+                )
+            )
         pools = [
             ListedPool(summary, cursor, record)
             for (summary, cursor), record in zip(visible, records, strict=True)

@@ -28,25 +28,36 @@ def record_read(pool_id: str, etag: str) -> None:
 
 
 class PoolReader:
-    """DescribeUserPool, fresh (writes) or through the single-flight cache (reads)."""
+    """DescribeUserPool, fresh (writes) or through the single-flight cache (reads).
+
+    Background describes (a listing's fan-out) go at most ``background_slots`` at a
+    time, so they never queue more than that many calls ahead of an interactive read
+    in the quota bucket: one listing of 60 pools cannot make an admin's read wait
+    for 60 quota tokens.
+    """
 
     def __init__(
-        self, clients: CognitoClients, cache: SingleFlightCache, describe_concurrency: int = 4
+        self, clients: CognitoClients, cache: SingleFlightCache, background_slots: int = 2
     ) -> None:
         self._clients = clients
         self.cache = cache
-        self._describe_slots = asyncio.Semaphore(describe_concurrency)
+        self._background = asyncio.Semaphore(background_slots)
 
-    async def describe(self, pool_id: str) -> PoolRecord:
+    async def describe(self, pool_id: str, background: bool = False) -> PoolRecord:
         """A fresh DescribeUserPool, bypassing the cache (writes use this)."""
         region = region_of(pool_id)
-        async with self._describe_slots:
+        if background:
+            async with self._background:
+                response = await self._clients.call(region, "DescribeUserPool", UserPoolId=pool_id)
+        else:
             response = await self._clients.call(region, "DescribeUserPool", UserPoolId=pool_id)
         return PoolRecord.of(response["UserPool"])
 
-    async def get(self, pool_id: str) -> PoolRecord:
+    async def get(self, pool_id: str, background: bool = False) -> PoolRecord:
         """The pool through the cache; concurrent misses make one upstream call."""
         region_of(pool_id)
-        record = await self.cache.get_or_load(pool_id, lambda: self.describe(pool_id))
+        record = await self.cache.get_or_load(
+            pool_id, lambda: self.describe(pool_id, background=background)
+        )
         record_read(str(record.pool.get("Id", pool_id)), record.etag)
         return record

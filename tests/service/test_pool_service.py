@@ -8,6 +8,7 @@ read, and errors as botocore paths (no surface's naming).
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -179,3 +180,30 @@ async def test_create_checks_rights_and_the_request_before_calling_cognito(
         "failed",
         "succeeded",
     ]
+
+
+async def test_an_interactive_read_goes_before_a_listings_fan_out(
+    proxy: FaultProxy, new_full_pool: PoolFactory, audit_log: Path
+) -> None:
+    """A listing that describes a page of pools must not hold the read quota while a
+    single-pool read waits behind it: the fan-out queues at most two calls ahead."""
+    for _ in range(12):
+        await new_full_pool()  # at least a page of pools nobody has read yet
+    wanted = await new_full_pool()
+    settings = Settings(
+        region=REGION,
+        cognito_endpoint_url=proxy.url,
+        quota_reads_per_second=5,
+        audit_sink=f"file:{audit_log}",
+        grpc=False,
+    )
+    async with open_runtime(settings, Metrics()) as runtime:
+        proxy.reset()
+        listing = asyncio.create_task(runtime.service.list(READER, page_size=12, describe=True))
+        await asyncio.sleep(0.5)  # the fan-out is under way, most of it still queued
+        sent_before = len(proxy.requests("DescribeUserPool"))
+        await runtime.service.get(READER, wanted)
+        order = [r["UserPoolId"] for r in proxy.requests("DescribeUserPool")]
+        await listing
+    assert sent_before < 12  # the listing was still describing
+    assert order.index(wanted) - sent_before <= 2, (sent_before, order.index(wanted))
