@@ -130,6 +130,15 @@ class Settings(BaseSettings):
     max_aliases: int = Field(default=30, ge=0)
     max_tokens: int = Field(default=3000, ge=100)
     max_request_bytes: int = Field(default=64 * 1024, ge=1024)
+    header_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="A request's headers must arrive within this."
+    )
+    body_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="A request's body must arrive within this."
+    )
+    max_concurrency: int = Field(
+        default=256, ge=1, description="Connections and requests per process; more get 503."
+    )
     cors_origins: list[str] = Field(default_factory=list)
     allowed_hosts: list[str] = Field(
         default_factory=lambda: ["127.0.0.1", "localhost", "::1", "[::1]"],

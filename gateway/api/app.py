@@ -18,6 +18,7 @@ from gateway.api.grpc.server import serving as grpc_serving
 from gateway.api.health import health_routes
 from gateway.api.http import BodyLimitMiddleware, JsonGuardMiddleware, RequestIdMiddleware
 from gateway.api.response_cache import ResponseCache
+from gateway.api.serving import timed_protocol
 from gateway.observability import tracing
 from gateway.observability.metrics import Metrics
 from gateway.service.runtime import Runtime, open_runtime
@@ -138,7 +139,8 @@ def run(settings: Settings, *, demo: bool = False) -> None:
         access_log=False,
         timeout_graceful_shutdown=int(settings.shutdown_timeout_seconds),
         loop="uvloop",
-        http="httptools",
+        http=timed_protocol(settings.header_timeout_seconds, settings.body_timeout_seconds),
+        limit_concurrency=settings.max_concurrency,
     )
 
 
