@@ -178,16 +178,7 @@ class JsonGuardMiddleware:
             response = graphql_error_response(problem, ErrorCode.BAD_USER_INPUT, status=400)
             await response(scope, receive, send)
             return
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self._app(scope, replay, send)
+        await self._app(scope, replaying(body, True, receive), send)
 
     def _problem(self, body: bytes) -> str | None:
         try:
@@ -197,3 +188,17 @@ class JsonGuardMiddleware:
         if json_depth(document, self._max_depth) > self._max_depth:
             return f"the request body nests deeper than {self._max_depth} levels"
         return None
+
+
+def replaying(body: bytes, complete: bool, receive: Receive) -> Receive:
+    """A receive that first hands the already-read body to the app, then the rest."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": not complete}
+        return await receive()
+
+    return replay

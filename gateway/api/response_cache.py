@@ -34,6 +34,7 @@ from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse,
 from graphql.language import DocumentNode, FieldNode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.api.http import replaying
 from gateway.observability.metrics import NO_METRICS, Metrics
 from gateway.service.access import Principal
 from gateway.service.reads import PoolTags, reads
@@ -149,7 +150,7 @@ class ResponseCache:
             await self._app(scope, receive, send)
             return
         body, complete = await _read_body(receive)
-        replay = _replay(body, complete, receive)
+        replay = replaying(body, complete, receive)
         key = self._key(scope, body) if complete else None
         if key is None:
             await self._app(scope, replay, send)
@@ -252,20 +253,6 @@ async def _read_body(receive: Receive) -> tuple[bytes, bool]:
             return b"".join(chunks), True
         if size > MAX_BODY_TO_CACHE:
             return b"".join(chunks), False
-
-
-def _replay(body: bytes, complete: bool, receive: Receive) -> Receive:
-    """A receive that first hands the already-read body to the app, then the rest."""
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": not complete}
-        return await receive()
-
-    return replay
 
 
 async def _send_entry(entry: Entry, send: Send) -> None:
