@@ -4,33 +4,65 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
+from gateway.config_errors import ConfigError, load_settings, unknown_variables
 from gateway.settings import Settings
 
 
+def _checked_settings(command: str, args: argparse.Namespace) -> Settings | None:
+    """The settings, checked; None after printing one line per problem to stderr."""
+    for warning in unknown_variables(os.environ):
+        sys.stderr.write(f"gateway {command}: warning: {warning}\n")
+    given = {k: getattr(args, k, None) for k in ("host", "port", "grpc_port")}
+    try:
+        settings = load_settings(**{k: v for k, v in given.items() if v is not None})
+        settings.check_auth()
+        settings.check_locks()
+    except ConfigError as error:
+        sys.stderr.writelines(f"gateway {command}: {line}\n" for line in error.lines)
+        return None
+    except ValueError as error:
+        sys.stderr.write(f"gateway {command}: {error}\n")
+        return None
+    return settings
+
+
 def _serve(args: argparse.Namespace) -> int:
+    settings = _checked_settings("serve", args)
+    if settings is None:
+        return 2
     from gateway.api.app import run
     from gateway.observability import logs
 
-    given = {"host": args.host, "port": args.port, "grpc_port": args.grpc_port}
-    overrides = {k: v for k, v in given.items() if v is not None}
-    settings = Settings(**overrides)
     logs.configure(settings.log_level)
-    try:
-        settings.check_auth()
-        settings.check_locks()
-    except ValueError as error:
-        sys.stderr.write(f"gateway serve: {error}\n")
-        return 2
     run(settings)
+    return 0
+
+
+def _check_config(args: argparse.Namespace) -> int:
+    settings = _checked_settings("check-config", args)
+    if settings is None:
+        return 2
+    sys.stdout.write(
+        f"configuration OK: auth {settings.auth_mode}, region {settings.region}, "
+        f"redis {'on' if settings.redis_url else 'off'}, http {settings.host}:{settings.port}, "
+        f"grpc {settings.grpc_port if settings.grpc else 'off'}\n"
+    )
     return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
     from gateway.demo.run import run_demo
 
-    return run_demo(host=args.host, port=args.port, grpc_port=args.grpc_port)
+    for warning in unknown_variables(os.environ):
+        sys.stderr.write(f"gateway demo: warning: {warning}\n")
+    try:
+        return run_demo(host=args.host, port=args.port, grpc_port=args.grpc_port)
+    except ConfigError as error:
+        sys.stderr.writelines(f"gateway demo: {line}\n" for line in error.lines)
+        return 2
 
 
 def _export_schema(_: argparse.Namespace) -> int:
@@ -71,6 +103,10 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--port", type=int, default=None)
         command.add_argument("--grpc-port", type=int, default=None)
         command.set_defaults(handler=handler)
+    check = commands.add_parser(
+        "check-config", help="validate the GATEWAY_* environment and exit (2 when invalid)"
+    )
+    check.set_defaults(handler=_check_config)
     export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     export.set_defaults(handler=_export_schema)
     export_proto = commands.add_parser(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
-from typing import Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlparse
 
 from pydantic import BaseModel, Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from gateway import model
 
@@ -38,6 +40,11 @@ class ApiKey(BaseModel):
             if not re.match(r"^[A-Za-z0-9_*?\[\]!-]{1,128}$", pattern):
                 raise ValueError(f"not a pool id pattern (one pattern per list item): {pattern!r}")
         return pools
+
+
+# List settings: a JSON list or a comma-separated string (decoded by ``_lists`` below).
+StrList = Annotated[list[str], NoDecode]
+LIST_FIELDS = ("sensitive_members", "cors_origins", "allowed_hosts", "audit_redact", "api_keys")
 
 
 class Settings(BaseSettings):
@@ -98,7 +105,7 @@ class Settings(BaseSettings):
     )
 
     auth_mode: Literal["none", "api-key", "jwt"] = "none"
-    api_keys: list[ApiKey] = Field(default_factory=list)
+    api_keys: Annotated[list[ApiKey], NoDecode] = Field(default_factory=list)
     jwt_jwks_url: str | None = None
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
@@ -120,7 +127,7 @@ class Settings(BaseSettings):
     )
     jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
     jwks_cache_seconds: int = Field(default=300, ge=10)
-    sensitive_members: list[str] = Field(
+    sensitive_members: StrList = Field(
         default_factory=lambda: list(SENSITIVE_MEMBERS),
         description="Patch members that need the pools:admin scope.",
     )
@@ -139,13 +146,16 @@ class Settings(BaseSettings):
     max_concurrency: int = Field(
         default=256, ge=1, description="Connections and requests per process; more get 503."
     )
-    cors_origins: list[str] = Field(default_factory=list)
-    allowed_hosts: list[str] = Field(
+    cors_origins: StrList = Field(default_factory=list)
+    cors_origin_regex: str | None = Field(
+        default=None, description="Browser origins allowed by pattern (the demo: loopback)."
+    )
+    allowed_hosts: StrList = Field(
         default_factory=lambda: ["127.0.0.1", "localhost", "::1", "[::1]"],
         description="Host header values accepted when GATEWAY_AUTH_MODE=none (DNS rebinding).",
     )
     audit_sink: str = Field(default="stdout", description="stdout, stderr or file:<path>.")
-    audit_redact: list[str] = Field(default_factory=lambda: ["ExternalId"])
+    audit_redact: StrList = Field(default_factory=lambda: ["ExternalId"])
 
     response_cache: bool = Field(
         default=True, description="Serve repeated userPool reads without executing them."
@@ -160,6 +170,42 @@ class Settings(BaseSettings):
     shutdown_timeout_seconds: float = Field(
         default=30.0, gt=0, description="On SIGTERM, how long in-flight requests may finish."
     )
+
+    @field_validator(*LIST_FIELDS, mode="before")
+    @classmethod
+    def _lists(cls, value: Any) -> Any:
+        """A JSON list (``["a", "b"]``) or a comma-separated string (``a,b``)."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                return json.loads(text)
+            except json.JSONDecodeError as error:
+                raise ValueError(f"not a JSON list ({error.msg})") from None
+        return [item.strip() for item in text.split(",") if item.strip()]
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("auth_mode", "jwt_token_use", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        parsed = urlparse(value)
+        if parsed.scheme not in ("redis", "rediss", "unix") or (
+            parsed.scheme != "unix" and not parsed.hostname
+        ):
+            raise ValueError("expected redis://[user:password@]host[:port][/db] or rediss://...")
+        return value
 
     @field_validator("sensitive_members")
     @classmethod

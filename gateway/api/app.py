@@ -80,11 +80,12 @@ def add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
     app.add_middleware(
         AuthMiddleware, authenticate=make_authenticator(settings), open_page=settings.graphiql
     )
-    if settings.cors_origins:
+    if settings.cors_origins or settings.cors_origin_regex:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["POST", "OPTIONS"],
+            allow_origin_regex=settings.cors_origin_regex,
+            allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=["authorization", "content-type", "x-api-key", "x-request-id"],
             expose_headers=["x-request-id"],
         )

@@ -52,6 +52,12 @@ class CognitoClients:
 
     async def __aenter__(self) -> CognitoClients:
         await self.client(self._settings.region)
+        if await self._session.get_credentials() is None:
+            log.warning(
+                "no AWS credentials found: every Cognito call will fail. Configure the default "
+                "credential chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE and "
+                "~/.aws files, IRSA or EKS Pod Identity, an instance role)"
+            )
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, NoCredentialsError
 
 from gateway.errors import ErrorCode, GatewayError
 
@@ -63,6 +63,15 @@ def translate(error: Exception, operation: str) -> GatewayError:
             f"Cognito {operation} failed ({code or 'unknown error'})",
             ErrorCode.UPSTREAM_ERROR,
             upstream=code,
+        )
+    if isinstance(error, NoCredentialsError):
+        log.warning("no AWS credentials", extra={"operation": operation})
+        return GatewayError(
+            f"Cognito {operation} was not called: no AWS credentials were found. Configure "
+            "the default credential chain (AWS_* variables, ~/.aws files, IRSA or EKS Pod "
+            "Identity, an instance role)",
+            ErrorCode.UPSTREAM_ERROR,
+            upstream="NoCredentials",
         )
     log.warning(
         "upstream unreachable", extra={"operation": operation, "error": type(error).__name__}

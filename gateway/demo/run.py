@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 from gateway.api.app import run
 from gateway.cognito.clients import CognitoClients
+from gateway.config_errors import load_settings
 from gateway.demo.emulator import start_in_thread, use_emulator_credentials
 from gateway.demo.seed import DEMO_REGION, seed_pools
 from gateway.observability import logs
-from gateway.settings import Settings
 
+LOOPBACK_ORIGINS = r"https?://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?"
 EXAMPLE_QUERY = """{
   userPools(first: 10) { nodes { id name } }
 }"""
@@ -20,7 +22,9 @@ def run_demo(host: str | None = None, port: int | None = None, grpc_port: int | 
     emulator = start_in_thread()
     emulator_host, emulator_port = emulator.get_host_and_port()
     use_emulator_credentials()
-    settings = Settings(
+    cors = {} if "GATEWAY_CORS_ORIGINS" in os.environ else {"cors_origin_regex": LOOPBACK_ORIGINS}
+    settings = load_settings(
+        **cors,
         host=host or "127.0.0.1",
         port=8000 if port is None else port,
         grpc_port=50051 if grpc_port is None else grpc_port,
@@ -47,6 +51,15 @@ def run_demo(host: str | None = None, port: int | None = None, grpc_port: int | 
         f"GraphiQL: {url}\nTry:\n{EXAMPLE_QUERY}\n"
         f'or: userPool(id: "{ids[0]}") {{ name version policies {{ passwordPolicy '
         f"{{ minimumLength }} }} userPoolTags {{ key value }} }}",
+        flush=True,
+    )
+    print(
+        "CORS: "
+        + (
+            "browser pages on loopback origins may call it (set GATEWAY_CORS_ORIGINS to change)"
+            if settings.cors_origin_regex
+            else f"allowed origins: {', '.join(settings.cors_origins) or 'none'}"
+        ),
         flush=True,
     )
     print(

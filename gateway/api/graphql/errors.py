@@ -23,6 +23,21 @@ log = logging.getLogger(__name__)
 # graphql-core appends "Did you mean 'x'?" to validation errors: it spells out
 # the schema, so it goes when introspection is off.
 _SUGGESTION = re.compile(r" Did you mean [^?]*\?")
+_BAD_VARIABLE = re.compile(r"^Variable '\$(\w+)' (?:has invalid value(?: at \.?([\w.\[\]]+))?|of )")
+_UNKNOWN_FIELD = re.compile(r"unknown field '(\w+)'")
+
+
+def variable_field(message: str) -> tuple[str, str] | None:
+    """``(field, rule)`` of a variable coercion error: the variable and the path inside it
+    that a form can map to its input (``patch.policies.passwordPolicy.minimumLength``)."""
+    found = _BAD_VARIABLE.match(message)
+    if found is None:
+        return None
+    field = found.group(1) + (f".{found.group(2)}" if found.group(2) else "")
+    unknown = _UNKNOWN_FIELD.search(message)
+    if unknown is not None:
+        return f"{field}.{unknown.group(1)}", "unknown"
+    return field, "type"
 
 
 def extensions_of(error: GatewayError) -> dict[str, Any]:
@@ -59,6 +74,9 @@ class GatewayMaskErrors(MaskErrors):
         original = error.original_error
         if original is None or isinstance(original, GraphQLError):
             extensions = {"code": ErrorCode.BAD_USER_INPUT.value, **(error.extensions or {})}
+            variable = variable_field(error.message)
+            if variable is not None:
+                extensions["field"], extensions["rule"] = variable
             message = error.message if self._suggestions else _SUGGESTION.sub("", error.message)
             return _relabel(error, message, extensions)
         safe = classify(original)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.conftest import GatewayServer, GraphQLClient, PoolFactory
 from tests.support.fault_proxy import FaultProxy
@@ -64,3 +65,25 @@ async def test_deeply_nested_variables_are_a_400_not_a_500(
         )
         assert response.status_code == 400, (depth, response.text[:200])
         assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+PATCH = """mutation($id: ID!, $patch: UserPoolPatch!) {
+  updateUserPool(id: $id, patch: $patch, dryRun: true) { dryRun }
+}"""
+
+
+@pytest.mark.parametrize(
+    ("policy", "field", "rule"),
+    [
+        ({"minimumLength": "abc"}, "patch.policies.passwordPolicy.minimumLength", "type"),
+        ({"minLength": 8}, "patch.policies.passwordPolicy.minLength", "unknown"),
+    ],
+)
+async def test_a_bad_variable_names_its_field_for_a_form(
+    graphql: GraphQLClient, policy: dict[str, Any], field: str, rule: str
+) -> None:
+    answer = await graphql.execute(
+        PATCH, {"id": "eu-west-1_a", "patch": {"policies": {"passwordPolicy": policy}}}
+    )
+    error = answer["errors"][0]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": field, "rule": rule}

@@ -1,0 +1,75 @@
+"""Settings errors in one line each, naming the variable: never a traceback.
+
+``load_settings`` reads ``Settings`` and turns every problem pydantic finds
+into ``GATEWAY_<NAME>: <what is wrong> (got <value>); for example <value>``;
+``unknown_variables`` finds ``GATEWAY_*`` names no setting has, with the
+closest real one (``GATEWAY_REDIS_ULR`` -> ``GATEWAY_REDIS_URL``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
+
+from gateway.settings import LIST_FIELDS, Settings
+
+PREFIX = "GATEWAY_"
+
+
+class ConfigError(Exception):
+    """Invalid settings; ``lines`` holds one message per problem."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+def example(field: str) -> str:
+    info = Settings.model_fields[field]
+    if field in LIST_FIELDS:
+        return f'{PREFIX}{field.upper()}=a,b or \'["a", "b"]\''
+    default = info.get_default(call_default_factory=True)
+    if default is None or default == "":
+        return ""
+    shown = str(default).lower() if isinstance(default, bool) else str(default)
+    return f"{PREFIX}{field.upper()}={shown}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """``Settings(**overrides)``, or ConfigError with one line per invalid variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        raise ConfigError([_line(e) for e in error.errors()]) from None
+    except SettingsError as error:
+        found = re.search(r'field "(\w+)"', str(error))
+        name = f"{PREFIX}{found.group(1).upper()}" if found else "a GATEWAY_ variable"
+        raise ConfigError([f"{name}: could not be read ({error})"]) from None
+
+
+def _line(error: Mapping[str, Any]) -> str:
+    location = [str(part) for part in error.get("loc", ())]
+    field = location[0] if location else ""
+    name = f"{PREFIX}{field.upper()}" if field else "settings"
+    where = "" if len(location) < 2 else f" at {'.'.join(location[1:])}"
+    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    value = error.get("input")
+    got = f" (got {str(value)[:80]!r})" if isinstance(value, str | int | float) else ""
+    hint = example(field) if field in Settings.model_fields else ""
+    return f"{name}{where}: {message}{got}" + (f"; for example {hint}" if hint else "")
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """Warnings for ``GATEWAY_*`` variables that no setting reads (typos)."""
+    known = [f"{PREFIX}{name.upper()}" for name in Settings.model_fields]
+    warnings = []
+    for variable in sorted(v for v in environ if v.startswith(PREFIX) and v not in known):
+        close = difflib.get_close_matches(variable, known, n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        warnings.append(f"{variable} is not a setting of the gateway and is ignored{hint}")
+    return warnings

@@ -1,0 +1,126 @@
+"""Settings that explain themselves: one line naming the variable, exit 2, no traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gateway.config_errors import load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
+
+
+def check_config(**variables: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gateway.cli", "check-config"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env={**CLEAN_ENV, **variables},
+    )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("GATEWAY_PORT", "eighty"),
+        ("GATEWAY_PORT", "70000"),
+        ("GATEWAY_API_KEYS", "[{not json"),
+        ("GATEWAY_AUTH_MODE", "kerberos"),
+        ("GATEWAY_CACHE_TTL_SECONDS", "-1"),
+        ("GATEWAY_REDIS_URL", "localhost:6379"),
+        ("GATEWAY_LOG_LEVEL", "verbose"),
+    ],
+)
+def test_an_invalid_setting_is_one_line_naming_the_variable(variable: str, value: str) -> None:
+    result = check_config(**{variable: value})
+    assert result.returncode == 2, result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"gateway check-config: {variable}")
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        ({"GATEWAY_LOG_LEVEL": "warning"}, {"log_level": "WARNING"}),
+        ({"GATEWAY_AUTH_MODE": "NONE"}, {"auth_mode": "none"}),
+        (
+            {"GATEWAY_CORS_ORIGINS": "http://127.0.0.1:3000, https://app.example.com"},
+            {"cors_origins": ["http://127.0.0.1:3000", "https://app.example.com"]},
+        ),
+        (
+            {"GATEWAY_CORS_ORIGINS": '["https://a.example"]'},
+            {"cors_origins": ["https://a.example"]},
+        ),
+        (
+            {"GATEWAY_AUDIT_REDACT": "ExternalId,KMSKeyID"},
+            {"audit_redact": ["ExternalId", "KMSKeyID"]},
+        ),
+    ],
+)
+def test_enums_ignore_case_and_lists_take_json_or_commas(
+    monkeypatch: pytest.MonkeyPatch, variables: dict[str, str], expected: dict[str, object]
+) -> None:
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    settings = load_settings()
+    for field, value in expected.items():
+        assert getattr(settings, field) == value
+
+
+def test_a_valid_environment_checks_out_and_a_typo_is_warned_about() -> None:
+    result = check_config(GATEWAY_REDIS_ULR="redis://127.0.0.1:6379/0", GATEWAY_LOG_LEVEL="debug")
+    assert result.returncode == 0
+    assert "configuration OK" in result.stdout
+    assert (
+        "GATEWAY_REDIS_ULR" in result.stderr and "did you mean GATEWAY_REDIS_URL" in result.stderr
+    )
+
+
+def test_serve_refuses_bad_settings_the_same_way() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "gateway.cli", "serve"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env={**CLEAN_ENV, "GATEWAY_CORS_ORIGINS": "[broken"},
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("gateway serve: GATEWAY_CORS_ORIGINS: not a JSON list")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+async def test_missing_aws_credentials_are_named_at_startup_and_in_errors(
+    session_proxy: Any, tmp_path: Path, http: Any
+) -> None:
+    from tests.conftest import REGION, GatewayProcess, GraphQLClient
+
+    env = {
+        "GATEWAY_REGION": REGION,
+        "GATEWAY_COGNITO_ENDPOINT_URL": session_proxy.url,
+        "GATEWAY_GRPC": "false",
+        "AWS_ACCESS_KEY_ID": "",
+        "AWS_SECRET_ACCESS_KEY": "",
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    replica = GatewayProcess(env, str(tmp_path / "replica.log")).wait_ready()
+    try:
+        answer = await GraphQLClient(http, replica.url).execute(
+            'query { userPool(id: "eu-west-1_abc") { id } }'
+        )
+        assert "no AWS credentials were found" in answer["errors"][0]["message"]
+        assert "no AWS credentials found" in replica.log_text()
+    finally:
+        replica.stop()
