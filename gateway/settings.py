@@ -44,7 +44,14 @@ class ApiKey(BaseModel):
 
 # List settings: a JSON list or a comma-separated string (decoded by ``_lists`` below).
 StrList = Annotated[list[str], NoDecode]
-LIST_FIELDS = ("sensitive_members", "cors_origins", "allowed_hosts", "audit_redact", "api_keys")
+LIST_FIELDS = (
+    "sensitive_members",
+    "cors_origins",
+    "allowed_hosts",
+    "audit_redact",
+    "api_keys",
+    "public_pools",
+)
 
 
 class Settings(BaseSettings):
@@ -147,6 +154,10 @@ class Settings(BaseSettings):
         default=256, ge=1, description="Connections and requests per process; more get 503."
     )
     cors_origins: StrList = Field(default_factory=list)
+    public_pools: StrList = Field(
+        default_factory=list,
+        description="Pool ids or patterns whose public settings anyone may read.",
+    )
     cors_origin_regex: str | None = Field(
         default=None, description="Browser origins allowed by pattern (the demo: loopback)."
     )

@@ -12,11 +12,12 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from gateway.api.auth.middleware import AuthMiddleware, make_authenticator
+from gateway.api.auth.middleware import Authenticator, AuthMiddleware, make_authenticator
 from gateway.api.graphql.endpoint import graphql_route
 from gateway.api.grpc.server import serving as grpc_serving
 from gateway.api.health import health_routes
 from gateway.api.http import BodyLimitMiddleware, JsonGuardMiddleware, RequestIdMiddleware
+from gateway.api.public_settings import public_settings_route
 from gateway.api.response_cache import ResponseCache
 from gateway.api.serving import timed_protocol
 from gateway.observability import tracing
@@ -60,7 +61,9 @@ def lifespan_for(settings: Settings, metrics: Metrics) -> Lifespan:
     return lifespan
 
 
-def add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
+def add_middleware(
+    app: FastAPI, settings: Settings, metrics: Metrics, authenticate: Authenticator
+) -> None:
     """Outermost last: request id, size limit, JSON guard, CORS, authentication, response
     cache."""
 
@@ -77,9 +80,7 @@ def add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
             max_bytes=settings.response_cache_max_bytes,
             max_entry_bytes=settings.response_cache_max_entry_bytes,
         )
-    app.add_middleware(
-        AuthMiddleware, authenticate=make_authenticator(settings), open_page=settings.graphiql
-    )
+    app.add_middleware(AuthMiddleware, authenticate=authenticate, open_page=settings.graphiql)
     if settings.cors_origins or settings.cors_origin_regex:
         app.add_middleware(
             CORSMiddleware,
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastA
     if settings.tracing and not tracing.enabled():
         tracing.configure()
     metrics = Metrics()
+    authenticate = make_authenticator(settings)
     app = FastAPI(
         title="Cognito user-pool gateway",
         lifespan=lifespan_for(settings, metrics),
@@ -118,8 +120,14 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastA
         redoc_url=None,
         openapi_url=None,
     )
-    app.router.routes.extend([graphql_route(settings, metrics), *health_routes(metrics)])
-    add_middleware(app, settings, metrics)
+    app.router.routes.extend(
+        [
+            graphql_route(settings, metrics),
+            public_settings_route(authenticate, settings.cache_ttl_seconds),
+            *health_routes(metrics),
+        ]
+    )
+    add_middleware(app, settings, metrics, authenticate)
     return app
 
 

@@ -173,21 +173,22 @@ class JsonGuardMiddleware:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        problem = self._problem(body)
-        if problem is not None:
-            response = graphql_error_response(problem, ErrorCode.BAD_USER_INPUT, status=400)
-            await response(scope, receive, send)
-            return
-        await self._app(scope, replaying(body, True, receive), send)
-
-    def _problem(self, body: bytes) -> str | None:
         try:
             document = orjson.loads(body)
         except orjson.JSONDecodeError:
-            return f"the request body is not JSON, or nests deeper than {self._max_depth} levels"
-        if json_depth(document, self._max_depth) > self._max_depth:
-            return f"the request body nests deeper than {self._max_depth} levels"
-        return None
+            document = None
+            problem = f"the request body is not JSON, or nests deeper than {self._max_depth} levels"
+        else:
+            too_deep = json_depth(document, self._max_depth) > self._max_depth
+            problem = (
+                f"the request body nests deeper than {self._max_depth} levels" if too_deep else ""
+            )
+        if problem:
+            response = graphql_error_response(problem, ErrorCode.BAD_USER_INPUT, status=400)
+            await response(scope, receive, send)
+            return
+        scope.setdefault("state", {})["graphql_request"] = document  # for the layers below
+        await self._app(scope, replaying(body, True, receive), send)
 
 
 def replaying(body: bytes, complete: bool, receive: Receive) -> Receive:

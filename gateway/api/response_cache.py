@@ -39,7 +39,7 @@ from gateway.observability.metrics import NO_METRICS, Metrics
 from gateway.service.access import Principal
 from gateway.service.reads import PoolTags, reads
 
-CACHEABLE_ROOT_FIELDS = frozenset({"userPool", "__typename"})
+CACHEABLE_ROOT_FIELDS = frozenset({"userPool", "userPoolPublicSettings", "__typename"})
 MAX_BODY_TO_CACHE = 1024 * 1024
 ENTRY_OVERHEAD_BYTES = 256  # key, tuple and object headers, roughly
 

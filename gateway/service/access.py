@@ -19,10 +19,16 @@ from typing import Any
 from gateway import model
 from gateway.errors import Argument, Field, forbidden
 
+PUBLIC = "pools:public"
 READ = "pools:read"
 WRITE = "pools:write"
 ADMIN = "pools:admin"
-IMPLIED = {ADMIN: {ADMIN, WRITE, READ}, WRITE: {WRITE, READ}, READ: {READ}}
+IMPLIED = {
+    ADMIN: {ADMIN, WRITE, READ, PUBLIC},
+    WRITE: {WRITE, READ, PUBLIC},
+    READ: {READ, PUBLIC},
+    PUBLIC: {PUBLIC},
+}
 
 
 POOL_PATTERN = re.compile(r"^[A-Za-z0-9_*?\[\]!-]{1,128}$")

@@ -30,6 +30,7 @@ from gateway.service.access import (
     require_members,
 )
 from gateway.service.audit import Auditor
+from gateway.service.public import PublicSettingsReader
 from gateway.service.reads import PoolReader
 from gateway.service.writes import PoolWriter, UpdateResult
 
@@ -75,7 +76,9 @@ class PoolService:
         default_region: str,
         auditor: Auditor,
         sensitive: frozenset[str],
+        public: PublicSettingsReader,
     ) -> None:
+        self.public = public
         self._clients = clients
         self._reader = reader
         self.writer = writer

@@ -19,6 +19,7 @@ from gateway.core.backoff import Backoff
 from gateway.observability.metrics import Metrics
 from gateway.service.audit import Auditor, open_sink, redacted_members
 from gateway.service.pools import PoolService
+from gateway.service.public import PublicSettingsReader
 from gateway.service.reads import PoolReader
 from gateway.service.writes import PoolWriter
 from gateway.settings import Settings
@@ -133,6 +134,9 @@ def build_service(
         default_region=settings.region,
         auditor=Auditor(open_sink(settings.audit_sink), settings.audit_redact),
         sensitive=frozenset(settings.sensitive_members),
+        public=PublicSettingsReader(
+            clients, reader, settings.public_pools, settings.cache_ttl_seconds
+        ),
     )
 
 

@@ -7,9 +7,11 @@ sees it. A valid one carries its :class:`Principal` in ``scope["state"]``.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Any, Protocol
 
+from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.api.auth.apikeys import ApiKeyAuthenticator
@@ -24,6 +26,11 @@ log = logging.getLogger(__name__)
 
 class Authenticator(Protocol):
     async def __call__(self, headers: dict[str, str]) -> Principal | None: ...
+
+
+def credentials_presented(headers: dict[str, str]) -> bool:
+    """Whether the caller tried to authenticate at all (absent is not the same as invalid)."""
+    return "authorization" in headers or "x-api-key" in headers
 
 
 def bearer(headers: dict[str, str]) -> str | None:
@@ -77,6 +84,50 @@ def make_authenticator(settings: Settings) -> Authenticator:
     return anyone
 
 
+PUBLIC_CALLER = Principal(name="anonymous", kind="anonymous", scopes=frozenset(), pools=())
+PUBLIC_ROOT_FIELDS = frozenset({"userPoolPublicSettings", "__typename"})
+
+
+_checked: dict[bytes, bool] = {}  # digest of a document -> public_only; bounded below
+
+
+def public_only(query: str) -> bool:
+    """A document of queries that select only ``userPoolPublicSettings``."""
+    digest = hashlib.sha256(query.encode()).digest()
+    known = _checked.get(digest)
+    if known is None:
+        if len(_checked) >= 1024:
+            _checked.clear()
+        known = _checked[digest] = _public_only_document(query)
+    return known
+
+
+def _public_only_document(query: str) -> bool:
+    try:
+        document = parse(query, max_tokens=2000)
+    except GraphQLError:
+        return False
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    return (
+        bool(operations)
+        and all(
+            operation.operation == OperationType.QUERY
+            and all(
+                isinstance(selection, FieldNode) and selection.name.value in PUBLIC_ROOT_FIELDS
+                for selection in operation.selection_set.selections
+            )
+            for operation in operations
+        )
+        and len(document.definitions) == len(operations)
+    )
+
+
+def _public_only(scope: Scope) -> bool:
+    request = scope.get("state", {}).get("graphql_request")
+    query = request.get("query") if isinstance(request, dict) else None
+    return isinstance(query, str) and public_only(query)
+
+
 class AuthMiddleware:
     def __init__(
         self,
@@ -105,6 +156,8 @@ class AuthMiddleware:
             await self._app(scope, receive, send)  # CORS preflight, the GraphiQL page itself
             return
         principal = await self._authenticate(headers)
+        if principal is None and not credentials_presented(headers) and _public_only(scope):
+            principal = PUBLIC_CALLER  # anonymous: public settings and nothing else
         if principal is None:
             response = graphql_error_response(
                 "missing or invalid credentials",

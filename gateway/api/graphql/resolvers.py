@@ -16,6 +16,7 @@ from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 from gateway import model
 from gateway.api.graphql.context import GatewayContext
 from gateway.api.graphql.naming import change_path
+from gateway.api.graphql.public import PublicUserPoolSettings, public_settings_object
 from gateway.api.graphql.types import (
     CREATE_SHAPE,
     CREATES,
@@ -41,6 +42,12 @@ Context = Info[GatewayContext, None]
 async def resolve_user_pool(info: Context, id: strawberry.ID) -> UserPool:  # type: ignore[valid-type]
     record = await info.context.service.get(info.context.principal, str(id))
     return user_pool(record)
+
+
+async def resolve_public_settings(info: Context, id: strawberry.ID) -> PublicUserPoolSettings:  # type: ignore[valid-type]
+    view = await info.context.service.public.get(info.context.principal, str(id))
+    settings: PublicUserPoolSettings = public_settings_object(view.projection, view.tag)  # type: ignore[valid-type]
+    return settings
 
 
 async def resolve_user_pools(

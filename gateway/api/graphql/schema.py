@@ -23,8 +23,10 @@ from gateway.api.graphql.observability import (
     OperationNames,
     ReportingParserCache,
 )
+from gateway.api.graphql.public import PublicUserPoolSettings
 from gateway.api.graphql.resolvers import (
     resolve_create,
+    resolve_public_settings,
     resolve_update,
     resolve_user_pool,
     resolve_user_pools,
@@ -40,6 +42,12 @@ class Query:
     user_pool: UserPool = strawberry.field(  # type: ignore[valid-type]
         resolver=resolve_user_pool,
         description="One user pool, as DescribeUserPool returns it. NOT_FOUND if absent.",
+    )
+    user_pool_public_settings: PublicUserPoolSettings = strawberry.field(  # type: ignore[valid-type]
+        resolver=resolve_public_settings,
+        description="What a sign-up or sign-in screen needs, without admin rights: scope "
+        "pools:public (implied by pools:read), or anyone for GATEWAY_PUBLIC_POOLS. "
+        "NOT_FOUND for unknown and non-public pools alike.",
     )
     user_pools: UserPoolConnection = strawberry.field(
         resolver=resolve_user_pools,
