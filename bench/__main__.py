@@ -27,6 +27,7 @@ TARGETS = {
     "update_overhead_ratio": 1.3,
     "rss_mb": 200,
     "grpc_hot_read_ratio": 0.7,
+    "public_settings_ratio": 1.0,
 }
 
 
@@ -48,6 +49,8 @@ async def run(quick: bool, log_dir: Path) -> dict[str, Any]:
         results["update_overhead"] = await scenarios.update_overhead(stack, size["updates"])
         print("update burst ...", file=sys.stderr, flush=True)
         results["update_burst"] = await scenarios.update_burst(stack, size["patches"])
+        print("public settings ...", file=sys.stderr, flush=True)
+        results["public_settings"] = await scenarios.public_settings(stack, size["seconds"])
         print("grpc hot read ...", file=sys.stderr, flush=True)
         results["grpc_hot_read"] = await scenarios.grpc_hot_read(stack, size["seconds"])
         print("grpc update overhead ...", file=sys.stderr, flush=True)
@@ -102,6 +105,7 @@ def report(results: dict[str, Any], quick: bool) -> str:
         f"{hot['rss_mb']:.0f} MB | | | < {TARGETS['rss_mb']} MB | "
         f"{mark(hot['rss_mb'] < TARGETS['rss_mb'])} |",
         *grpc_rows(results),
+        public_row(results),
         "",
         "Setup: one uvicorn worker (uvloop, httptools) pinned to core 0, `wrk -t1 -c16` "
         "pinned to core 1, moto behind a counting proxy on loopback; the bare endpoint lives "
@@ -110,6 +114,19 @@ def report(results: dict[str, Any], quick: bool) -> str:
         "servicer in the same process. Reproduce with `uv run python -m bench`.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def public_row(results: dict[str, Any]) -> str:
+    public = results["public_settings"]
+    bare, gateway = public["bare"], public["gateway"]
+    ratio = gateway.requests_per_second / bare.requests_per_second
+    return (
+        f"| 8. hot GET /pools/{{id}}/public-settings | {gateway.requests_per_second:,.0f} req/s, "
+        f"p50 {gateway.p50_ms:.2f} ms, p99 {gateway.p99_ms:.2f} ms | bare FastAPI endpoint, same "
+        f"JSON: {bare.requests_per_second:,.0f} req/s, p50 {bare.p50_ms:.2f} ms | {ratio:.2f} | "
+        f">= {TARGETS['public_settings_ratio']} | "
+        f"{mark(ratio >= TARGETS['public_settings_ratio'])} |"
+    )
 
 
 def grpc_rows(results: dict[str, Any]) -> list[str]:

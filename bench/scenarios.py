@@ -62,10 +62,12 @@ def parse_wrk(output: str) -> Load:
     return Load(rps, p50, p99, total)
 
 
-def wrk(url: str, body: dict[str, Any], seconds: float, connections: int = 16) -> Load:
+def wrk(url: str, body: dict[str, Any] | None, seconds: float, connections: int = 16) -> Load:
     script = (
         'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
         f"wrk.body = [==[{json.dumps(body)}]==]\n"
+        if body is not None
+        else 'wrk.method = "GET"\n'
     )
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
         file.write(script)
@@ -113,6 +115,20 @@ async def hot_read(stack: Stack, seconds: float) -> dict[str, Any]:
         "rss_mb": rss_megabytes(stack.server_pid),
         "reads": gateway.requests,
     }
+
+
+async def public_settings(stack: Stack, seconds: float) -> dict[str, Any]:
+    """Hot GET of a pool's public settings vs a bare endpoint serving the same JSON."""
+    pool_id = await new_pool(stack, "bench-public-settings")
+    url = f"{stack.server_url}/pools/{pool_id}/public-settings"
+    async with httpx.AsyncClient(timeout=30) as http:
+        answer = (await http.get(url)).json()
+        await http.post(f"{stack.server_url}/bare/public-snapshot", json=answer)
+        bare_answer = (await http.get(f"{stack.server_url}/bare/public-settings")).json()
+        assert bare_answer == answer
+    bare = await asyncio.to_thread(wrk, f"{stack.server_url}/bare/public-settings", None, seconds)
+    gateway = await asyncio.to_thread(wrk, url, None, seconds)
+    return {"bare": bare, "gateway": gateway}
 
 
 async def cold_burst(stack: Stack, readers: int) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from gateway.api.grpc.proto import SERVICE
 from gateway.settings import Settings
 
 snapshot: dict[str, Any] = {}
+public_snapshot: dict[str, Any] = {}
 bare_grpc: list[Any] = []
 
 
@@ -67,6 +68,16 @@ def build(settings: Settings) -> Any:
     async def bare_pool() -> ORJSONResponse:
         return ORJSONResponse(snapshot)
 
+    @app.get("/bare/public-settings")
+    async def bare_public_settings() -> ORJSONResponse:
+        return ORJSONResponse(public_snapshot)
+
+    @app.post("/bare/public-snapshot")
+    async def take_public_snapshot(document: dict[str, Any]) -> dict[str, bool]:
+        public_snapshot.clear()
+        public_snapshot.update(document)
+        return {"ok": True}
+
     @app.post("/bare/snapshot")
     async def take_snapshot(document: dict[str, Any]) -> dict[str, bool]:
         snapshot.clear()
@@ -84,6 +95,7 @@ def main() -> None:
         port=args.port,
         grpc_port=int(os.environ["BENCH_GRPC_PORT"]),
         quota_reads_per_second=10_000,
+        public_pools=["*"],
         quota_updates_per_second=10_000,
         log_level="WARNING",
         audit_sink="stderr",

@@ -38,6 +38,7 @@ def test_every_scenario_runs_and_reports(tmp_path: Path) -> None:
         "5. memory",
         "6. gRPC hot read",
         "7. gRPC update overhead",
+        "8. hot GET",
     ):
         assert scenario in report
     assert "quick run" in report

@@ -17,7 +17,6 @@ from starlette.routing import Route
 
 from gateway.api.auth.middleware import Authenticator, credentials_presented
 from gateway.api.http import graphql_error_response
-from gateway.core.public import as_json
 from gateway.errors import ErrorCode, GatewayError
 from gateway.service.runtime import Runtime
 
@@ -49,10 +48,6 @@ def public_settings_route(authenticate: Authenticator, max_age: float) -> Route:
         common = {"ETag": etag, "Cache-Control": cache_control, "Vary": "Authorization, X-API-Key"}
         if etag in request.headers.get("if-none-match", ""):
             return Response(status_code=304, headers=common)
-        return Response(
-            orjson.dumps(as_json(view.projection) | {"version": view.tag}),
-            media_type="application/json",
-            headers=common,
-        )
+        return Response(view.json, media_type="application/json", headers=common)
 
     return Route("/pools/{pool_id}/public-settings", endpoint, methods=["GET"])

@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
+import orjson
+
 from gateway.cognito.clients import CognitoClients
 from gateway.core.ids import region_of
-from gateway.core.public import public_settings, public_tag
+from gateway.core.public import as_json, public_settings, public_tag
 from gateway.errors import ErrorCode, GatewayError
 from gateway.service.access import PUBLIC, Principal
 from gateway.service.reads import PoolReader
@@ -31,6 +33,10 @@ NOT_PUBLIC = "no public settings for this pool"
 class PublicView:
     projection: dict[str, Any]  # botocore-shaped, see gateway.core.public
     tag: str
+    json: bytes  # the object in GraphQL's naming, with its version: what HTTP serves
+
+
+VIEWS_KEPT = 1024
 
 
 class PublicSettingsReader:
@@ -47,6 +53,7 @@ class PublicSettingsReader:
         self._ttl = ttl
         self._mfa: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
         self._mfa_loads: dict[tuple[str, str], asyncio.Task[dict[str, Any]]] = {}
+        self._views: dict[tuple[str, str, str], PublicView] = {}  # one per pool state
 
     def allowed(self, principal: Principal | None, pool_id: str) -> bool:
         if any(fnmatchcase(pool_id, pattern) for pattern in self._public_pools):
@@ -65,8 +72,16 @@ class PublicSettingsReader:
         mfa = None
         if (record.pool.get("MfaConfiguration") or "OFF") != "OFF":
             mfa = await self._mfa_config(pool_id, record.etag)
-        projection = public_settings(record.pool, mfa)
-        return PublicView(projection, public_tag(projection))
+        key = (pool_id, record.etag, orjson.dumps(mfa, option=orjson.OPT_SORT_KEYS).decode())
+        view = self._views.get(key)
+        if view is None:
+            projection = public_settings(record.pool, mfa)
+            tag = public_tag(projection)
+            body = orjson.dumps(as_json(projection) | {"version": tag})
+            if len(self._views) >= VIEWS_KEPT:
+                self._views.clear()
+            view = self._views[key] = PublicView(projection, tag, body)
+        return view
 
     async def _mfa_config(self, pool_id: str, etag: str) -> dict[str, Any]:
         key = (pool_id, etag)
