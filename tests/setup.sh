@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh machine: uv (from PyPI), a real
-# redis-server for the multi-replica tests and wrk for the benchmark smoke test
-# (Debian packages).
+# redis-server for the multi-replica tests, wrk for the benchmark smoke test and
+# Debian's chromium for the browser test (Debian packages; Playwright drives the
+# system chromium, it never downloads a browser of its own).
 set -euo pipefail
 
 command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -9,6 +10,7 @@ command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

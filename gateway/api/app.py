@@ -13,6 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from gateway.api.auth.middleware import Authenticator, AuthMiddleware, make_authenticator
+from gateway.api.graphiql.assets import asset_route
 from gateway.api.graphql.endpoint import graphql_route
 from gateway.api.grpc.server import serving as grpc_serving
 from gateway.api.health import health_routes
@@ -125,6 +126,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastA
             graphql_route(settings, metrics),
             public_settings_route(authenticate, settings.cache_ttl_seconds),
             *health_routes(metrics),
+            *([asset_route()] if settings.graphiql else []),
         ]
     )
     add_middleware(app, settings, metrics, authenticate)

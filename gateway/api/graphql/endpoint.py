@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
+from gateway.api.graphiql.assets import localized
 from gateway.api.graphql.context import GatewayContext
 from gateway.api.graphql.schema import make_schema
 from gateway.observability.metrics import Metrics
@@ -33,6 +34,11 @@ class GraphQLEndpoint(GraphQL[GatewayContext, None]):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """strawberry's GraphiQL page, loading its assets from the gateway, not a CDN."""
+        return localized(super().graphql_ide_html)
 
     async def get_context(self, request: Any, response: Any) -> GatewayContext:
         service: PoolService = request.app.state.runtime.service

@@ -1,0 +1,67 @@
+"""GraphiQL in a real browser with no network but loopback: Debian's chromium, driven by
+Playwright (which never downloads a browser of its own here)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from playwright.async_api import Route, async_playwright
+
+from tests.conftest import GatewayServer, PoolFactory
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.mark.timeout(120)
+async def test_graphiql_runs_a_query_typed_into_its_editor_offline(
+    start_gateway: Callable[..., GatewayServer], new_full_pool: PoolFactory, tmp_path: Path
+) -> None:
+    server = start_gateway(graphiql=True, introspection=True)
+    pool_id = await new_full_pool()
+    outside: list[str] = []
+
+    async def loopback_only(route: Route) -> None:
+        host = urlparse(route.request.url).hostname or ""
+        if host in ("127.0.0.1", "localhost") or route.request.url.startswith("data:"):
+            await route.continue_()
+        else:
+            outside.append(route.request.url)
+            await route.abort()
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            page = await browser.new_page()
+            await page.route("**/*", loopback_only)
+            await page.goto(f"{server.url}/graphql")
+            editor = page.locator(".graphiql-query-editor .CodeMirror").first
+            await editor.wait_for(timeout=30_000)
+            await editor.click()
+            await page.keyboard.press("Control+A")
+            await page.keyboard.press("Delete")
+            await page.keyboard.type(
+                f'{{ userPool(id: "{pool_id}") {{ name deletionProtection }} }}'
+            )
+            await page.locator(".graphiql-execute-button").click()
+            response = page.locator(".graphiql-response")
+            await response.get_by_text('"acme-customers"').wait_for(timeout=30_000)
+            text = await response.inner_text()
+            await page.screenshot(path=str(tmp_path / "graphiql.png"))
+        finally:
+            await browser.close()
+    assert '"deletionProtection": "ACTIVE"' in text
+    assert outside == [], f"the page tried to reach the internet: {outside}"
