@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -124,3 +125,46 @@ async def test_missing_aws_credentials_are_named_at_startup_and_in_errors(
         assert "no AWS credentials found" in replica.log_text()
     finally:
         replica.stop()
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[tuple[int, Path]]:
+    """``gateway demo`` as a process, as a user starts it, on free ports."""
+    from tests.support.net import free_port, wait_for_port
+
+    port, grpc_port = free_port(), free_port()
+    log_path = tmp_path / "demo.log"
+    command = [sys.executable, "-m", "gateway.cli", "demo", "--port", str(port)]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [*command, "--grpc-port", str(grpc_port)],
+            cwd=ROOT,
+            env=CLEAN_ENV,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_for_port(port, timeout=60)
+            yield port, log_path
+        finally:
+            process.terminate()
+            process.wait(20)
+
+
+async def test_the_demo_allows_loopback_origins_and_says_so(
+    http: Any, demo: tuple[int, Path]
+) -> None:
+    port, log_path = demo
+    preflight = {
+        "Origin": "http://localhost:5173",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type",
+    }
+    allowed = await http.options(f"http://127.0.0.1:{port}/graphql", headers=preflight)
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == "http://localhost:5173"
+    foreign = await http.options(
+        f"http://127.0.0.1:{port}/graphql", headers={**preflight, "Origin": "https://evil.example"}
+    )
+    assert "access-control-allow-origin" not in foreign.headers
+    assert "CORS: browser pages on loopback origins may call it" in log_path.read_text()
