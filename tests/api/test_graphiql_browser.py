@@ -65,3 +65,57 @@ async def test_graphiql_runs_a_query_typed_into_its_editor_offline(
             await browser.close()
     assert '"deletionProtection": "ACTIVE"' in text
     assert outside == [], f"the page tried to reach the internet: {outside}"
+
+
+def readme_snippet() -> str:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    return readme.split("```html\n", 1)[1].split("```", 1)[0]
+
+
+@pytest.mark.timeout(120)
+async def test_the_readme_snippet_shows_live_password_rules_in_a_browser(
+    start_gateway: Callable[..., GatewayServer], new_full_pool: PoolFactory
+) -> None:
+    """The README's ten lines, served from another loopback origin, against the gateway."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    pool_id = await new_full_pool()
+    page_server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    origin = f"http://127.0.0.1:{page_server.server_address[1]}"
+    gateway = start_gateway(public_pools=[pool_id], cors_origins=[origin])
+    html = (
+        readme_snippet()
+        .replace("eu-west-1_...", pool_id)
+        .replace("http://127.0.0.1:8000", gateway.url)
+        .encode()
+    )
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("content-type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(b"<!doctype html><meta charset=utf-8>" + html)
+
+        def log_message(self, *args: object) -> None:
+            return None
+
+    page_server.RequestHandlerClass = Page
+    threading.Thread(target=page_server.serve_forever, daemon=True).start()
+    try:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            try:
+                page = await browser.new_page()
+                await page.goto(origin)
+                rules = page.locator("#rules")
+                await rules.get_by_text("at least 12 characters").wait_for(timeout=20_000)
+                assert "✗ at least 12 characters" in await rules.inner_text()
+                await page.locator("#password").type("Abcdefgh1234")
+                assert "✓ at least 12 characters" in await rules.inner_text()
+                assert "✓ an upper-case letter" in await rules.inner_text()
+            finally:
+                await browser.close()
+    finally:
+        page_server.shutdown()
