@@ -78,11 +78,18 @@ async def pool(new_full_pool: PoolFactory) -> str:
 
 
 def test_scopes_nest_and_resource_server_prefixes_are_understood() -> None:
-    assert normalize_scopes(["pools:admin"]) == {"pools:admin", "pools:write", "pools:read"}
+    assert normalize_scopes(["pools:admin"]) == {
+        "pools:admin",
+        "pools:write",
+        "pools:read",
+        "pools:public",
+    }
+    assert normalize_scopes(["pools:public"]) == {"pools:public"}
     prefix = "https://api.example.com/"
     assert normalize_scopes(["https://api.example.com/pools:write"], prefix=prefix) == {
         "pools:write",
         "pools:read",
+        "pools:public",
     }
     # Only the configured prefix, and no prefix means bare names only.
     assert normalize_scopes(["https://evil.example.com/pools:write"], prefix=prefix) == set()
