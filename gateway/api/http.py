@@ -131,6 +131,13 @@ class _TooLarge(Exception):
 MAX_JSON_DEPTH = 64
 
 
+def is_post_to(scope: Scope, path: str) -> bool:
+    """An HTTP POST to ``path`` (a trailing slash allowed): what the GraphQL layers read."""
+    return (
+        scope["type"] == "http" and scope["method"] == "POST" and scope["path"].rstrip("/") == path
+    )
+
+
 def json_depth(value: object, limit: int) -> int:
     """Nesting depth of a parsed JSON value, counted without recursion up to ``limit + 1``."""
     deepest = 0
@@ -157,11 +164,7 @@ class JsonGuardMiddleware:
         self._max_depth = max_depth
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["method"] != "POST"
-            or (scope["path"].rstrip("/") != self._path)
-        ):
+        if not is_post_to(scope, self._path):
             await self._app(scope, receive, send)
             return
         chunks: list[bytes] = []

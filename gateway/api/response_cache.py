@@ -34,7 +34,7 @@ from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse,
 from graphql.language import DocumentNode, FieldNode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.api.http import replaying
+from gateway.api.http import is_post_to, replaying
 from gateway.observability.metrics import NO_METRICS, Metrics
 from gateway.service.access import Principal
 from gateway.service.reads import PoolTags, reads
@@ -142,11 +142,7 @@ class ResponseCache:
         self._documents = LRU(4096)  # digest of the raw text -> (cacheable, normalized digest)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["method"] != "POST"
-            or (scope["path"].rstrip("/") != self._path)
-        ):
+        if not is_post_to(scope, self._path):
             await self._app(scope, receive, send)
             return
         body, complete = await _read_body(receive)
@@ -164,10 +160,12 @@ class ResponseCache:
         await self._execute_and_store(key, scope, replay, send)
 
     def _key(self, scope: Scope, body: bytes) -> bytes | None:
-        try:
-            request = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            return None
+        request = scope.get("state", {}).get("graphql_request")  # parsed by JsonGuardMiddleware
+        if request is None:
+            try:
+                request = orjson.loads(body)
+            except orjson.JSONDecodeError:
+                return None
         if not isinstance(request, dict) or not isinstance(request.get("query"), str):
             return None
         query: str = request["query"]
