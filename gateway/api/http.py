@@ -133,7 +133,7 @@ MAX_JSON_DEPTH = 64
 
 def is_post_to(scope: Scope, path: str) -> bool:
     """An HTTP POST to ``path`` (a trailing slash allowed): what the GraphQL layers read."""
-    return (
+    return bool(
         scope["type"] == "http" and scope["method"] == "POST" and scope["path"].rstrip("/") == path
     )
 
