@@ -56,6 +56,14 @@ def input_shape(operation_name: str) -> StructureShape:
     return result
 
 
+READ_PREFIXES = ("Describe", "List", "Get")
+
+
+def call_kind(operation: str) -> str:
+    """``read`` or ``update``: Cognito's two quota buckets (per account and Region)."""
+    return "read" if operation.startswith(READ_PREFIXES) else "update"
+
+
 @cache
 def regions() -> frozenset[str]:
     """The Regions botocore knows cognito-idp in, in every partition (aws, aws-cn, ...)."""

@@ -15,6 +15,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from gateway.api.auth.middleware import Authenticator, AuthMiddleware, make_authenticator
 from gateway.api.graphiql.assets import asset_route
 from gateway.api.graphql.endpoint import graphql_route
+from gateway.api.graphql.observability import OperationNames
 from gateway.api.grpc.server import serving as grpc_serving
 from gateway.api.health import health_routes
 from gateway.api.http import BodyLimitMiddleware, JsonGuardMiddleware, RequestIdMiddleware
@@ -63,7 +64,11 @@ def lifespan_for(settings: Settings, metrics: Metrics) -> Lifespan:
 
 
 def add_middleware(
-    app: FastAPI, settings: Settings, metrics: Metrics, authenticate: Authenticator
+    app: FastAPI,
+    settings: Settings,
+    metrics: Metrics,
+    authenticate: Authenticator,
+    names: OperationNames,
 ) -> None:
     """Outermost last: request id, size limit, JSON guard, CORS, authentication, response
     cache."""
@@ -78,6 +83,7 @@ def add_middleware(
             current_tag=current_tag,
             max_age=settings.cache_ttl_seconds,
             metrics=metrics,
+            names=names,
             max_bytes=settings.response_cache_max_bytes,
             max_entry_bytes=settings.response_cache_max_entry_bytes,
         )
@@ -97,7 +103,7 @@ def add_middleware(
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
     app.add_middleware(JsonGuardMiddleware)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_request_bytes)
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(RequestIdMiddleware, metrics=metrics)
 
 
 def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastAPI:
@@ -114,6 +120,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastA
         tracing.configure()
     metrics = Metrics()
     authenticate = make_authenticator(settings)
+    names = OperationNames()  # one bounded set of operation labels, executed or cached
     app = FastAPI(
         title="Cognito user-pool gateway",
         lifespan=lifespan_for(settings, metrics),
@@ -123,13 +130,13 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastA
     )
     app.router.routes.extend(
         [
-            graphql_route(settings, metrics),
+            graphql_route(settings, metrics, names),
             public_settings_route(authenticate, settings.cache_ttl_seconds),
             *health_routes(metrics),
             *([asset_route()] if settings.graphiql else []),
         ]
     )
-    add_middleware(app, settings, metrics, authenticate)
+    add_middleware(app, settings, metrics, authenticate, names)
     return app
 
 

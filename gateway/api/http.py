@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.errors import ErrorCode
 from gateway.observability.context import request_id
+from gateway.observability.metrics import NO_METRICS, Metrics
 
 access = logging.getLogger("gateway.access")
 QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})  # probes and scrapes: no log line
@@ -30,11 +31,24 @@ def graphql_error_response(
     )
 
 
-class RequestIdMiddleware:
-    """Takes ``X-Request-Id`` from the client (if sane) or makes one; echoes it back."""
+def path_family(path: str) -> str:
+    """A bounded label for a path: the route it belongs to, never the raw path."""
+    if path.startswith("/pools/"):
+        return "/pools/{id}/public-settings"
+    if path.startswith("/graphiql-assets/"):
+        return "/graphiql-assets"
+    known = ("/graphql", "/healthz", "/readyz", "/metrics")
+    return path.rstrip("/") if path.rstrip("/") in known else "other"
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class RequestIdMiddleware:
+    """Takes ``X-Request-Id`` from the client (if sane) or makes one; echoes it back; counts
+    every response by status (also those refused before any route: 401, 413) and the
+    requests in flight."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics = NO_METRICS) -> None:
         self._app = app
+        self._metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -61,9 +75,12 @@ class RequestIdMiddleware:
                 message["headers"] = [*message["headers"], (b"x-request-id", value.encode())]
             await send(message)
 
+        self._metrics.http_in_flight.inc()
         try:
             await self._app(scope, receive, send_with_id)
         finally:
+            self._metrics.http_in_flight.dec()
+            self._metrics.http_responses.labels(path_family(scope["path"]), str(status)).inc()
             if scope["path"] not in QUIET_PATHS:
                 access.info(
                     "request",

@@ -34,6 +34,7 @@ from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse,
 from graphql.language import DocumentNode, FieldNode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.api.graphql.observability import OperationNames
 from gateway.api.http import is_post_to, replaying
 from gateway.observability.metrics import NO_METRICS, Metrics
 from gateway.service.access import Principal
@@ -128,6 +129,7 @@ class ResponseCache:
         current_tag: Callable[[str], Awaitable[str | None]],
         max_age: float,
         metrics: Metrics = NO_METRICS,
+        names: OperationNames | None = None,
         path: str = "/graphql",
         max_bytes: int = 16 * 1024 * 1024,
         max_entry_bytes: int = 256 * 1024,
@@ -140,6 +142,7 @@ class ResponseCache:
         self._entries = LRU(max_bytes)
         self._max_entry_bytes = max_entry_bytes
         self._documents = LRU(4096)  # digest of the raw text -> (cacheable, normalized digest)
+        self._names = names or OperationNames()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not is_post_to(scope, self._path):
@@ -152,9 +155,17 @@ class ResponseCache:
             await self._app(scope, replay, send)
             return
         entry: Entry | None = self._entries.get(key)
+        started = time.perf_counter()
         if entry is not None and await self._still_valid(entry):
             self._metrics.response_cache.labels("hit").inc()
             await _send_entry(entry, send)
+            # Counted like an executed read, so rate and latency include the hot path.
+            request = scope.get("state", {}).get("graphql_request") or {}
+            name = self._names.for_cached(request.get("operationName"))
+            self._metrics.graphql_requests.labels(name, "query", "ok").inc()
+            self._metrics.graphql_seconds.labels(name, "query").observe(
+                time.perf_counter() - started
+            )
             return
         self._metrics.response_cache.labels("miss").inc()
         await self._execute_and_store(key, scope, replay, send)

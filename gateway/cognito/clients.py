@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
+import time
 from typing import Any, Protocol
 
 from aiobotocore.session import get_session
@@ -16,6 +18,7 @@ from botocore import xform_name
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from gateway import model
 from gateway.cognito.errors import error_code_of, translate
 from gateway.observability.metrics import NO_METRICS, Metrics
 from gateway.observability.tracing import span
@@ -39,6 +42,7 @@ class CognitoClients:
         self._settings = settings
         self._quota = quota
         self._metrics = metrics
+        self._quota_wait = functools.cache(metrics.quota_wait_seconds.labels)
         self._session = get_session()
         self._config = Config(
             retries={"mode": "standard", "total_max_attempts": settings.upstream_max_attempts},
@@ -87,7 +91,9 @@ class CognitoClients:
         client = await self.client(region)
         method = getattr(client, xform_name(operation))
         if self._quota is not None:
+            waiting = time.perf_counter()
             await self._quota.admit(operation, region)
+            self._quota_wait(model.call_kind(operation)).observe(time.perf_counter() - waiting)
         with (
             self._metrics.upstream(operation) as result,
             span(f"cognito {operation}", region=region),

@@ -11,16 +11,62 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib.metadata import PackageNotFoundError, version
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+
+
+def build_version() -> str:
+    try:
+        return version("cognito-pool-gateway")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
+        # process_* (CPU, memory, open files), python_gc_* and python_info, which a
+        # registry of our own would otherwise drop.
+        for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+            r.register(collector)
+        self.build_info = Gauge(
+            "gateway_build_info", "The running build (always 1).", ["version"], registry=r
+        )
+        self.build_info.labels(build_version()).set(1)
+        self.http_responses = Counter(
+            "gateway_http_responses",
+            "HTTP responses by route family and status (401 and 413 included).",
+            ["path", "status"],
+            registry=r,
+        )
+        self.http_in_flight = Gauge(
+            "gateway_http_requests_in_flight", "HTTP requests being served now.", registry=r
+        )
+        self.pubsub_connected = Gauge(
+            "gateway_redis_pubsub_connected",
+            "1 while the cache invalidation subscription is live.",
+            registry=r,
+        )
+        self.quota_wait_seconds = Histogram(
+            "gateway_quota_wait_seconds",
+            "Time a Cognito call waited for the account's quota bucket.",
+            ["kind"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
         self.graphql_requests = Counter(
             "gateway_graphql_requests",
             "GraphQL operations by name, type and outcome.",

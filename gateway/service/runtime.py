@@ -77,6 +77,7 @@ def redis_state(settings: Settings, url: str, metrics: Metrics) -> SharedState:
         health,
         on_change=l1.delete if l1 is not None else None,
         on_reset=l1.clear if l1 is not None else None,
+        metrics=metrics,
     )
     store = SharedStore(
         shared.url_parts(url),

@@ -19,11 +19,11 @@ from typing import Protocol
 import redis.asyncio as redis
 from redis.exceptions import RedisError
 
+from gateway import model
 from gateway.store.redis import RedisHealth
 
 log = logging.getLogger(__name__)
 
-READ_PREFIXES = ("Describe", "List", "Get")
 
 # Refill by elapsed time, take one token if there is one; else say how long to wait.
 TAKE_TOKEN = """
@@ -43,8 +43,7 @@ return tostring(wait)
 """
 
 
-def kind_of(operation: str) -> str:
-    return "read" if operation.startswith(READ_PREFIXES) else "update"
+kind_of = model.call_kind
 
 
 class Bucket(Protocol):

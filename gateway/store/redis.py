@@ -105,7 +105,9 @@ class InvalidationBus:
         health: RedisHealth,
         on_change: Callable[[str], Awaitable[None]] | None,
         on_reset: Callable[[], Awaitable[None]] | None,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
+        self._connected_gauge = metrics.pubsub_connected
         self._client = client
         self._health = health
         self._on_change = on_change
@@ -137,6 +139,7 @@ class InvalidationBus:
                     if self._on_reset is not None:
                         await self._on_reset()
                     self.connected = True
+                    self._connected_gauge.set(1)
                     self._health.recovered()
                     delay = 0.1
                     while True:
@@ -152,9 +155,11 @@ class InvalidationBus:
                             )
             except asyncio.CancelledError:
                 self.connected = False
+                self._connected_gauge.set(0)
                 raise
             except (RedisError, OSError) as error:
                 self.connected = False
+                self._connected_gauge.set(0)
                 self._health.failed(error, "subscribe")
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)

@@ -9,6 +9,7 @@ from strawberry.asgi import GraphQL
 
 from gateway.api.graphiql.assets import localized
 from gateway.api.graphql.context import GatewayContext
+from gateway.api.graphql.observability import OperationNames
 from gateway.api.graphql.schema import make_schema
 from gateway.observability.metrics import Metrics
 from gateway.service.access import Principal
@@ -45,9 +46,9 @@ class GraphQLEndpoint(GraphQL[GatewayContext, None]):
         return GatewayContext(principal_of(request), service, request, response)
 
 
-def graphql_route(settings: Settings, metrics: Metrics) -> Route:
+def graphql_route(settings: Settings, metrics: Metrics, names: OperationNames) -> Route:
     endpoint = GraphQLEndpoint(
-        make_schema(settings, metrics),
+        make_schema(settings, metrics, names),
         graphql_ide="graphiql" if settings.graphiql else None,
         allow_queries_via_get=False,
     )

@@ -45,6 +45,13 @@ class OperationNames:
             self._seen.add(name)
         return name
 
+    def for_cached(self, name: str | None) -> str:
+        """The label of an answer served from the response cache: it executed before under
+        the same operation name, so that name has its label already (or folded)."""
+        if name is None:
+            return "anonymous"
+        return name[:MAX_NAME_LENGTH] if name[:MAX_NAME_LENGTH] in self._seen else "other"
+
 
 class MetricsExtension(SchemaExtension):
     def __init__(self, *, metrics: Metrics, names: OperationNames) -> None:

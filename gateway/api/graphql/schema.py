@@ -74,7 +74,9 @@ def build_schema() -> strawberry.Schema:
     return QuietSchema(query=Query, mutation=Mutation, extensions=[GatewayMaskErrors])
 
 
-def make_schema(settings: Settings, metrics: Metrics) -> strawberry.Schema:
+def make_schema(
+    settings: Settings, metrics: Metrics, names: OperationNames | None = None
+) -> strawberry.Schema:
     """The served schema: the same types with the request limits of ``settings``."""
     # The limiters' rule classes are made once, here: the ValidationCache keys on
     # the rule objects, and limiters built per request would never hit it.
@@ -84,7 +86,7 @@ def make_schema(settings: Settings, metrics: Metrics) -> strawberry.Schema:
     extensions: list[Any] = [
         partial(ReportingParserCache, maxsize=256),
         partial(ValidationCache, maxsize=256),
-        partial(MetricsExtension, metrics=metrics, names=OperationNames()),
+        partial(MetricsExtension, metrics=metrics, names=names or OperationNames()),
         partial(GatewayMaskErrors, suggestions=settings.introspection),
         partial(AddValidationRules, limit_rules),
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
