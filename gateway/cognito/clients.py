@@ -21,7 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from gateway import model
 from gateway.cognito.errors import error_code_of, translate
 from gateway.observability.metrics import NO_METRICS, Metrics
-from gateway.observability.tracing import span
+from gateway.observability.tracing import client_span
 from gateway.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ class CognitoClients:
             self._quota_wait(model.call_kind(operation)).observe(time.perf_counter() - waiting)
         with (
             self._metrics.upstream(operation) as result,
-            span(f"cognito {operation}", region=region),
+            client_span(operation, region) as notes,
         ):
             try:
                 response: dict[str, Any] = await method(**params)
@@ -105,5 +105,8 @@ class CognitoClients:
                     error_code_of(error) if isinstance(error, ClientError) else ("unreachable")
                 )
                 raise translate(error, operation) from error
+            notes.set(
+                "aws.request_id", str(response.get("ResponseMetadata", {}).get("RequestId", ""))
+            )
         response.pop("ResponseMetadata", None)
         return response

@@ -7,6 +7,7 @@ import logging
 import sys
 from typing import Any
 
+from gateway.observability import tracing
 from gateway.observability.context import request_id
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
@@ -23,6 +24,7 @@ class JsonFormatter(logging.Formatter):
         current_request = request_id.get()
         if current_request:
             event["request_id"] = current_request
+        event.update(tracing.current_ids())
         event.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
         if record.exc_info:
             event["exception"] = self.formatException(record.exc_info)

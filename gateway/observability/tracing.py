@@ -51,13 +51,48 @@ def configure(exporter: Any | None = None) -> None:
     _enabled = True
 
 
+class SpanNotes:
+    """Attributes learnt while a span runs (a request id from the answer); no-op when off."""
+
+    def __init__(self, span: Any = None) -> None:
+        self._span = span
+
+    def set(self, key: str, value: str) -> None:
+        if self._span is not None:
+            self._span.set_attribute(key, value)
+
+
 @contextlib.contextmanager
-def span(name: str, **attributes: str) -> Iterator[None]:
-    """A span around an upstream call when tracing is on; nothing otherwise."""
+def client_span(operation: str, region: str) -> Iterator[SpanNotes]:
+    """A CLIENT span around one Cognito call (OpenTelemetry's AWS SDK conventions).
+
+    Only the operation, service and Region are recorded: never parameters.
+    """
     if not _enabled:
-        yield
+        yield SpanNotes()
         return
     from opentelemetry import trace
 
-    with trace.get_tracer("gateway").start_as_current_span(name, attributes=attributes):
-        yield
+    attributes = {
+        "rpc.system": "aws-api",
+        "rpc.service": "CognitoIdentityProvider",
+        "rpc.method": operation,
+        "cloud.region": region,
+    }
+    tracer = trace.get_tracer("gateway")
+    with tracer.start_as_current_span(
+        f"CognitoIdentityProvider/{operation}", kind=trace.SpanKind.CLIENT, attributes=attributes
+    ) as current:
+        yield SpanNotes(current)
+
+
+def current_ids() -> dict[str, str]:
+    """``trace_id``/``span_id`` of the current span, for log lines (empty when off)."""
+    if not _enabled:
+        return {}
+    from opentelemetry import trace
+
+    context = trace.get_current_span().get_span_context()
+    if not context.is_valid:
+        return {}
+    return {"trace_id": f"{context.trace_id:032x}", "span_id": f"{context.span_id:016x}"}

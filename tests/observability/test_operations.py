@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from gateway.observability import tracing
-from tests.conftest import GatewayServer, GraphQLClient, PoolFactory
+from tests.conftest import REGION, GatewayServer, GraphQLClient, PoolFactory
 from tests.support.fault_proxy import FaultProxy
 
 READ = "query Read($id: ID!) { userPool(id: $id) { id version } }"
@@ -111,23 +111,51 @@ async def test_errors_are_counted_by_code(
     )
 
 
-async def test_tracing_spans_cover_the_operation_and_the_upstream_call(
+async def test_spans_follow_the_conventions_and_never_carry_argument_values(
     start_gateway: Callable[..., GatewayServer],
     http: httpx.AsyncClient,
     demo_pool_ids: list[str],
+    new_full_pool: Callable[[], Any],
 ) -> None:
+    import json
+    import logging
+
+    from opentelemetry import trace
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from gateway.observability.logs import JsonFormatter
 
     exporter = InMemorySpanExporter()
     tracing.configure(exporter)
     try:
         server = start_gateway(tracing=True, cache_ttl_seconds=0)
-        await GraphQLClient(http, server.url).execute(READ, {"id": demo_pool_ids[1]})
+        client = GraphQLClient(http, server.url)
+        await client.execute(READ, {"id": demo_pool_ids[1]})
+        pool_id = await new_full_pool()
+        secret = "secret-external-id-4711"
+        patch = """mutation Secret($id: ID!) { updateUserPool(id: $id, patch: {
+          smsConfiguration: { externalId: "secret-external-id-4711",
+            snsCallerArn: "arn:aws:iam::123456789012:role/sms" } }) { dryRun } }"""
+        assert "errors" not in await client.execute(patch, {"id": pool_id})
+        with trace.get_tracer("test").start_as_current_span("logging"):
+            record = logging.LogRecord("t", logging.INFO, "", 0, "inside a span", (), None)
+            line = json.loads(JsonFormatter().format(record))
     finally:
         tracing._enabled = False  # later gateways in this process run without tracing
-    names = [s.name for s in exporter.get_finished_spans()]
-    assert "cognito DescribeUserPool" in names
-    assert any("Read" in name or "GraphQL" in name for name in names), names
+    spans = exporter.get_finished_spans()
+    by_name = {s.name: s for s in spans}
+    upstream = by_name["CognitoIdentityProvider/DescribeUserPool"]
+    assert upstream.kind == trace.SpanKind.CLIENT
+    assert upstream.attributes["rpc.system"] == "aws-api"
+    assert upstream.attributes["rpc.method"] == "DescribeUserPool"
+    assert upstream.attributes["cloud.region"] == REGION
+    mutation = by_name["mutation Secret"]
+    assert mutation.kind == trace.SpanKind.SERVER
+    assert mutation.attributes["graphql.operation.name"] == "Secret"
+    assert mutation.attributes["graphql.operation.type"] == "mutation"
+    every_value = [str(v) for s in spans for v in (s.attributes or {}).values()]
+    assert not [v for v in every_value if secret in v]
+    assert len(line["trace_id"]) == 32 and len(line["span_id"]) == 16
 
 
 async def test_logs_are_json_lines_with_the_request_id(

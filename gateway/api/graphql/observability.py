@@ -87,3 +87,27 @@ class ReportingParserCache(ParserCache):
                 context.query, **context.parse_options
             )
         yield
+
+
+class TracingExtension(SchemaExtension):
+    """One SERVER span per GraphQL operation, named ``{type} {name}`` with
+    ``graphql.operation.name`` and ``graphql.operation.type`` (OpenTelemetry's GraphQL
+    conventions). Never the document or argument values: a patch can carry secrets
+    (``externalId``) that the audit redacts, and spans leave the process."""
+
+    def on_operation(self) -> Iterator[None]:
+        from opentelemetry import trace
+
+        tracer = trace.get_tracer("gateway.graphql")
+        with tracer.start_as_current_span("GraphQL", kind=trace.SpanKind.SERVER) as span:
+            yield
+            context = self.execution_context
+            try:
+                kind = context.operation_type.value
+            except RuntimeError:  # the document did not parse
+                kind = "unknown"
+            name = context.operation_name
+            span.set_attribute("graphql.operation.type", kind)
+            if name:
+                span.set_attribute("graphql.operation.name", name[:MAX_NAME_LENGTH])
+            span.update_name(f"{kind} {name[:MAX_NAME_LENGTH]}" if name else kind)

@@ -22,6 +22,7 @@ from gateway.api.graphql.observability import (
     MetricsExtension,
     OperationNames,
     ReportingParserCache,
+    TracingExtension,
 )
 from gateway.api.graphql.public import PublicUserPoolSettings
 from gateway.api.graphql.resolvers import (
@@ -94,7 +95,5 @@ def make_schema(
     if not settings.introspection:
         extensions.append(DisableIntrospection)
     if tracing.enabled():
-        from strawberry.extensions.tracing import OpenTelemetryExtension
-
-        extensions.append(OpenTelemetryExtension)
+        extensions.append(TracingExtension)
     return QuietSchema(query=Query, mutation=Mutation, extensions=extensions)
