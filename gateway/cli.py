@@ -8,6 +8,7 @@ import os
 import sys
 
 from gateway.config_errors import ConfigError, load_settings, unknown_variables
+from gateway.observability.metrics import build_version
 from gateway.settings import Settings
 
 
@@ -91,17 +92,49 @@ def _export_proto(args: argparse.Namespace) -> int:
     return 0
 
 
+DESCRIPTION = (
+    "Cognito user-pool gateway: read pool configuration with GraphQL or gRPC and change it "
+    "with patches that never reset a setting. Settings come from GATEWAY_* environment "
+    "variables; `gateway check-config` validates them."
+)
+EPILOG = (
+    "Every option also has an environment variable (GATEWAY_HOST, GATEWAY_PORT, "
+    "GATEWAY_GRPC_PORT); the README lists all GATEWAY_* settings."
+)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="gateway", description=__doc__)
+    parser = argparse.ArgumentParser(prog="gateway", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {build_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
+    defaults = Settings.model_fields
     for name, handler, text in (
-        ("serve", _serve, "serve the gateway (settings from GATEWAY_* variables)"),
+        ("serve", _serve, "serve the gateway against AWS or GATEWAY_COGNITO_ENDPOINT_URL"),
         ("demo", _demo, "start the Cognito emulator, seed pools, serve with GraphiQL"),
     ):
-        command = commands.add_parser(name, help=text)
-        command.add_argument("--host", default=None)
-        command.add_argument("--port", type=int, default=None)
-        command.add_argument("--grpc-port", type=int, default=None)
+        command = commands.add_parser(
+            name,
+            help=text,
+            description=text,
+            epilog=EPILOG,
+        )
+        command.add_argument(
+            "--host",
+            default=None,
+            help=f"bind address (GATEWAY_HOST, default {defaults['host'].default})",
+        )
+        command.add_argument(
+            "--port",
+            type=int,
+            default=None,
+            help=f"HTTP port (GATEWAY_PORT, default {defaults['port'].default})",
+        )
+        command.add_argument(
+            "--grpc-port",
+            type=int,
+            default=None,
+            help=f"gRPC port (GATEWAY_GRPC_PORT, default {defaults['grpc_port'].default})",
+        )
         command.set_defaults(handler=handler)
     check = commands.add_parser(
         "check-config", help="validate the GATEWAY_* environment and exit (2 when invalid)"

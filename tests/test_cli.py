@@ -42,3 +42,21 @@ def test_serve_help_lists_host_and_port() -> None:
         cwd=ROOT,
     )
     assert "--host" in result.stdout and "--port" in result.stdout
+
+
+def test_help_is_plain_text_with_defaults_variables_and_a_version() -> None:
+    def run(*args: str) -> str:
+        return subprocess.run(
+            [sys.executable, "-m", "gateway.cli", *args],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        ).stdout
+
+    top = run("--help")
+    assert "``" not in top and "GATEWAY_*" in top
+    for command in ("serve", "demo"):
+        text = run(command, "--help")
+        assert "GATEWAY_PORT, default 8000" in text and "GATEWAY_GRPC_PORT, default 50051" in text
+    assert run("--version").startswith("gateway ")
