@@ -150,6 +150,10 @@ class Settings(BaseSettings):
     body_timeout_seconds: float = Field(
         default=30.0, gt=0, description="A request's body must arrive within this."
     )
+    client_requests_per_second: float = Field(
+        default=50.0, ge=0, description="Requests per second per client (0: no limit)."
+    )
+    client_burst: float = Field(default=100.0, ge=1, description="Burst per client.")
     max_concurrency: int = Field(
         default=256, ge=1, description="Connections and requests per process; more get 503."
     )

@@ -24,6 +24,7 @@ from gateway.api.response_cache import ResponseCache
 from gateway.api.serving import timed_protocol
 from gateway.observability import tracing
 from gateway.observability.metrics import Metrics
+from gateway.service.limits import ClientLimiter
 from gateway.service.runtime import Runtime, open_runtime
 from gateway.settings import Settings
 
@@ -32,14 +33,14 @@ log = logging.getLogger(__name__)
 Lifespan = Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]
 
 
-def lifespan_for(settings: Settings, metrics: Metrics) -> Lifespan:
+def lifespan_for(settings: Settings, metrics: Metrics, limiter: ClientLimiter) -> Lifespan:
     """Opens the runtime (clients, caches, locks, service) for as long as the app serves."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with (
             open_runtime(settings, metrics) as runtime,
-            grpc_serving(settings, runtime.service, metrics) as grpc_port,
+            grpc_serving(settings, runtime.service, metrics, limiter) as grpc_port,
         ):
             app.state.runtime = runtime
             app.state.grpc_port = grpc_port
@@ -69,6 +70,7 @@ def add_middleware(
     metrics: Metrics,
     authenticate: Authenticator,
     names: OperationNames,
+    limiter: ClientLimiter,
 ) -> None:
     """Outermost last: request id, size limit, JSON guard, CORS, authentication, response
     cache."""
@@ -87,7 +89,12 @@ def add_middleware(
             max_bytes=settings.response_cache_max_bytes,
             max_entry_bytes=settings.response_cache_max_entry_bytes,
         )
-    app.add_middleware(AuthMiddleware, authenticate=authenticate, open_page=settings.graphiql)
+    app.add_middleware(
+        AuthMiddleware,
+        authenticate=authenticate,
+        open_page=settings.graphiql,
+        limiter=limiter,
+    )
     if settings.cors_origins or settings.cors_origin_regex:
         app.add_middleware(
             CORSMiddleware,
@@ -121,9 +128,13 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastA
     metrics = Metrics()
     authenticate = make_authenticator(settings)
     names = OperationNames()  # one bounded set of operation labels, executed or cached
+    # One budget per client, whichever surface it calls; without authentication (a
+    # loopback developer setup) there are no clients to tell apart.
+    rate = settings.client_requests_per_second if settings.auth_mode != "none" else 0
+    limiter = ClientLimiter(rate, settings.client_burst)
     app = FastAPI(
         title="Cognito user-pool gateway",
-        lifespan=lifespan_for(settings, metrics),
+        lifespan=lifespan_for(settings, metrics, limiter),
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
@@ -136,7 +147,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastA
             *([asset_route()] if settings.graphiql else []),
         ]
     )
-    add_middleware(app, settings, metrics, authenticate, names)
+    add_middleware(app, settings, metrics, authenticate, names, limiter)
     return app
 
 

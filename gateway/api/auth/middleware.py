@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 from typing import Any, Protocol
 
 from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
@@ -19,6 +20,7 @@ from gateway.api.auth.tokens import JwtAuthenticator, TokenRejected
 from gateway.api.http import graphql_error_response
 from gateway.errors import ErrorCode
 from gateway.service.access import ANONYMOUS, Principal
+from gateway.service.limits import ClientLimiter
 from gateway.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -128,6 +130,13 @@ def _public_only(scope: Scope) -> bool:
     return isinstance(query, str) and public_only(query)
 
 
+def client_key(principal: Principal, scope: Scope) -> str:
+    """Who a rate limit counts: the principal, or, anonymous, the client address."""
+    if principal.kind == "anonymous":
+        return f"anonymous:{(scope.get('client') or ('?',))[0]}"
+    return f"{principal.kind}:{principal.name}"
+
+
 class AuthMiddleware:
     def __init__(
         self,
@@ -135,11 +144,13 @@ class AuthMiddleware:
         authenticate: Authenticator,
         path: str = "/graphql",
         open_page: bool = False,
+        limiter: ClientLimiter | None = None,
     ) -> None:
         self._app = app
         self._authenticate = authenticate
         self._path = path
         self._open_page = open_page
+        self._limiter = limiter or ClientLimiter(0, 1)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].rstrip("/") != self._path:
@@ -164,6 +175,16 @@ class AuthMiddleware:
                 ErrorCode.UNAUTHENTICATED,
                 status=401,
                 headers={"WWW-Authenticate": "Bearer"},
+            )
+            await response(scope, receive, send)
+            return
+        wait = self._limiter.wait_for(client_key(principal, scope))
+        if wait > 0:
+            response = graphql_error_response(
+                "too many requests from this client; retry later",
+                ErrorCode.THROTTLED,
+                status=429,
+                headers={"Retry-After": str(max(1, math.ceil(wait)))},
             )
             await response(scope, receive, send)
             return

@@ -21,6 +21,7 @@ from gateway.api.grpc import stubs
 from gateway.api.grpc.proto import SERVICE
 from gateway.api.grpc.servicer import UserPoolServicer
 from gateway.observability.metrics import Metrics
+from gateway.service.limits import ClientLimiter
 from gateway.service.pools import PoolService
 from gateway.settings import Settings
 
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 
 @contextlib.asynccontextmanager
 async def serving(
-    settings: Settings, service: PoolService, metrics: Metrics
+    settings: Settings, service: PoolService, metrics: Metrics, limiter: ClientLimiter
 ) -> AsyncIterator[int | None]:
     """Serve gRPC while the block runs; yields the bound port (None when off)."""
     if not settings.grpc:
@@ -37,7 +38,7 @@ async def serving(
         return
     messages, services = stubs.load()
     server = grpc.aio.server()
-    servicer = UserPoolServicer(service, make_authenticator(settings), messages, metrics)
+    servicer = UserPoolServicer(service, make_authenticator(settings), messages, metrics, limiter)
     services.add_UserPoolServiceServicer_to_server(servicer, server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

@@ -11,6 +11,7 @@ import functools
 import itertools
 import json
 import logging
+import math
 import time
 import uuid
 from collections import OrderedDict
@@ -31,6 +32,7 @@ from gateway.errors import Argument, ErrorCode, Field, GatewayError, classify, i
 from gateway.observability.context import request_id
 from gateway.observability.metrics import Metrics
 from gateway.service.access import ADMIN, Principal, visible_pool
+from gateway.service.limits import ClientLimiter
 from gateway.service.pools import MAX_PAGE_SIZE, PoolService
 
 log = logging.getLogger(__name__)
@@ -50,7 +52,9 @@ class UserPoolServicer:
         authenticate: Authenticator,
         messages: Any,
         metrics: Metrics,
+        limiter: ClientLimiter | None = None,
     ) -> None:
+        self._limiter = limiter or ClientLimiter(0, 1)
         self._service = service
         self._authenticate = authenticate
         self._pb = messages
@@ -166,8 +170,14 @@ class UserPoolServicer:
         failure: GatewayError | None = None
         try:
             principal = await self._authenticate(metadata)
+            wait = self._limiter.wait_for(f"{principal.kind}:{principal.name}") if principal else 0
             if principal is None:
                 failure = GatewayError("missing or invalid credentials", ErrorCode.UNAUTHENTICATED)
+            elif wait > 0:
+                failure = GatewayError(
+                    f"too many requests from this client; retry in {math.ceil(wait)}s",
+                    ErrorCode.THROTTLED,
+                )
             else:
                 return await work(principal)
         except Exception as error:  # every failure is answered with a status
