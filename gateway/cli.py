@@ -21,6 +21,10 @@ def _checked_settings(command: str, args: argparse.Namespace) -> Settings | None
         settings = load_settings(**{k: v for k, v in given.items() if v is not None})
         settings.check_auth()
         settings.check_locks()
+        if settings.allowed_operations_file:
+            from gateway.api.allow_list import load_allowed
+
+            load_allowed(settings.allowed_operations_file)
     except ConfigError as error:
         sys.stderr.writelines(f"gateway {command}: {line}\n" for line in error.lines)
         return None

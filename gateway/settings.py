@@ -150,6 +150,10 @@ class Settings(BaseSettings):
     body_timeout_seconds: float = Field(
         default=30.0, gt=0, description="A request's body must arrive within this."
     )
+    allowed_operations_file: str | None = Field(
+        default=None,
+        description="JSON list of the only GraphQL documents /graphql runs (allow-list mode).",
+    )
     client_requests_per_second: float = Field(
         default=50.0, ge=0, description="Requests per second per client (0: no limit)."
     )

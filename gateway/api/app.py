@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+from gateway.api.allow_list import AllowListMiddleware, load_allowed
 from gateway.api.auth.middleware import Authenticator, AuthMiddleware, make_authenticator
 from gateway.api.graphiql.assets import asset_route
 from gateway.api.graphql.endpoint import graphql_route
@@ -103,6 +104,10 @@ def add_middleware(
             allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=["authorization", "content-type", "x-api-key", "x-request-id"],
             expose_headers=["x-request-id"],
+        )
+    if settings.allowed_operations_file:
+        app.add_middleware(
+            AllowListMiddleware, allowed=load_allowed(settings.allowed_operations_file)
         )
     if settings.auth_mode == "none":
         # Unauthenticated on loopback: a page on another site could still reach us through
