@@ -63,3 +63,31 @@ async def test_without_authentication_only_loopback_host_names_are_served(
     for host in (f"127.0.0.1:{gateway.port}", f"localhost:{gateway.port}"):
         answer = await http.post(f"{gateway.url}/graphql", json=query, headers={"Host": host})
         assert answer.status_code == 200
+
+
+async def test_readyz_stays_200_under_a_saturated_quota_and_metrics_show_it(
+    http: httpx.AsyncClient, start_gateway: Callable[..., Any], new_full_pool: Any
+) -> None:
+    import asyncio
+
+    server = start_gateway(quota_reads_per_second=1, cache_ttl_seconds=0)
+    pools = [await new_full_pool() for _ in range(4)]
+    query = "query($id: ID!) { userPool(id: $id) { id } }"
+    reads = asyncio.gather(
+        *(
+            http.post(f"{server.url}/graphql", json={"query": query, "variables": {"id": p}})
+            for p in pools
+        )
+    )
+    await asyncio.sleep(0.5)  # the bucket is empty now; reads queue for tokens
+    for _ in range(5):
+        ready = await http.get(f"{server.url}/readyz")
+        assert ready.status_code == 200
+    assert all(r.status_code == 200 for r in await reads)
+    metrics = (await http.get(f"{server.url}/metrics")).text
+    waited = next(
+        line
+        for line in metrics.splitlines()
+        if line.startswith('gateway_quota_wait_seconds_sum{kind="read"}')
+    )
+    assert float(waited.rsplit(" ", 1)[1]) > 1.0  # reads waited seconds for the quota
