@@ -17,7 +17,13 @@ from gateway.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
-K8S_FILES = sorted((DEPLOY / "k8s").glob("*.yaml"))
+KUSTOMIZATION = DEPLOY / "k8s" / "kustomization.yaml"
+# Core Kubernetes objects (the ServiceMonitor is a Prometheus Operator CRD), examples included.
+K8S_FILES = sorted(
+    path
+    for path in (DEPLOY / "k8s").rglob("*.yaml")
+    if path.name not in ("kustomization.yaml", "servicemonitor.yaml")
+)
 KNOWN_VARIABLES = {f"GATEWAY_{name.upper()}" for name in Settings.model_fields}
 
 
@@ -27,6 +33,13 @@ def k8s(kind: str) -> dict[str, Any]:
             if document and document["kind"] == kind:
                 return dict(document)
     raise AssertionError(f"no {kind} in deploy/k8s")
+
+
+def configmap_data() -> dict[str, str]:
+    """The ConfigMap kustomize generates from gateway.env."""
+    lines = (DEPLOY / "k8s" / "gateway.env").read_text().splitlines()
+    pairs = [line.split("=", 1) for line in lines if line and not line.startswith("#")]
+    return {key: value for key, value in pairs}
 
 
 def dockerfile() -> str:
@@ -55,7 +68,9 @@ def routes() -> set[str]:
 
 
 @pytest.mark.parametrize(
-    "path", [*K8S_FILES, DEPLOY / "Dockerfile", DEPLOY / "compose.yaml"], ids=lambda p: p.name
+    "path",
+    [*K8S_FILES, DEPLOY / "k8s" / "gateway.env", DEPLOY / "Dockerfile", DEPLOY / "compose.yaml"],
+    ids=lambda p: p.name,
 )
 def test_every_gateway_variable_in_deploy_is_a_setting(path: Path) -> None:
     used = gateway_variables_in(path.read_text())
@@ -65,7 +80,7 @@ def test_every_gateway_variable_in_deploy_is_a_setting(path: Path) -> None:
 def test_the_kubernetes_configuration_is_accepted_by_the_settings(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    data = k8s("ConfigMap")["data"]
+    data = configmap_data()
     settings = settings_from({**data, "GATEWAY_REDIS_URL": "redis://redis:6379/0"}, monkeypatch)
     settings.check_auth()  # jwt with issuer, audience and JWKS, on 0.0.0.0: allowed
     deployment = k8s("Deployment")["spec"]["template"]["spec"]
@@ -73,7 +88,7 @@ def test_the_kubernetes_configuration_is_accepted_by_the_settings(
 
 
 def test_ports_and_probes_match_the_app() -> None:
-    data = k8s("ConfigMap")["data"]
+    data = configmap_data()
     pod = k8s("Deployment")["spec"]["template"]["spec"]
     container = pod["containers"][0]
     port, grpc_port = container["ports"]
@@ -158,6 +173,15 @@ def test_iam_policy_grants_exactly_the_operations_the_code_calls() -> None:
     policy = json.loads((DEPLOY / "iam-policy.json").read_text())
     granted = {action for statement in policy["Statement"] for action in statement["Action"]}
     assert granted == {f"cognito-idp:{op}" for op in called_operations()}
+    # Least privilege: only actions without resource-level permissions get "*".
+    for statement in policy["Statement"]:
+        if statement["Resource"] == "*":
+            assert set(statement["Action"]) <= {
+                "cognito-idp:CreateUserPool",
+                "cognito-idp:ListUserPools",
+            }
+        else:
+            assert statement["Resource"].startswith("arn:aws:cognito-idp:")
     assert {"DescribeUserPool", "UpdateUserPool", "SetUserPoolMfaConfig"} <= called_operations()
 
 
@@ -177,3 +201,54 @@ def test_compose_fleet_is_wired_to_its_own_services(monkeypatch: pytest.MonkeyPa
         assert settings.auth_mode == "api-key" and settings.api_keys[0].scopes
     nginx = (DEPLOY / "nginx.conf").read_text()
     assert "server gateway-1:8000;" in nginx and "server gateway-2:8000;" in nginx
+
+
+def test_the_kustomization_applies_cleanly_beside_an_hpa() -> None:
+    kustomization = yaml.safe_load(KUSTOMIZATION.read_text())
+    for resource in kustomization["resources"]:
+        assert (DEPLOY / "k8s" / resource).exists(), resource
+    assert not any("example" in resource for resource in kustomization["resources"])
+    [generator] = kustomization["configMapGenerator"]
+    assert generator["envs"] == ["gateway.env"]  # hashed name: a change rolls the pods
+    deployment = k8s("Deployment")
+    assert "replicas" not in deployment["spec"]  # the HPA owns the count
+    pod = deployment["spec"]["template"]["spec"]
+    assert pod["containers"][0]["lifecycle"]["preStop"]["sleep"]["seconds"] > 0
+    assert {c["topologyKey"] for c in pod["topologySpreadConstraints"]} >= {
+        "topology.kubernetes.io/zone"
+    }
+    egress = k8s("NetworkPolicy")["spec"]["egress"]
+    redis = next(rule for rule in egress if {"port": 6379, "protocol": "TCP"} in rule["ports"])
+    assert any("ipBlock" in peer for peer in redis["to"])  # a Redis outside the namespace
+    for trust in ("iam-trust-irsa.example.json", "iam-trust-pod-identity.example.json"):
+        assert json.loads((DEPLOY / trust).read_text())["Statement"]
+
+
+def test_kustomize_builds_manifests_that_validate_and_wire_the_hashed_configmap() -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    kubectl = shutil.which("kubectl") or str(Path(sys.executable).parent / "kubectl")
+    built = subprocess.run(
+        [kubectl, "kustomize", str(DEPLOY / "k8s")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    documents = [d for d in yaml.safe_load_all(built) if d]
+    kinds = {d["kind"] for d in documents}
+    assert "Secret" not in kinds  # the example is never applied
+    [configmap] = [d for d in documents if d["kind"] == "ConfigMap"]
+    assert configmap["metadata"]["name"].startswith("cognito-pool-gateway-")  # hashed
+    [deployment] = [d for d in documents if d["kind"] == "Deployment"]
+    refs = deployment["spec"]["template"]["spec"]["containers"][0]["envFrom"]
+    assert refs[0]["configMapRef"]["name"] == configmap["metadata"]["name"]
+    for document in documents:
+        if document["kind"] != "Namespace":
+            assert document["metadata"]["namespace"] == "cognito-pool-gateway"
+        if document["kind"] != "ServiceMonitor":
+            kubernetes_validate.validate(
+                document, kubernetes_validate.latest_version(), strict=True
+            )
