@@ -252,3 +252,46 @@ def test_kustomize_builds_manifests_that_validate_and_wire_the_hashed_configmap(
             kubernetes_validate.validate(
                 document, kubernetes_validate.latest_version(), strict=True
             )
+
+
+def tool(name: str) -> str:
+    import shutil
+    import sys
+
+    return shutil.which(name) or str(Path(sys.executable).parent / name)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["hadolint", str(DEPLOY / "Dockerfile")],
+        [
+            "check-jsonschema",
+            "--builtin-schema",
+            "vendor.compose-spec",
+            str(DEPLOY / "compose.yaml"),
+        ],
+    ],
+    ids=["hadolint", "compose-spec"],
+)
+def test_deploy_files_pass_their_linters(command: list[str]) -> None:
+    import subprocess
+
+    result = subprocess.run(
+        [tool(command[0]), *command[1:]], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_image_installs_dependencies_before_the_code_and_checks_its_own_port() -> None:
+    text = dockerfile()
+    builder = text.split("AS builder", 1)[1].split("FROM ", 1)[0]
+    assert builder.index("pip install --no-deps -r requirements.txt") < builder.index(
+        "COPY gateway"
+    )
+    assert "--extra tracing" in builder
+    runtime = text.split("AS runtime", 1)[1]
+    assert "org.opencontainers.image.title" in runtime
+    assert "GATEWAY_PORT" in runtime.split("HEALTHCHECK", 1)[1]
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {".git", ".venv", "tests"} <= set(ignored)

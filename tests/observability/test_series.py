@@ -60,3 +60,8 @@ async def test_every_series_an_on_call_needs(
     assert value(metrics, 'gateway_quota_wait_seconds_count{kind="read"}') >= 2
     for family in ("process_cpu_seconds_total", "python_gc_objects_collected_total", "python_info"):
         assert family in metrics, family
+    # The whole exposition parses (what promtool's `check metrics` reads first).
+    from prometheus_client.parser import text_string_to_metric_families
+
+    families = {family.name for family in text_string_to_metric_families(metrics)}
+    assert {"gateway_http_responses", "gateway_graphql_requests", "process_cpu_seconds"} <= families
