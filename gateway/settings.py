@@ -158,6 +158,9 @@ class Settings(BaseSettings):
         default=50.0, ge=0, description="Requests per second per client (0: no limit)."
     )
     client_burst: float = Field(default=100.0, ge=1, description="Burst per client.")
+    request_timeout_seconds: float = Field(
+        default=55.0, gt=0, description="Whole-request deadline; keep it below the load balancer's."
+    )
     max_concurrency: int = Field(
         default=256, ge=1, description="Connections and requests per process; more get 503."
     )

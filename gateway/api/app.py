@@ -19,7 +19,12 @@ from gateway.api.graphql.endpoint import graphql_route
 from gateway.api.graphql.observability import OperationNames
 from gateway.api.grpc.server import serving as grpc_serving
 from gateway.api.health import health_routes
-from gateway.api.http import BodyLimitMiddleware, JsonGuardMiddleware, RequestIdMiddleware
+from gateway.api.http import (
+    BodyLimitMiddleware,
+    JsonGuardMiddleware,
+    RequestIdMiddleware,
+    RequestTimeoutMiddleware,
+)
 from gateway.api.public_settings import public_settings_route
 from gateway.api.response_cache import ResponseCache
 from gateway.api.serving import timed_protocol
@@ -115,6 +120,7 @@ def add_middleware(
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
     app.add_middleware(JsonGuardMiddleware)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_request_bytes)
+    app.add_middleware(RequestTimeoutMiddleware, seconds=settings.request_timeout_seconds)
     app.add_middleware(RequestIdMiddleware, metrics=metrics)
 
 

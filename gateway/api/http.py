@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -223,3 +224,40 @@ def replaying(body: bytes, complete: bool, receive: Receive) -> Receive:
         return await receive()
 
     return replay
+
+
+class RequestTimeoutMiddleware:
+    """Answers 504 when a request outlives ``seconds`` (set below the load balancer's
+    timeout, so the client learns it from the gateway, with a code, not from a proxy).
+
+    A write that started goes on (writes are shielded from their callers), so the
+    message says the change may still land.
+    """
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self._app = app
+        self._seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in QUIET_PATHS:
+            await self._app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await asyncio.wait_for(self._app(scope, receive, tracking_send), self._seconds)
+        except TimeoutError:
+            if started:
+                return
+            response = graphql_error_response(
+                f"the request took longer than {self._seconds:g}s; a change it made may still "
+                "land: read the pool before you retry",
+                ErrorCode.SERVICE_UNAVAILABLE,
+                status=504,
+            )
+            await response(scope, receive, send)

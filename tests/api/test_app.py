@@ -91,3 +91,15 @@ async def test_readyz_stays_200_under_a_saturated_quota_and_metrics_show_it(
         if line.startswith('gateway_quota_wait_seconds_sum{kind="read"}')
     )
     assert float(waited.rsplit(" ", 1)[1]) > 1.0  # reads waited seconds for the quota
+
+
+async def test_a_request_that_outlives_its_deadline_gets_a_504_with_a_code(
+    http: httpx.AsyncClient, start_gateway: Callable[..., Any], proxy: FaultProxy
+) -> None:
+    server = start_gateway(request_timeout_seconds=0.5, cache_ttl_seconds=0)
+    proxy.delay("DescribeUserPool", 2.0)
+    query = {"query": '{ userPool(id: "eu-west-1_slow1") { id } }'}
+    response = await http.post(f"{server.url}/graphql", json=query)
+    assert response.status_code == 504
+    assert response.json()["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
+    assert (await http.get(f"{server.url}/healthz")).status_code == 200
