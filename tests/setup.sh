@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh machine: uv (from PyPI), a real
 # redis-server for the multi-replica tests, wrk for the benchmark smoke test and
-# Debian's chromium for the browser test (Debian packages; Playwright drives the
-# system chromium, it never downloads a browser of its own).
+# Debian's chromium for the browser test (Playwright drives the system chromium, it
+# never downloads a browser of its own), nginx and promtool for the deploy/ checks.
 set -euo pipefail
 
 command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -11,11 +11,14 @@ missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v nginx >/dev/null 2>&1 || missing+=(nginx-core)        # `nginx -t` of deploy/nginx.conf
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)     # promtool check metrics
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   echo "installing ${missing[*]} with apt-get" >&2
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
 fi
 # The package may start a system redis on 6379; the tests start their own on free ports.

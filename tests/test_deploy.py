@@ -295,3 +295,46 @@ def test_the_image_installs_dependencies_before_the_code_and_checks_its_own_port
     assert "GATEWAY_PORT" in runtime.split("HEALTHCHECK", 1)[1]
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert {".git", ".venv", "tests"} <= set(ignored)
+
+
+def test_the_load_balancer_config_passes_nginx_t(tmp_path: Path) -> None:
+    import subprocess
+
+    config = (DEPLOY / "nginx.conf").read_text()
+    for replica in ("gateway-1", "gateway-2"):  # compose's service names, not resolvable here
+        config = config.replace(f"server {replica}:", "server 127.0.0.1:")
+    (tmp_path / "nginx.conf").write_text(config)
+    result = subprocess.run(
+        [
+            tool("nginx"),
+            "-t",
+            "-p",
+            str(tmp_path),
+            "-c",
+            str(tmp_path / "nginx.conf"),
+            "-g",
+            f"pid {tmp_path}/nginx.pid; error_log stderr;",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+async def test_promtool_accepts_the_scraped_metrics(http: Any, gateway: Any) -> None:
+    import asyncio
+    import subprocess
+
+    await http.post(f"{gateway.url}/graphql", json={"query": "{ __typename }"})
+    scraped = (await http.get(f"{gateway.url}/metrics")).text
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [tool("promtool"), "check", "metrics"],
+        input=scraped,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    # promtool parses the exposition and lints names and help texts; it exits 1 for both.
+    assert result.returncode == 0, result.stdout + result.stderr
