@@ -51,6 +51,9 @@ class RequestIdMiddleware:
         self._app = app
         self._metrics = metrics
 
+    def _count(self, path: str, status: int) -> None:
+        self._metrics.http_responses.labels(path_family(path), str(status)).inc()
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
@@ -68,12 +71,16 @@ class RequestIdMiddleware:
         started = time.perf_counter()
         status = 500
 
+        responded = False
+
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, responded
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, responded = message["status"], True
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", value.encode())]
+                # Counted before the client can see the answer (and scrape right after).
+                self._count(scope["path"], status)
             await send(message)
 
         self._metrics.http_in_flight.inc()
@@ -81,7 +88,8 @@ class RequestIdMiddleware:
             await self._app(scope, receive, send_with_id)
         finally:
             self._metrics.http_in_flight.dec()
-            self._metrics.http_responses.labels(path_family(scope["path"]), str(status)).inc()
+            if not responded:  # the server answers 500 for an app that never did
+                self._count(scope["path"], status)
             if scope["path"] not in QUIET_PATHS:
                 access.info(
                     "request",

@@ -54,7 +54,7 @@ async def test_every_series_an_on_call_needs(
     assert value(metrics, 'gateway_http_responses_total{path="/graphql",status="401"}') == 1
     assert value(metrics, 'gateway_http_responses_total{path="/graphql",status="413"}') == 1
     assert value(metrics, 'gateway_http_responses_total{path="/graphql",status="200"}') == 14
-    assert value(metrics, "gateway_http_requests_in_flight") == 1  # this scrape
+    assert value(metrics, "gateway_http_requests_in_flight") >= 1  # this scrape (and stragglers)
     assert 'gateway_build_info{version="' in metrics
     assert value(metrics, 'gateway_quota_wait_seconds_count{kind="update"}') >= 1
     assert value(metrics, 'gateway_quota_wait_seconds_count{kind="read"}') >= 2
