@@ -7,18 +7,24 @@ set -euo pipefail
 
 command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
 
-missing=()
+missing=()   # installed as Debian recommends them
+lean=()      # only what the command itself needs (no services, no desktop extras)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-command -v nginx >/dev/null 2>&1 || missing+=(nginx-core)        # `nginx -t` of deploy/nginx.conf
-command -v promtool >/dev/null 2>&1 || missing+=(prometheus)     # promtool check metrics
-if [ ${#missing[@]} -gt 0 ]; then
+command -v nginx >/dev/null 2>&1 || lean+=(nginx-core)        # `nginx -t` of deploy/nginx.conf
+command -v promtool >/dev/null 2>&1 || lean+=(prometheus)     # promtool check metrics
+if [ $((${#missing[@]} + ${#lean[@]})) -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "installing ${missing[*]} with apt-get" >&2
+  echo "installing ${missing[*]} ${lean[*]} with apt-get" >&2
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-    "${missing[@]}" >/dev/null
+  if [ ${#missing[@]} -gt 0 ]; then
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  if [ ${#lean[@]} -gt 0 ]; then
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+      "${lean[@]}" >/dev/null
+  fi
 fi
 # The package may start a system redis on 6379; the tests start their own on free ports.
