@@ -30,10 +30,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse, print_ast
-from graphql.language import DocumentNode, FieldNode
+from graphql import GraphQLError, parse, print_ast
+from graphql.language import DocumentNode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.api.documents import queries_of_only
 from gateway.api.graphql.observability import OperationNames
 from gateway.api.http import is_post_to, replaying
 from gateway.observability.metrics import NO_METRICS, Metrics
@@ -95,18 +96,7 @@ def cacheable_document(document: DocumentNode | str) -> bool:
     """True when every operation is a query selecting only ``userPool``/``__typename``."""
     if isinstance(document, str):
         return normalized(document)[0]
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if not operations:
-        return False
-    for operation in operations:
-        if operation.operation != OperationType.QUERY:
-            return False
-        for selection in operation.selection_set.selections:
-            if not isinstance(selection, FieldNode):
-                return False
-            if selection.name.value not in CACHEABLE_ROOT_FIELDS:
-                return False
-    return True
+    return queries_of_only(document, CACHEABLE_ROOT_FIELDS)
 
 
 def rights_of(principal: Principal | None) -> bytes:

@@ -12,11 +12,12 @@ import logging
 import math
 from typing import Any, Protocol
 
-from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
+from graphql import GraphQLError, OperationDefinitionNode, parse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.api.auth.apikeys import ApiKeyAuthenticator
 from gateway.api.auth.tokens import JwtAuthenticator, TokenRejected
+from gateway.api.documents import queries_of_only
 from gateway.api.http import graphql_error_response
 from gateway.errors import ErrorCode
 from gateway.service.access import ANONYMOUS, Principal
@@ -109,19 +110,8 @@ def _public_only_document(query: str) -> bool:
         document = parse(query, max_tokens=2000)
     except GraphQLError:
         return False
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    return (
-        bool(operations)
-        and all(
-            operation.operation == OperationType.QUERY
-            and all(
-                isinstance(selection, FieldNode) and selection.name.value in PUBLIC_ROOT_FIELDS
-                for selection in operation.selection_set.selections
-            )
-            for operation in operations
-        )
-        and len(document.definitions) == len(operations)
-    )
+    no_fragments = all(isinstance(d, OperationDefinitionNode) for d in document.definitions)
+    return no_fragments and queries_of_only(document, PUBLIC_ROOT_FIELDS)
 
 
 def _public_only(scope: Scope) -> bool:
