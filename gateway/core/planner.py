@@ -46,6 +46,12 @@ class UpdatePlan:
     def is_noop(self) -> bool:
         return not self.changes
 
+    @property
+    def configuration(self) -> dict[str, Any]:
+        """The planned writable configuration (the request without the pool's id), to
+        compare with what a describe reads back (``PoolRecord.request``)."""
+        return {k: v for k, v in self.request.items() if k != "UserPoolId"}
+
 
 def mfa_request_from(config: Mapping[str, Any] | None, wanted: str, pool_id: str) -> dict[str, Any]:
     """The SetUserPoolMfaConfig request that sets ``wanted`` and keeps the factors of

@@ -217,8 +217,7 @@ class PoolWriter:
             now = await self._reader.describe(pool_id)
         except GatewayError:
             return None
-        planned = {k: v for k, v in plan.request.items() if k != "UserPoolId"}
-        return now if now.version == version_of(planned) else None
+        return now if now.version == version_of(plan.configuration) else None
 
     async def _read_back(self, pool_id: str) -> PoolRecord | None:
         """The pool after a write Cognito accepted; None if it cannot be read now."""
@@ -254,9 +253,8 @@ class PoolWriter:
         return _results(fresh, batch, dry_run=False)
 
     def _detect_external_writes(self, pool_id: str, plan: UpdatePlan, fresh: PoolRecord) -> None:
-        planned = {k: v for k, v in plan.request.items() if k != "UserPoolId"}
         touched = {change.path[0] for change in plan.changes}
-        untouched = [c for c in diff(planned, fresh.request) if c.path[0] not in touched]
+        untouched = [c for c in diff(plan.configuration, fresh.request) if c.path[0] not in touched]
         if not untouched:
             return
         self._metrics.external_concurrent_writes.inc()
