@@ -52,11 +52,12 @@ class AllowListMiddleware:
             )
             await response(scope, receive, send)
             return
-        if request.get("query") != document:  # sent by hash: hand the document on
-            request = {**request, "query": document}
-            scope["state"]["graphql_request"] = request
-        body = orjson.dumps(request)
-        await self._app(scope, replaying(body, True, receive), send)
+        if request.get("query") == document:  # sent whole: the body goes on as it came
+            await self._app(scope, receive, send)
+            return
+        request = {**request, "query": document}  # sent by hash: hand the document on
+        scope["state"]["graphql_request"] = request
+        await self._app(scope, replaying(orjson.dumps(request), True, receive), send)
 
     def _document(self, request: Any) -> str | None:
         if not isinstance(request, dict):
