@@ -40,6 +40,9 @@ class Argument(StrEnum):
     IF_VERSION = "if_version"
     PAGE_SIZE = "page_size"
     PAGE_TOKEN = "page_token"
+    VERSION = "version"
+    PATHS = "paths"  # a path's index in the list is the Field's path: ("2",)
+    CONFIRM_HIGH_RISK = "confirm_high_risk"
     UPDATE = "UpdateUserPool"
     CREATE = "CreateUserPool"
 

@@ -188,6 +188,15 @@ class Settings(BaseSettings):
     response_cache_max_entry_bytes: int = Field(
         default=256 * 1024, ge=0, description="Larger answers are not cached."
     )
+    history_url: str = Field(
+        default="sqlite+aiosqlite:///gateway-history.db",
+        description="Configuration history store: sqlite+aiosqlite:///<file> for one replica, "
+        "postgresql+asyncpg://user:password@host/db for a fleet.",
+    )
+    require_risk_confirmation: bool = Field(
+        default=False,
+        description="Updates that weaken a pool (HIGH risk) need confirmHighRisk: true.",
+    )
     tracing: bool = Field(default=False, description="OpenTelemetry; exporter from OTEL_*.")
     shutdown_timeout_seconds: float = Field(
         default=30.0, gt=0, description="On SIGTERM, how long in-flight requests may finish."
@@ -227,6 +236,16 @@ class Settings(BaseSettings):
             parsed.scheme != "unix" and not parsed.hostname
         ):
             raise ValueError("expected redis://[user:password@]host[:port][/db] or rediss://...")
+        return value
+
+    @field_validator("history_url")
+    @classmethod
+    def _history_url(cls, value: str) -> str:
+        scheme = value.split("://", 1)[0] if "://" in value else ""
+        if scheme not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
+            raise ValueError(
+                "expected sqlite+aiosqlite:///<file> or postgresql+asyncpg://user:password@host/db"
+            )
         return value
 
     @field_validator("sensitive_members")

@@ -28,8 +28,11 @@ REGION = "eu-west-1"
 
 
 @pytest.fixture(scope="session", autouse=True)
-def aws_environment() -> None:
-    """Dummy credentials: the emulator accepts any, and nothing may reach real AWS."""
+def aws_environment(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Dummy credentials: the emulator accepts any, and nothing may reach real AWS. The
+    history of every gateway the tests start goes to one temporary SQLite file."""
+    history = tmp_path_factory.mktemp("history") / "history.db"
+    os.environ["GATEWAY_HISTORY_URL"] = f"sqlite+aiosqlite:///{history}"
     os.environ["AWS_ACCESS_KEY_ID"] = "testing"
     os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
     os.environ.pop("AWS_PROFILE", None)

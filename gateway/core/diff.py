@@ -14,6 +14,7 @@ from typing import Any
 from botocore.model import MapShape, Shape, StructureShape
 
 from gateway import model
+from gateway.core.risk import Risk, risk_of
 from gateway.errors import Path
 
 
@@ -22,6 +23,11 @@ class FieldChange:
     path: Path
     before: Any
     after: Any
+
+    @property
+    def risk(self) -> Risk:
+        """``HIGH`` when the change weakens the pool (see ``core/risk.py``)."""
+        return risk_of(self.path, self.before, self.after)
 
 
 def leaves(value: Any, shape: Shape, path: Path = ()) -> dict[Path, Any]:

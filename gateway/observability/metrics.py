@@ -176,6 +176,17 @@ class Metrics:
             "the gateway).",
             registry=r,
         )
+        self.history_records = Counter(
+            "gateway_history_records",
+            "Pool versions recorded in the history, by source (GATEWAY or EXTERNAL).",
+            ["source"],
+            registry=r,
+        )
+        self.history_errors = Counter(
+            "gateway_history_errors",
+            "History reads or writes that failed (the pool read or write itself went on).",
+            registry=r,
+        )
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

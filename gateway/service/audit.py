@@ -23,12 +23,12 @@ from typing import Any, TextIO
 import orjson
 
 from gateway import model
+from gateway.core.configuration import REDACTED, redacted_change
 from gateway.core.diff import FieldChange
 from gateway.errors import ErrorCode, Path, classify
 from gateway.observability.context import request_id
 from gateway.service.access import Principal
 
-REDACTED = "[REDACTED]"
 
 
 def redacted_members(extra: Iterable[str]) -> frozenset[str]:
@@ -73,12 +73,8 @@ def redact_change(
     change: FieldChange, redact: frozenset[str], operation: str = "UpdateUserPool"
 ) -> dict[str, Any]:
     """A change as the audit (and any log line) may show it: secret values redacted."""
-    secret = bool(set(change.path) & redact)
-    return {
-        "path": audit_path(operation, change.path),
-        "before": REDACTED if secret and change.before is not None else change.before,
-        "after": REDACTED if secret and change.after is not None else change.after,
-    }
+    shown = redacted_change(change, redact)
+    return {"path": audit_path(operation, change.path), "before": shown.before, "after": shown.after}
 
 
 @dataclass

@@ -16,6 +16,7 @@ from typing import Any
 
 from gateway import model
 from gateway.cognito.clients import CognitoClients
+from gateway.core.diff import diff
 from gateway.core.merge import patched_paths
 from gateway.core.paging import decode_cursor, encode_cursor
 from gateway.core.planner import plan_create
@@ -29,10 +30,12 @@ from gateway.service.access import (
     require_create,
     require_members,
 )
+from gateway.observability.context import request_id
 from gateway.service.audit import Auditor
+from gateway.service.history import Author, HistoryRecorder
 from gateway.service.public import PublicSettingsReader
 from gateway.service.reads import PoolReader
-from gateway.service.writes import PoolWriter, UpdateResult
+from gateway.service.writes import PoolWriter, Submission, UpdateResult
 
 LIST_PAGE_SIZE = 60  # ListUserPools' maximum; a fixed size keeps cursors stable
 MAX_PAGE_SIZE = 60
@@ -77,8 +80,10 @@ class PoolService:
         auditor: Auditor,
         sensitive: frozenset[str],
         public: PublicSettingsReader,
+        history: HistoryRecorder | None = None,
     ) -> None:
         self.public = public
+        self.history = history
         self._clients = clients
         self._reader = reader
         self.writer = writer
@@ -169,19 +174,43 @@ class PoolService:
         patch: dict[str, Any],
         if_version: str | None = None,
         dry_run: bool = False,
+        confirm_high_risk: bool = False,
     ) -> UpdateResult:
         """Patch a pool (botocore-shaped; ``None`` clears) for ``principal``, audited."""
-        requested = [path for path, _ in patched_paths(patch, model.input_shape("UpdateUserPool"))]
-        with self._auditor.attempt(
-            "UpdateUserPool", principal, pool_id, dry_run, requested
-        ) as event:
+        submission = Submission(
+            patch=patch, author=author_of(principal), confirmed=confirm_high_risk
+        )
+        return await self.submit(principal, pool_id, submission, patch, if_version, dry_run)
+
+    async def submit(
+        self,
+        principal: Principal,
+        pool_id: str,
+        submission: Submission,
+        requested: dict[str, Any],
+        if_version: str | None,
+        dry_run: bool,
+        note: str | None = None,
+    ) -> UpdateResult:
+        """Write ``submission`` for ``principal``, audited. ``requested``: the patch as the
+        caller asked for it (a restore's or copy's as planned from the cached pool), for
+        the admin-only check and the audit; a computed patch checks itself again under
+        the lock."""
+        shape = model.input_shape("UpdateUserPool")
+        paths = [path for path, _ in patched_paths(requested, shape)]
+        with self._auditor.attempt("UpdateUserPool", principal, pool_id, dry_run, paths) as event:
+            event.note = note
             require(principal, WRITE, pool_id)
-            require_members(principal, patch, self._sensitive, Argument.UPDATE)
-            result = await self.writer.update(pool_id, patch, if_version, dry_run)
+            require_members(principal, requested, self._sensitive, Argument.UPDATE)
+            result = await self.writer.update(pool_id, submission, if_version, dry_run)
             event.changes = result.changes
             if not result.confirmed:
                 event.note = "written; reading the pool back failed, the answer shows the plan"
         return result
+
+    def require_members(self, principal: Principal, patch: dict[str, Any]) -> None:
+        """Admin-only members in ``patch`` need ``pools:admin`` (for computed patches)."""
+        require_members(principal, patch, self._sensitive, Argument.UPDATE)
 
     async def create(self, principal: Principal, request: dict[str, Any]) -> PoolRecord:
         """CreateUserPool in the default Region, checked before anything is sent, audited."""
@@ -195,4 +224,12 @@ class PoolService:
             record = PoolRecord.of(response["UserPool"])
             event.pool = str(record.pool.get("Id"))
         await self._reader.cache.set(str(record.pool["Id"]), record)
+        if self.history is not None:
+            created = diff({}, record.request)
+            await self.history.written(record, created, [author_of(principal)])
         return record
+
+
+def author_of(principal: Principal) -> Author:
+    """Who a write is recorded for in the history: the principal and the request id."""
+    return Author(f"{principal.kind}:{principal.name}", request_id.get() or None)

@@ -14,6 +14,7 @@ import contextvars
 from gateway.cognito.clients import CognitoClients
 from gateway.core.ids import region_of
 from gateway.core.record import PoolRecord
+from gateway.service.history import HistoryRecorder
 from gateway.store.cache import SingleFlightCache
 
 PoolTags = dict[str, str]
@@ -37,10 +38,15 @@ class PoolReader:
     """
 
     def __init__(
-        self, clients: CognitoClients, cache: SingleFlightCache, background_slots: int = 2
+        self,
+        clients: CognitoClients,
+        cache: SingleFlightCache,
+        background_slots: int = 2,
+        history: HistoryRecorder | None = None,
     ) -> None:
         self._clients = clients
         self.cache = cache
+        self._history = history
         self._background = asyncio.Semaphore(background_slots)
 
     async def describe(self, pool_id: str, background: bool = False) -> PoolRecord:
@@ -54,10 +60,16 @@ class PoolReader:
         return PoolRecord.of(response["UserPool"])
 
     async def get(self, pool_id: str, background: bool = False) -> PoolRecord:
-        """The pool through the cache; concurrent misses make one upstream call."""
+        """The pool through the cache; concurrent misses make one upstream call, and
+        the history notes a version it has not seen (a change made outside the gateway)."""
         region_of(pool_id)
-        record = await self.cache.get_or_load(
-            pool_id, lambda: self.describe(pool_id, background=background)
-        )
+        history = self._history
+
+        async def load() -> PoolRecord:
+            if history is None:
+                return await self.describe(pool_id, background=background)
+            return await history.loaded(pool_id, lambda: self.describe(pool_id, background))
+
+        record = await self.cache.get_or_load(pool_id, load)
         record_read(str(record.pool.get("Id", pool_id)), record.etag)
         return record

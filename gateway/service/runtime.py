@@ -17,14 +17,18 @@ import redis.asyncio as redis
 from gateway.cognito.clients import CognitoClients
 from gateway.core.backoff import Backoff
 from gateway.observability.metrics import Metrics
+from gateway.service.access import secret_members
 from gateway.service.audit import Auditor, open_sink, redacted_members
+from gateway.service.history import HistoryRecorder
 from gateway.service.pools import PoolService
 from gateway.service.public import PublicSettingsReader
 from gateway.service.reads import PoolReader
+from gateway.service.versions import VersionService
 from gateway.service.writes import PoolWriter
 from gateway.settings import Settings
 from gateway.store import redis as shared
 from gateway.store.cache import MemoryStore, PoolStore, SharedStore, SingleFlightCache
+from gateway.store.history import HistoryStore
 from gateway.store.locks import DistributedLocks, LocalLocks, PoolLocks
 from gateway.store.quota import QuotaGuard
 
@@ -37,6 +41,7 @@ class Runtime:
 
     clients: CognitoClients
     service: PoolService
+    versions: VersionService
     default_region: str
     redis: redis.Redis | None = None
     draining: bool = False
@@ -112,8 +117,11 @@ def build_service(
     state: SharedState,
     cache: SingleFlightCache,
     metrics: Metrics,
-) -> PoolService:
-    reader = PoolReader(clients, cache)
+    history: HistoryStore,
+) -> tuple[PoolService, VersionService]:
+    secret = redacted_members(settings.audit_redact) | secret_members()
+    recorder = HistoryRecorder(history, state.locks, secret, metrics)
+    reader = PoolReader(clients, cache, history=recorder)
     backoff = Backoff(
         base_seconds=settings.update_backoff_base_seconds,
         cap_seconds=settings.update_backoff_max_seconds,
@@ -127,8 +135,10 @@ def build_service(
         call_budget_seconds=settings.call_budget_seconds,
         redact=redacted_members(settings.audit_redact),
         metrics=metrics,
+        history=recorder,
+        require_risk_confirmation=settings.require_risk_confirmation,
     )
-    return PoolService(
+    service = PoolService(
         clients,
         reader,
         writer,
@@ -138,7 +148,9 @@ def build_service(
         public=PublicSettingsReader(
             clients, reader, settings.public_pools, settings.cache_ttl_seconds
         ),
+        history=recorder,
     )
+    return service, VersionService(service, history)
 
 
 @contextlib.asynccontextmanager
@@ -152,13 +164,16 @@ async def open_runtime(settings: Settings, metrics: Metrics) -> AsyncIterator[Ru
         state.bus.start()
     cache = SingleFlightCache(state.store, metrics)
     clients = CognitoClients(settings, quota=state.quota, metrics=metrics)
+    history = HistoryStore.open(settings.history_url)
     try:
+        await history.migrate()
         async with clients:
-            service = build_service(settings, clients, state, cache, metrics)
-            runtime = Runtime(clients, service, settings.region, redis=state.client)
+            service, versions = build_service(settings, clients, state, cache, metrics, history)
+            runtime = Runtime(clients, service, versions, settings.region, redis=state.client)
             yield runtime
             runtime.draining = True
             await service.writer.coalescer.drain()
     finally:
         await cache.close()
         await state.close()
+        await history.close()

@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,18 +34,39 @@ from gateway.core.diff import FieldChange, diff
 from gateway.core.ids import region_of
 from gateway.core.planner import MFA_MEMBER, BatchPlan, UpdatePlan, mfa_request_from, plan_batch
 from gateway.core.record import PoolRecord
+from gateway.core.risk import Risk
 from gateway.core.version import pool_version, version_of
-from gateway.errors import Argument, ErrorCode, Field, GatewayError
+from gateway.errors import Argument, ErrorCode, Field, GatewayError, invalid
 from gateway.observability.metrics import NO_METRICS, Metrics
-from gateway.service.audit import redact_change
+from gateway.service.audit import audit_path, redact_change
 from gateway.service.coalesce import Coalescer
+from gateway.service.history import Author, HistoryRecorder
 from gateway.service.reads import PoolReader
 from gateway.store.locks import Lease, LeaseLost, LocalLocks, PoolLocks
 
 log = logging.getLogger(__name__)
 
 RETRYABLE = frozenset({ErrorCode.CONFLICT, ErrorCode.THROTTLED})
-Patches = Sequence[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One caller's change: a patch, or (restore, copy) a function that computes the
+    patch from the pool's fresh configuration under the lock, so it is never stale.
+    ``confirmed``: the caller accepted HIGH-risk changes (``confirmHighRisk``)."""
+
+    patch: dict[str, Any] | None = None
+    towards: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
+    author: Author = Author()
+    confirmed: bool = False
+
+    def patch_for(self, configuration: Mapping[str, Any]) -> dict[str, Any]:
+        if self.towards is not None:
+            return self.towards(configuration)
+        return self.patch or {}
+
+
+Patches = Sequence[Submission]
 
 
 @dataclass(frozen=True)
@@ -84,6 +105,8 @@ class PoolWriter:
         call_budget_seconds: float = 30.0,
         redact: frozenset[str] = frozenset(),
         metrics: Metrics = NO_METRICS,
+        history: HistoryRecorder | None = None,
+        require_risk_confirmation: bool = False,
     ) -> None:
         self._clients = clients
         self._reader = reader
@@ -93,23 +116,28 @@ class PoolWriter:
         self._call_budget = call_budget_seconds
         self._redact = redact
         self._metrics = metrics
-        self.coalescer: Coalescer[dict[str, Any], UpdateResult] = Coalescer(self.write)
+        self._history = history
+        self._gate = require_risk_confirmation
+        self.coalescer: Coalescer[Submission, UpdateResult] = Coalescer(self.write)
 
     async def update(
-        self, pool_id: str, patch: dict[str, Any], if_version: str | None, dry_run: bool
+        self, pool_id: str, submission: Submission, if_version: str | None, dry_run: bool
     ) -> UpdateResult:
-        """Apply ``patch``; concurrent plain patches to one pool share one write.
+        """Apply ``submission``; concurrent plain patches to one pool share one write.
 
-        A conditional (``if_version``) or dry-run patch always goes alone: its
-        answer must describe exactly its own effect.
+        A conditional (``if_version``), dry-run, computed (restore, copy) or
+        unconfirmed patch (when HIGH risk needs confirming) always goes alone:
+        its answer must describe exactly its own effect.
         """
         region_of(pool_id)
-        if if_version is not None or dry_run or not self._coalesce:
-            outcome = (await self.write(pool_id, [patch], if_version, dry_run))[0]
+        gated = self._gate and not submission.confirmed
+        alone = if_version is not None or dry_run or submission.towards is not None or gated
+        if alone or not self._coalesce:
+            outcome = (await self.write(pool_id, [submission], if_version, dry_run))[0]
             if isinstance(outcome, BaseException):
                 raise outcome
             return outcome
-        return await self.coalescer.submit(pool_id, patch)
+        return await self.coalescer.submit(pool_id, submission)
 
     async def write(
         self,
@@ -153,13 +181,16 @@ class PoolWriter:
                     return outcomes
 
     async def _attempt(
-        self, pool_id: str, patches: Patches, attempts: _Attempts, dry_run: bool, lease: Lease
+        self, pool_id: str, submissions: Patches, attempts: _Attempts, dry_run: bool, lease: Lease
     ) -> Outcomes | None:
         """Read, plan and (unless a dry run or a no-op) write; None means "try again"."""
         attempts.count += 1
         region = region_of(pool_id)
         current = await self._reader.describe(pool_id)
+        if self._history is not None:
+            await self._history.seen_locked(current)
         _check_version(current, attempts.accepted)
+        patches = [submission.patch_for(current.request) for submission in submissions]
         wants_mfa = any(MFA_MEMBER in patch for patch in patches)
         mfa = await self._mfa_config(region, pool_id) if wants_mfa else None
         batch = plan_batch(current.pool, patches, mfa, before=current.request)
@@ -167,6 +198,8 @@ class PoolWriter:
             return _results(PoolRecord.of(batch.plan.preview), batch, dry_run=True)
         if batch.plan.is_noop:
             return _results(current, batch, dry_run=False)
+        if self._gate and not all(s.confirmed for s in submissions):
+            _check_risk(batch.plan.changes)
         self._metrics.writes.inc()
         self._metrics.coalesced_writes.inc(len(patches) - 1)
         try:
@@ -174,7 +207,7 @@ class PoolWriter:
         except GatewayError as error:
             landed = await self._landed_despite(error, pool_id, batch.plan)
             if landed is not None:
-                return await self._written(pool_id, batch, landed, len(patches))
+                return await self._written(pool_id, batch, landed, submissions)
             await self._reader.cache.delete(pool_id)
             if error.code in RETRYABLE and attempts.count < self._backoff.max_attempts:
                 await self._back_off(pool_id, error, attempts.count)
@@ -183,7 +216,7 @@ class PoolWriter:
                 await self._restore_mfa(region, pool_id, attempts.mfa_before)
             raise _exhausted(error, attempts.count) from error
         fresh = await self._read_back(pool_id)
-        return await self._written(pool_id, batch, fresh, len(patches))
+        return await self._written(pool_id, batch, fresh, submissions)
 
     async def _send(
         self,
@@ -231,24 +264,32 @@ class PoolWriter:
             return None
 
     async def _written(
-        self, pool_id: str, batch: BatchPlan, fresh: PoolRecord | None, patches: int
+        self, pool_id: str, batch: BatchPlan, fresh: PoolRecord | None, submissions: Patches
     ) -> Outcomes:
         """Success for a write Cognito accepted, with the pool read back or, failing
-        that, the planned one (and the cache entry dropped on every replica)."""
+        that, the planned one (and the cache entry dropped on every replica); recorded
+        in the history while the lock still holds."""
         plan = batch.plan
         log.info(
             "pool updated",
             extra={
                 "pool": pool_id,
-                "patches": patches,
+                "patches": len(submissions),
                 "changed": [".".join(c.path) for c in plan.changes],
             },
         )
+        authors = [s.author for s, o in zip(submissions, batch.outcomes, strict=True)
+                   if not isinstance(o, GatewayError)]  # fmt: skip
         if fresh is None:
             self._metrics.unconfirmed_writes.inc()
             await self._reader.cache.delete(pool_id)
-            return _results(PoolRecord.of(plan.preview), batch, dry_run=False, confirmed=False)
+            planned = PoolRecord.of(plan.preview)
+            if self._history is not None:
+                await self._history.written(planned, plan.changes, authors)
+            return _results(planned, batch, dry_run=False, confirmed=False)
         await self._reader.cache.set(pool_id, fresh)
+        if self._history is not None:
+            await self._history.written(fresh, plan.changes, authors)
         self._detect_external_writes(pool_id, plan, fresh)
         return _results(fresh, batch, dry_run=False)
 
@@ -302,6 +343,19 @@ def _check_version(current: PoolRecord, accepted: set[str] | None) -> None:
             "read it again and re-apply your change",
             ErrorCode.PRECONDITION_FAILED,
             field=Field(Argument.IF_VERSION),
+        )
+
+
+def _check_risk(changes: Sequence[FieldChange]) -> None:
+    """With GATEWAY_REQUIRE_RISK_CONFIRMATION, a change that weakens the pool needs the
+    caller's explicit ``confirmHighRisk``; nothing is written without it."""
+    risky = [audit_path("UpdateUserPool", c.path) for c in changes if c.risk == Risk.HIGH]
+    if risky:
+        raise invalid(
+            f"{len(risky)} change(s) weaken the pool ({', '.join(risky)}); review them with "
+            "a dry run and repeat the request with confirmHighRisk set to apply them",
+            Field(Argument.CONFIRM_HIGH_RISK),
+            "confirm-high-risk",
         )
 
 

@@ -101,6 +101,12 @@ LOCAL_LEASE = LocalLease()
 class PoolLocks(Protocol):
     def hold(self, key: str) -> contextlib.AbstractAsyncContextManager[Lease]: ...
 
+    async def is_held(self, key: str) -> bool:
+        """Whether a writer may be inside the pool's read-modify-write right now (True
+        when that cannot be known): a reader must not take a write in flight for one
+        made outside the gateway."""
+        ...
+
 
 class LocalLocks:
     """asyncio locks per key, created on demand, dropped when nobody needs them."""
@@ -108,6 +114,9 @@ class LocalLocks:
     def __init__(self) -> None:
         self._locks: dict[str, asyncio.Lock] = {}
         self._users: dict[str, int] = {}
+
+    async def is_held(self, key: str) -> bool:
+        return key in self._users
 
     @contextlib.asynccontextmanager
     async def hold(self, key: str) -> AsyncIterator[Lease]:
@@ -167,6 +176,10 @@ class RedisLease:
             raise LeaseLost(f"{left:.2f}s of lease left, {needed_seconds:.2f}s needed")
 
 
+def _lock_name(key: str) -> str:
+    return f"gateway:lock:{key}"
+
+
 class DistributedLocks:
     """The local lock first (one contender per process), then Redis's.
 
@@ -196,12 +209,20 @@ class DistributedLocks:
         self._local = LocalLocks()
         self._scripts = _Scripts(client)
 
+    async def is_held(self, key: str) -> bool:
+        if await self._local.is_held(key):
+            return True
+        try:
+            return bool(await self._client.exists(_lock_name(key)))
+        except RedisError:
+            return True
+
     @contextlib.asynccontextmanager
     async def hold(self, key: str) -> AsyncIterator[Lease]:
         async with self._local.hold(key):
             lock = FencedLock(
                 self._client,
-                f"gateway:lock:{key}",
+                _lock_name(key),
                 self._scripts,
                 timeout=self._lease,
                 blocking_timeout=self._wait,

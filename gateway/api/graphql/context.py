@@ -5,11 +5,13 @@ from typing import Any
 
 from gateway.service.access import Principal
 from gateway.service.pools import PoolService
+from gateway.service.versions import VersionService
 
 
 @dataclass
 class GatewayContext:
     principal: Principal
     service: PoolService
+    versions: VersionService
     request: Any = None
     response: Any = None

@@ -42,8 +42,9 @@ class GraphQLEndpoint(GraphQL[GatewayContext, None]):
         return localized(super().graphql_ide_html)
 
     async def get_context(self, request: Any, response: Any) -> GatewayContext:
-        service: PoolService = request.app.state.runtime.service
-        return GatewayContext(principal_of(request), service, request, response)
+        runtime = request.app.state.runtime
+        service: PoolService = runtime.service
+        return GatewayContext(principal_of(request), service, runtime.versions, request, response)
 
 
 def graphql_route(settings: Settings, metrics: Metrics, names: OperationNames) -> Route:

@@ -8,6 +8,8 @@ name the argument too: ``patch.policies.passwordPolicy.minimumLength``.
 
 from __future__ import annotations
 
+from botocore.model import MapShape, Shape, StructureShape
+
 from gateway import model
 from gateway.errors import Argument, Field, Path
 
@@ -16,6 +18,9 @@ ARGUMENTS = {
     Argument.IF_VERSION: "ifVersion",
     Argument.PAGE_SIZE: "first",
     Argument.PAGE_TOKEN: "after",
+    Argument.VERSION: "version",
+    Argument.PATHS: "paths",
+    Argument.CONFIRM_HIGH_RISK: "confirmHighRisk",
     Argument.UPDATE: "patch",
     Argument.CREATE: "input",
 }
@@ -31,8 +36,32 @@ def change_path(path: Path, operation: str = "UpdateUserPool") -> str:
 def field_name(field: Field) -> str:
     """An error's ``extensions.field``: ``patch.policies.passwordPolicy.minimumLength``."""
     name = ARGUMENTS[field.argument]
+    if field.argument == Argument.PATHS and field.path:
+        return f"{name}[{field.path[0]}]"
     operation = DOCUMENTS.get(field.argument)
     if operation is None or not field.path:
         return name
     rendered = change_path(field.path, operation)
     return name + (rendered if rendered.startswith("[") else f".{rendered}")
+
+
+def parse_path(text: str, operation: str = "UpdateUserPool") -> Path | None:
+    """``policies.passwordPolicy`` -> ``("Policies", "PasswordPolicy")``; map keys in
+    brackets (``userPoolTags[env]``). None when the text names no setting."""
+    shape: Shape | None = model.input_shape(operation)
+    path: list[str] = []
+    for segment in text.split("."):
+        name, _, rest = segment.partition("[")
+        if not isinstance(shape, StructureShape):
+            return None
+        member = next((m for m in shape.members if model.graphql_name(m) == name), None)
+        if member is None:
+            return None
+        path.append(member)
+        shape = shape.members[member]
+        if rest:
+            if not (isinstance(shape, MapShape) and rest.endswith("]") and len(rest) > 1):
+                return None
+            path.append(rest[:-1])
+            shape = shape.value
+    return tuple(path)

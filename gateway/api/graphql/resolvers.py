@@ -15,7 +15,6 @@ from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
 from gateway import model
 from gateway.api.graphql.context import GatewayContext
-from gateway.api.graphql.naming import change_path
 from gateway.api.graphql.public import PublicUserPoolSettings, public_settings_object
 from gateway.api.graphql.types import (
     CREATE_SHAPE,
@@ -23,7 +22,6 @@ from gateway.api.graphql.types import (
     PATCHES,
     UPDATE_SHAPE,
     CreateUserPoolInput,
-    FieldChange,
     PageInfo,
     PoolSource,
     UpdateUserPoolPayload,
@@ -31,10 +29,12 @@ from gateway.api.graphql.types import (
     UserPoolConnection,
     UserPoolEdge,
     UserPoolPatch,
+    field_changes,
     user_pool,
 )
 from gateway.core.record import PoolRecord
 from gateway.service.pools import PoolPage
+from gateway.service.writes import UpdateResult
 
 Context = Info[GatewayContext, None]
 
@@ -92,16 +92,23 @@ async def resolve_update(
     patch: UserPoolPatch,  # type: ignore[valid-type]
     if_version: str | None = None,
     dry_run: bool | None = False,
+    confirm_high_risk: bool | None = False,
 ) -> UpdateUserPoolPayload:
     document = PATCHES.to_botocore(UPDATE_SHAPE, patch)
     result = await info.context.service.update(
-        info.context.principal, str(id), document, if_version=if_version, dry_run=bool(dry_run)
+        info.context.principal,
+        str(id),
+        document,
+        if_version=if_version,
+        dry_run=bool(dry_run),
+        confirm_high_risk=bool(confirm_high_risk),
     )
+    return update_payload(result)
+
+
+def update_payload(result: UpdateResult) -> UpdateUserPoolPayload:
     return UpdateUserPoolPayload(
-        changes=[
-            FieldChange(path=change_path(c.path), before=c.before, after=c.after)
-            for c in result.changes
-        ],
+        changes=field_changes(result.changes),
         dry_run=result.dry_run,
         pool_source=PoolSource.COGNITO
         if result.confirmed and not result.dry_run

@@ -8,6 +8,7 @@ from functools import partial
 from typing import Any
 
 import strawberry
+from strawberry.scalars import JSON
 from graphql import ASTValidationRule
 from strawberry.extensions import (
     AddValidationRules,
@@ -24,6 +25,14 @@ from gateway.api.graphql.observability import (
     ReportingParserCache,
     TracingExtension,
 )
+from gateway.api.graphql.history import (
+    UserPoolVersionConnection,
+    resolve_compare,
+    resolve_copy,
+    resolve_export,
+    resolve_history,
+    resolve_restore,
+)
 from gateway.api.graphql.public import PublicUserPoolSettings
 from gateway.api.graphql.resolvers import (
     resolve_create,
@@ -32,7 +41,12 @@ from gateway.api.graphql.resolvers import (
     resolve_user_pool,
     resolve_user_pools,
 )
-from gateway.api.graphql.types import UpdateUserPoolPayload, UserPool, UserPoolConnection
+from gateway.api.graphql.types import (
+    FieldChange,
+    UpdateUserPoolPayload,
+    UserPool,
+    UserPoolConnection,
+)
 from gateway.observability import tracing
 from gateway.observability.metrics import Metrics
 from gateway.settings import Settings
@@ -55,6 +69,22 @@ class Query:
         description="Pages through ListUserPools in the gateway's default Region. Nodes are "
         "described only when fields beyond the summary are selected.",
     )
+    user_pool_history: UserPoolVersionConnection = strawberry.field(
+        resolver=resolve_history,
+        description="The pool's recorded configurations, newest first: every write through "
+        "the gateway (GATEWAY) and every version first seen on a read (EXTERNAL).",
+    )
+    compare_user_pools: list[FieldChange] = strawberry.field(
+        resolver=resolve_compare,
+        description="Every writable setting that differs from `left` to `right`, normalized "
+        "(legacy duplicates and empty objects are not differences). Risk: of moving left to "
+        "right.",
+    )
+    export_user_pool: JSON = strawberry.field(
+        resolver=resolve_export,
+        description="The pool's writable configuration as a UserPoolPatch-shaped document "
+        "(also a valid CreateUserPoolInput), for GitOps. Secret values only for pools:admin.",
+    )
 
 
 @strawberry.type
@@ -66,7 +96,20 @@ class Mutation:
         "ifVersion the update only happens if the pool is still at that version.",
     )
     create_user_pool: UserPool = strawberry.field(  # type: ignore[valid-type]
-        resolver=resolve_create, description="Create a pool in the gateway's default Region."
+        resolver=resolve_create,
+        description="Create a pool in the gateway's default Region (an exportUserPool "
+        "document is a valid input).",
+    )
+    restore_user_pool: UpdateUserPoolPayload = strawberry.field(
+        resolver=resolve_restore,
+        description="Bring the pool back to a recorded version, through the same planner as "
+        "updateUserPool. Secret values the history redacted keep their current value.",
+    )
+    copy_user_pool_settings: UpdateUserPoolPayload = strawberry.field(
+        resolver=resolve_copy,
+        description="Make the given settings (GraphQL paths such as policies.passwordPolicy) "
+        "of `to` equal to those of `from`; without paths, every writable setting except "
+        "poolName, userPoolTags and deletionProtection.",
     )
 
 

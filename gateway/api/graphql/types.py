@@ -17,8 +17,10 @@ from strawberry.scalars import JSON
 
 from gateway import model
 from gateway.api.graphql.inputs import CREATE, PATCH, InputTypes
+from gateway.api.graphql.naming import change_path
 from gateway.api.graphql.outputs import OutputTypes
 from gateway.api.graphql.shapes import EnumRegistry
+from gateway.core.diff import FieldChange as CoreFieldChange
 from gateway.core.record import PoolRecord
 
 ENUMS = EnumRegistry()
@@ -41,6 +43,17 @@ class PageInfo:
     end_cursor: str | None
 
 
+@strawberry.enum(description="Whether a change weakens the pool.")
+class ChangeRisk(Enum):
+    LOW = strawberry.enum_value("LOW", description="Does not weaken the pool.")
+    HIGH = strawberry.enum_value(
+        "HIGH",
+        description="Weakens the pool: deletion protection off, a Lambda trigger removed or "
+        "replaced, MFA relaxed, a password rule weakened, threat protection relaxed, self "
+        "sign-up opened, a verification requirement dropped.",
+    )
+
+
 @strawberry.type(description="One setting an update changes (or would change, on a dry run).")
 class FieldChange:
     path: str = strawberry.field(
@@ -49,6 +62,11 @@ class FieldChange:
     )
     before: JSON | None
     after: JSON | None
+    risk: ChangeRisk = strawberry.field(
+        default=ChangeRisk.LOW,
+        description="HIGH when the change weakens the pool; with "
+        "GATEWAY_REQUIRE_RISK_CONFIRMATION such an update needs confirmHighRisk: true.",
+    )
 
 
 @strawberry.type
@@ -94,3 +112,13 @@ class UpdateUserPoolPayload:
 def user_pool(record: PoolRecord) -> UserPool:  # type: ignore[valid-type]
     converted: UserPool = OUTPUTS.pool(record.pool, record.version)  # type: ignore[valid-type]
     return converted
+
+
+def field_changes(changes: "list[CoreFieldChange]") -> list[FieldChange]:
+    """The core's changes in GraphQL's naming."""
+    return [
+        FieldChange(
+            path=change_path(c.path), before=c.before, after=c.after, risk=ChangeRisk(c.risk.value)
+        )
+        for c in changes
+    ]

@@ -1,0 +1,144 @@
+"""Whole configurations: restore one, copy parts of one, compare two. Pure functions.
+
+A configuration is a normalized UpdateUserPool request without ``UserPoolId``
+(``PoolRecord.request``). Restore and copy do not write configurations
+directly: they turn "make these settings equal to that" into a patch
+(:func:`replacing_patch`), which then goes through the same planner, checks
+and write path as any client's patch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from botocore.model import MapShape, Shape, StructureShape
+
+from gateway import model
+from gateway.core.diff import FieldChange, diff
+from gateway.core.merge import get_path
+from gateway.errors import Path
+
+REDACTED = "[REDACTED]"  # how history and audit store a secret's value
+# What a copy leaves alone unless a path names it: the pool's identity and safety net.
+NOT_COPIED = ("PoolName", "UserPoolTags", "DeletionProtection")
+
+
+def replacing_patch(current: Any, target: Any, shape: Shape) -> Any:
+    """The merge patch that turns ``current`` into ``target`` (``None`` clears).
+
+    Structures and maps are walked, so members or keys ``target`` lacks are
+    cleared and equal ones are left out; lists and scalars are replaced. A
+    redacted secret in ``target`` (history stores secrets as the audit does)
+    keeps the current value: it cannot be restored, and must never be written.
+    """
+    if target == REDACTED:
+        return current
+    if not (
+        isinstance(shape, StructureShape | MapShape)
+        and isinstance(current, Mapping)
+        and isinstance(target, Mapping)
+    ):
+        return target
+    patch: dict[str, Any] = {}
+    for key in [*current, *(k for k in target if k not in current)]:
+        child = shape.members[key] if isinstance(shape, StructureShape) else shape.value
+        if key not in target:
+            patch[key] = None
+        elif current.get(key) != target[key]:
+            patch[key] = replacing_patch(current.get(key), target[key], child)
+    return patch
+
+
+def _subtree(path: Path, value: Any) -> dict[str, Any]:
+    """``("Policies", "PasswordPolicy")`` and ``v`` -> ``{"Policies": {"PasswordPolicy": v}}``."""
+    document: Any = value
+    for key in reversed(path):
+        document = {key: document}
+    result: dict[str, Any] = document
+    return result
+
+
+def _deep_update(into: dict[str, Any], patch: Mapping[str, Any]) -> None:
+    for key, value in patch.items():
+        if isinstance(value, Mapping) and isinstance(into.get(key), dict):
+            _deep_update(into[key], value)
+        else:
+            into[key] = value
+
+
+def copy_patch(
+    current: Mapping[str, Any], source: Mapping[str, Any], paths: Iterable[Path]
+) -> dict[str, Any]:
+    """The patch that makes each of ``paths`` in ``current`` equal to ``source``'s,
+    and touches nothing else (a path absent in ``source`` is cleared)."""
+    shape = model.input_shape("UpdateUserPool")
+    patch: dict[str, Any] = {}
+    for path in paths:
+        target = shape_at(shape, path)
+        before, after = get_path(current, path), get_path(source, path)
+        if before == after:
+            continue
+        _deep_update(patch, _subtree(path, replacing_patch(before, after, target)))
+    return patch
+
+
+def default_copy_paths(source: Mapping[str, Any], current: Mapping[str, Any]) -> list[Path]:
+    """Every writable member either pool has, except name, tags and deletion protection."""
+    members = set(source) | set(current)
+    return [(m,) for m in sorted(members) if m not in NOT_COPIED and m != "UserPoolId"]
+
+
+def shape_at(root: Shape, path: Path) -> Shape:
+    """The shape a botocore path leads to; ``KeyError`` if the path leaves the model."""
+    current = root
+    for part in path:
+        if isinstance(current, StructureShape):
+            current = current.members[part]
+        elif isinstance(current, MapShape):
+            current = current.value
+        else:
+            raise KeyError(part)
+    return current
+
+
+def comparable(configuration: Mapping[str, Any]) -> dict[str, Any]:
+    """A configuration without what means nothing: no id, no nulls, no empty objects or
+    lists (an empty ``LambdaConfig`` and none are the same pool)."""
+
+    def prune(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            pruned = {k: prune(v) for k, v in value.items()}
+            return {k: v for k, v in pruned.items() if v not in (None, {}, [])}
+        return value
+
+    result: dict[str, Any] = prune({k: v for k, v in configuration.items() if k != "UserPoolId"})
+    return result
+
+
+def compare(left: Mapping[str, Any], right: Mapping[str, Any]) -> list[FieldChange]:
+    """What differs from ``left`` to ``right`` (risk: of moving ``left`` to ``right``)."""
+    return diff(comparable(left), comparable(right))
+
+
+def redacted_change(change: FieldChange, secret: frozenset[str]) -> FieldChange:
+    """``change`` with its values hidden when its path goes through a secret member."""
+    if not set(change.path) & secret:
+        return change
+    return FieldChange(
+        change.path,
+        None if change.before is None else REDACTED,
+        None if change.after is None else REDACTED,
+    )
+
+
+def redact(value: Any, secret: frozenset[str]) -> Any:
+    """``value`` with every member named in ``secret`` replaced by :data:`REDACTED`."""
+    if isinstance(value, Mapping):
+        return {
+            k: REDACTED if k in secret and v is not None else redact(v, secret)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [redact(item, secret) for item in value]
+    return value

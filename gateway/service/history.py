@@ -1,0 +1,161 @@
+"""Recording pool versions: every write through the gateway, and every version first
+seen on a read (a change made outside the gateway).
+
+Where each is recorded, and why that is enough for a fleet sharing one database:
+
+- A write records its version (source ``GATEWAY``) while it still holds the
+  pool's write lock, right after Cognito accepted it. Its fresh read before
+  planning is also an observation: a version nobody recorded yet was made
+  outside the gateway (``EXTERNAL``).
+- A cache load (a describe for a read) notes the newest recorded row *before*
+  describing, and records the version it read as ``EXTERNAL`` only if it is
+  new, no writer holds the pool's lock (a gateway write in flight would
+  otherwise be taken for an outside one), and nobody appended a row since it
+  looked (the store's per-pool sequence refuses a second row in that place).
+
+Recording never fails a read or a write: the pool is the truth, the history
+its log. A failure is logged and counted (``gateway_history_errors_total``);
+the version is then recorded on a later observation, as ``EXTERNAL``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from gateway.core.configuration import redact, redacted_change
+from gateway.core.diff import FieldChange, diff
+from gateway.core.record import PoolRecord
+from gateway.observability.metrics import NO_METRICS, Metrics
+from gateway.store.history import HistoryStore, VersionRow
+from gateway.store.locks import PoolLocks
+
+log = logging.getLogger(__name__)
+APPEND_ATTEMPTS = 3
+
+
+class VersionSource(StrEnum):
+    GATEWAY = "GATEWAY"
+    EXTERNAL = "EXTERNAL"
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who asked for a write: the principal (``kind:name``) and the request id."""
+
+    principal: str | None = None
+    request_id: str | None = None
+
+
+def stored_change(change: FieldChange, secret: frozenset[str]) -> dict[str, Any]:
+    """A change as history keeps it: the botocore path as a list, secrets redacted."""
+    shown = redacted_change(change, secret)
+    return {"path": list(shown.path), "before": shown.before, "after": shown.after}
+
+
+class HistoryRecorder:
+    def __init__(
+        self,
+        store: HistoryStore,
+        locks: PoolLocks,
+        secret: frozenset[str],
+        metrics: Metrics = NO_METRICS,
+    ) -> None:
+        self.store = store
+        self._locks = locks
+        self._secret = secret
+        self._metrics = metrics
+
+    async def loaded(
+        self, pool_id: str, load: Callable[[], Awaitable[PoolRecord]]
+    ) -> PoolRecord:
+        """``load()`` (a describe for the cache), observing the version it reads."""
+        try:
+            before = await self.store.latest(pool_id)
+        except Exception as error:  # the history is down: the read goes on without it
+            self._failed("reading", pool_id, error)
+            return await load()
+        record = await load()
+        if before is not None and before.version == record.version:
+            return record
+        try:
+            if not await self._locks.is_held(pool_id):
+                await self._append(record, VersionSource.EXTERNAL, before, None, Author())
+        except Exception as error:
+            self._failed("recording", pool_id, error)
+        return record
+
+    async def seen_locked(self, record: PoolRecord) -> None:
+        """A fresh read under the pool's write lock: no gateway write is in flight, so a
+        version that is not the newest recorded one was made outside the gateway."""
+        await self._record(record, VersionSource.EXTERNAL, None, Author())
+
+    async def written(
+        self, record: PoolRecord, changes: Sequence[FieldChange], authors: Sequence[Author]
+    ) -> None:
+        """A write Cognito accepted (still under the lock): ``record`` is the pool after it."""
+        principals = sorted({a.principal for a in authors if a.principal})
+        request_ids = [a.request_id for a in authors if a.request_id]
+        author = Author(", ".join(principals) or None, ", ".join(request_ids) or None)
+        await self._record(record, VersionSource.GATEWAY, changes, author)
+
+    async def _record(
+        self,
+        record: PoolRecord,
+        source: VersionSource,
+        changes: Sequence[FieldChange] | None,
+        author: Author,
+    ) -> None:
+        pool_id = str(record.pool.get("Id"))
+        try:
+            for _ in range(APPEND_ATTEMPTS):
+                before = await self.store.latest(pool_id)
+                if before is not None and before.version == record.version:
+                    return
+                if await self._append(record, source, before, changes, author):
+                    return
+        except Exception as error:
+            self._failed("recording", pool_id, error)
+
+    async def _append(
+        self,
+        record: PoolRecord,
+        source: VersionSource,
+        before: VersionRow | None,
+        changes: Sequence[FieldChange] | None,
+        author: Author,
+    ) -> bool:
+        """Append after ``before`` (the newest row seen); False if that place is taken."""
+        configuration = redact(record.request, self._secret)
+        if changes is None:  # an observation: the difference from the last known version
+            changes = diff(before.configuration, configuration) if before is not None else []
+        row = VersionRow(
+            pool_id=str(record.pool.get("Id")),
+            seq=before.seq + 1 if before is not None else 1,
+            version=record.version,
+            recorded_at=datetime.datetime.now(datetime.UTC),
+            source=source.value,
+            principal=author.principal,
+            request_id=author.request_id,
+            changes=[stored_change(c, self._secret) for c in changes],
+            configuration=configuration,
+        )
+        appended = await self.store.append(row)
+        if appended:
+            self._metrics.history_records.labels(source.value).inc()
+            log.info(
+                "pool version recorded",
+                extra={"pool": row.pool_id, "version": row.version, "source": source.value},
+            )
+        return appended
+
+    def _failed(self, doing: str, pool_id: str, error: Exception) -> None:
+        self._metrics.history_errors.inc()
+        log.warning(
+            f"history: {doing} failed; the pool itself is unaffected",
+            extra={"pool": pool_id, "error": type(error).__name__},
+        )

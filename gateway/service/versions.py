@@ -1,0 +1,227 @@
+"""What the history makes possible: list versions, restore one, compare two pools,
+copy settings from one pool to another, export a pool for GitOps.
+
+Restore and copy are patches like any other: the patch is computed from the
+pool's fresh configuration under its write lock (never from a stale read),
+and goes through the same planner, checks, risk gate, audit and history as a
+client's ``updateUserPool``. Compare and export read through the cache.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from gateway import model
+from gateway.core.configuration import (
+    compare,
+    copy_patch,
+    default_copy_paths,
+    redacted_change,
+    replacing_patch,
+    shape_at,
+)
+from gateway.core.diff import FieldChange
+from gateway.errors import Argument, ErrorCode, Field, GatewayError, Path, invalid
+from gateway.service.access import ADMIN, READ, Principal, require, secret_members, visible_pool
+from gateway.service.pools import PoolService, author_of
+from gateway.service.writes import Submission, UpdateResult
+from gateway.store.history import HistoryStore, VersionRow
+
+MAX_VERSIONS_PAGE = 100
+
+
+@dataclass(frozen=True)
+class PoolVersion:
+    version: str
+    recorded_at: datetime.datetime
+    source: str
+    principal: str | None
+    request_id: str | None
+    changes: list[FieldChange]
+    cursor: str
+
+
+@dataclass(frozen=True)
+class VersionPage:
+    versions: list[PoolVersion]
+    has_next_page: bool
+    end_cursor: str | None
+
+
+def _cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"v1:{seq}".encode()).decode()
+
+
+def _seq_of(cursor: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode()).decode()
+        prefix, seq = text.split(":")
+        if prefix != "v1" or not seq.isdigit():
+            raise ValueError(text)
+        return int(seq)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise invalid(
+            "not a cursor of this history; pass an endCursor as it was returned",
+            Field(Argument.PAGE_TOKEN),
+            "cursor",
+        ) from None
+
+
+def _version(row: VersionRow) -> PoolVersion:
+    changes = [FieldChange(tuple(c["path"]), c["before"], c["after"]) for c in row.changes]
+    return PoolVersion(
+        version=row.version,
+        recorded_at=row.recorded_at,
+        source=row.source,
+        principal=row.principal,
+        request_id=row.request_id,
+        changes=changes,
+        cursor=_cursor(row.seq),
+    )
+
+
+class VersionService:
+    def __init__(self, pools: PoolService, store: HistoryStore) -> None:
+        self._pools = pools
+        self._store = store
+
+    async def history(
+        self, principal: Principal, pool_id: str, first: int = 20, after: str | None = None
+    ) -> VersionPage:
+        """The pool's recorded versions, newest first."""
+        require(principal, READ, pool_id)
+        if not 1 <= first <= MAX_VERSIONS_PAGE:
+            raise invalid(
+                f"must be between 1 and {MAX_VERSIONS_PAGE}, got {first}",
+                Field(Argument.PAGE_SIZE),
+                "range",
+            )
+        before = _seq_of(after) if after else None
+        rows = await self._store.page(pool_id, first + 1, before)
+        versions = [_version(row) for row in rows[:first]]
+        return VersionPage(
+            versions=versions,
+            has_next_page=len(rows) > first,
+            end_cursor=versions[-1].cursor if versions else None,
+        )
+
+    async def restore(
+        self,
+        principal: Principal,
+        pool_id: str,
+        version: str,
+        if_version: str | None = None,
+        dry_run: bool = False,
+        confirm_high_risk: bool = False,
+    ) -> UpdateResult:
+        """Bring the pool back to a recorded version's configuration."""
+        require(principal, READ, pool_id)
+        row = await self._store.find(pool_id, version)
+        if row is None:
+            raise GatewayError(
+                f"version {version} of this pool is not in the history",
+                ErrorCode.NOT_FOUND,
+                field=Field(Argument.VERSION),
+            )
+        target = row.configuration
+        shape = model.input_shape("UpdateUserPool")
+        current = await self._pools.get(principal, pool_id)
+        return await self._computed(
+            principal,
+            pool_id,
+            lambda configuration: replacing_patch(configuration, target, shape),
+            current.request,
+            if_version=if_version,
+            dry_run=dry_run,
+            confirm_high_risk=confirm_high_risk,
+            note=f"restore to version {version}",
+        )
+
+    async def copy(
+        self,
+        principal: Principal,
+        source_id: str,
+        target_id: str,
+        paths: Sequence[Path] | None = None,
+        dry_run: bool = False,
+        confirm_high_risk: bool = False,
+    ) -> UpdateResult:
+        """Make ``paths`` of ``target_id`` equal to ``source_id``'s (default: every writable
+        setting except the name, tags and deletion protection)."""
+        shape = model.input_shape("UpdateUserPool")
+        for index, path in enumerate(paths or ()):
+            try:
+                shape_at(shape, path)
+            except KeyError:
+                raise invalid(
+                    "not a setting of UserPoolPatch",
+                    Field(Argument.PATHS, (str(index),)),
+                    "known-path",
+                ) from None
+        if paths is not None and ("UserPoolId",) in [p[:1] for p in paths]:
+            raise invalid("the pool id is not copied", Field(Argument.PATHS), "known-path")
+        source = (await self._pools.get(principal, source_id)).request
+        current = await self._pools.get(principal, target_id)
+
+        def towards(configuration: Mapping[str, Any]) -> dict[str, Any]:
+            chosen = paths if paths is not None else default_copy_paths(source, configuration)
+            return copy_patch(configuration, source, chosen)
+
+        return await self._computed(
+            principal,
+            target_id,
+            towards,
+            current.request,
+            dry_run=dry_run,
+            confirm_high_risk=confirm_high_risk,
+            note=f"copy from {source_id}",
+        )
+
+    async def _computed(
+        self,
+        principal: Principal,
+        pool_id: str,
+        towards: Callable[[Mapping[str, Any]], dict[str, Any]],
+        cached: Mapping[str, Any],
+        *,
+        if_version: str | None = None,
+        dry_run: bool,
+        confirm_high_risk: bool,
+        note: str,
+    ) -> UpdateResult:
+        def checked(configuration: Mapping[str, Any]) -> dict[str, Any]:
+            patch: dict[str, Any] = towards(configuration)
+            self._pools.require_members(principal, patch)
+            return patch
+
+        submission = Submission(
+            towards=checked, author=author_of(principal), confirmed=confirm_high_risk
+        )
+        requested = towards(cached)
+        return await self._pools.submit(
+            principal, pool_id, submission, requested, if_version, dry_run, note=note
+        )
+
+    async def compare(self, principal: Principal, left: str, right: str) -> list[FieldChange]:
+        """What differs from ``left``'s configuration to ``right``'s, secrets hidden below
+        admin (and from everyone, when only a secret differs, its value)."""
+        left_pool = await self._pools.get(principal, left)
+        right_pool = await self._pools.get(principal, right)
+        changes = compare(left_pool.request, right_pool.request)
+        if principal.may(ADMIN):
+            return changes
+        return [redacted_change(change, secret_members()) for change in changes]
+
+    async def export(self, principal: Principal, pool_id: str) -> dict[str, Any]:
+        """The pool's writable configuration (a patch of every setting, ``PoolName``
+        included), ready to ``createUserPool`` from or to keep in Git; secret members
+        only for admins."""
+        record = await self._pools.get(principal, pool_id)
+        configuration = {k: v for k, v in record.request.items() if k != "UserPoolId"}
+        return visible_pool(principal, configuration)
+
