@@ -4,10 +4,13 @@ verification that bypasses the gateway (and the proxy's counters)."""
 
 from __future__ import annotations
 
+import getpass
+import glob
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -321,3 +324,65 @@ async def describe(cognito: CognitoClients) -> Callable[[str], Any]:
         return pool
 
     return run
+
+
+class PostgresServer:
+    """A real PostgreSQL cluster in a temporary directory, on a free loopback port.
+
+    ``initdb`` refuses to run as root, so as root the cluster belongs to the
+    ``postgres`` user the Debian package creates. Trust authentication on
+    loopback: nothing but the tests can reach it.
+    """
+
+    def __init__(self, workdir: Any) -> None:
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+        if not found:
+            raise RuntimeError("PostgreSQL is not installed: tests/setup.sh installs it")
+        self._bin = os.path.dirname(found[-1])
+        self._data = os.path.join(str(workdir), "pgdata")
+        self.port = free_port()
+        self._as_root = os.geteuid() == 0
+        self.user = "postgres" if self._as_root else getpass.getuser()
+        os.makedirs(self._data)
+        if self._as_root:
+            shutil.chown(str(workdir), "postgres")
+            shutil.chown(self._data, "postgres")
+        self._created = 0
+
+    def _run(self, *command: str) -> None:
+        prefix = ["runuser", "-u", "postgres", "--"] if self._as_root else []
+        subprocess.run(
+            [*prefix, *command], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+
+    def start(self) -> PostgresServer:
+        self._run(f"{self._bin}/initdb", "-D", self._data, "-A", "trust", "-U", self.user)
+        options = f"-p {self.port} -k {self._data} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(f"{self._bin}/pg_ctl", "-D", self._data, "-o", options, "-w", "start")
+        return self
+
+    def stop(self) -> None:
+        self._run(f"{self._bin}/pg_ctl", "-D", self._data, "-m", "immediate", "stop")
+
+    def new_database(self) -> str:
+        """A fresh, empty database; its SQLAlchemy async URL."""
+        self._created += 1
+        name = f"history_{self._created}"
+        self._run(
+            f"{self._bin}/psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", self.user,
+            "-d", "postgres", "-c", f"CREATE DATABASE {name}",
+        )  # fmt: skip
+        return f"postgresql+asyncpg://{self.user}@127.0.0.1:{self.port}/{name}"
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    # Not under pytest's tmp tree: that is private to root, and the cluster may run as
+    # the postgres user.
+    workdir = tempfile.mkdtemp(prefix="gateway-pg-")
+    server = PostgresServer(workdir).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)

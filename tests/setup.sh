@@ -2,7 +2,8 @@
 # Installs what the test suite needs on a fresh machine: uv (from PyPI), a real
 # redis-server for the multi-replica tests, wrk for the benchmark smoke test and
 # Debian's chromium for the browser test (Playwright drives the system chromium, it
-# never downloads a browser of its own), nginx and promtool for the deploy/ checks.
+# never downloads a browser of its own), nginx and promtool for the deploy/ checks, and
+# PostgreSQL's server binaries (the tests start their own cluster on loopback).
 set -euo pipefail
 
 command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -14,6 +15,7 @@ command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v nginx >/dev/null 2>&1 || lean+=(nginx-core)        # `nginx -t` of deploy/nginx.conf
 command -v promtool >/dev/null 2>&1 || lean+=(prometheus)     # promtool check metrics
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || lean+=(postgresql)  # history on PG
 if [ $((${#missing[@]} + ${#lean[@]})) -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

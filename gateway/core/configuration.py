@@ -45,7 +45,7 @@ def replacing_patch(current: Any, target: Any, shape: Shape) -> Any:
         child = shape.members[key] if isinstance(shape, StructureShape) else shape.value
         if key not in target:
             patch[key] = None
-        elif current.get(key) != target[key]:
+        elif current.get(key) != target[key] and target[key] != REDACTED:
             patch[key] = replacing_patch(current.get(key), target[key], child)
     return patch
 

@@ -13,7 +13,9 @@ without a lock of its own.
 
 from __future__ import annotations
 
+import asyncio
 import datetime
+import fcntl
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,9 +102,20 @@ class HistoryStore:
         return cls(engine_for(url))
 
     async def migrate(self) -> None:
-        """Bring the schema to the newest Alembic revision (one replica at a time)."""
-        async with self._engine.begin() as connection:
-            await connection.run_sync(_upgrade)
+        """Bring the schema to the newest Alembic revision, one replica at a time: a
+        PostgreSQL advisory lock, or for SQLite a lock file beside the database."""
+        database = self._engine.url.database
+        if self._engine.dialect.name != "sqlite" or not database or database == ":memory:":
+            async with self._engine.begin() as connection:
+                await connection.run_sync(_upgrade)
+            return
+        with open(f"{database}.migrate-lock", "a") as lock_file:
+            await asyncio.to_thread(fcntl.flock, lock_file.fileno(), fcntl.LOCK_EX)
+            try:
+                async with self._engine.begin() as connection:
+                    await connection.run_sync(_upgrade)
+            finally:
+                fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
 
     async def close(self) -> None:
         await self._engine.dispose()

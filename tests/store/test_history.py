@@ -1,0 +1,132 @@
+"""The history store on SQLite and PostgreSQL, and the recorder's rules for who may
+append: one row per place in a pool's sequence, and no EXTERNAL row while a writer
+holds the pool's lock."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gateway.core.record import PoolRecord
+from gateway.service.history import Author, HistoryRecorder
+from gateway.store.history import HistoryStore, VersionRow
+from gateway.store.locks import LocalLocks
+
+POOL = "eu-west-1_History"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[HistoryStore]:
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgres").new_database()
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path / 'history.db'}"
+    opened = HistoryStore.open(url)
+    await asyncio.gather(opened.migrate(), opened.migrate())  # replicas starting together
+    yield opened
+    await opened.close()
+
+
+def row(seq: int, version: str) -> VersionRow:
+    return VersionRow(
+        pool_id=POOL,
+        seq=seq,
+        version=version,
+        recorded_at=datetime.datetime.now(datetime.UTC),
+        source="GATEWAY",
+        principal="api-key:ci",
+        request_id=None,
+        changes=[],
+        configuration={"PoolName": version},
+    )
+
+
+def record(name: str, **members: Any) -> PoolRecord:
+    return PoolRecord.of({"Id": POOL, "Name": name, **members})
+
+
+async def test_two_writers_cannot_take_the_same_place(store: HistoryStore) -> None:
+    results = await asyncio.gather(*(store.append(row(1, f"v{i}")) for i in range(4)))
+    assert sorted(results) == [False, False, False, True]
+    latest = await store.latest(POOL)
+    assert latest is not None and latest.seq == 1
+    assert latest.recorded_at.tzinfo is not None
+
+
+async def test_pages_are_newest_first_and_find_takes_the_newest(store: HistoryStore) -> None:
+    for seq, version in enumerate(["a", "b", "a", "c"], start=1):
+        assert await store.append(row(seq, version))
+    assert [r.seq for r in await store.page(POOL, 2, None)] == [4, 3]
+    assert [r.seq for r in await store.page(POOL, 10, 3)] == [2, 1]
+    found = await store.find(POOL, "a")
+    assert found is not None and found.seq == 3
+    assert await store.find(POOL, "zzz") is None
+
+
+async def test_no_external_version_while_a_writer_holds_the_lock(store: HistoryStore) -> None:
+    """A read that sees a gateway write land before the writer recorded it must not call
+    it an outside change: the writer records it, as GATEWAY."""
+    locks = LocalLocks()
+    recorder = HistoryRecorder(store, locks, frozenset({"ExternalId"}))
+    before, after = record("before"), record("after")
+
+    async def describe_before() -> PoolRecord:
+        return before
+
+    async def describe_after() -> PoolRecord:
+        return after
+
+    await recorder.loaded(POOL, describe_before)
+    async with locks.hold(POOL):
+        await recorder.loaded(POOL, describe_after)  # the write has landed, not recorded
+        latest = await store.latest(POOL)
+        assert latest is not None and latest.version == before.version
+        await recorder.written(after, [], [Author("api-key:ci", "req-1")])
+    rows = await store.page(POOL, 10, None)
+    assert [(r.source, r.version) for r in rows] == [
+        ("GATEWAY", after.version),
+        ("EXTERNAL", before.version),
+    ]
+    assert rows[0].principal == "api-key:ci" and rows[0].request_id == "req-1"
+
+
+async def test_a_read_that_raced_a_newer_row_records_nothing(store: HistoryStore) -> None:
+    """The reader appends after the row it saw *before* describing; if a row was added
+    meanwhile, its insert is refused rather than misplacing an old state on top."""
+    recorder = HistoryRecorder(store, LocalLocks(), frozenset())
+    old, new = record("old"), record("new")
+
+    async def slow_describe() -> PoolRecord:
+        await recorder.written(new, [], [Author("api-key:ci")])  # lands while we describe
+        return old
+
+    await recorder.loaded(POOL, slow_describe)
+    assert [r.version for r in await store.page(POOL, 10, None)] == [new.version]
+
+
+async def test_secrets_are_stored_redacted(store: HistoryStore) -> None:
+    recorder = HistoryRecorder(store, LocalLocks(), frozenset({"ExternalId"}))
+    sms = {"SnsCallerArn": "arn:aws:iam::123456789012:role/sms", "ExternalId": "s3cret"}
+    await recorder.seen_locked(record("pool", SmsConfiguration=sms))
+    latest = await store.latest(POOL)
+    assert latest is not None
+    assert latest.configuration["SmsConfiguration"]["ExternalId"] == "[REDACTED]"
+    assert "s3cret" not in repr(latest)
+
+
+async def test_a_history_outage_never_fails_the_read(tmp_path: Path) -> None:
+    broken = HistoryStore.open(f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'h.db'}")
+    recorder = HistoryRecorder(broken, LocalLocks(), frozenset())
+    pool = record("pool")
+
+    async def describe() -> PoolRecord:
+        return pool
+
+    assert await recorder.loaded(POOL, describe) is pool
+    await recorder.written(pool, [], [Author()])  # logged and counted, not raised
+    await broken.close()
