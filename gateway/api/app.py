@@ -46,7 +46,9 @@ def lifespan_for(settings: Settings, metrics: Metrics, limiter: ClientLimiter) -
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with (
             open_runtime(settings, metrics) as runtime,
-            grpc_serving(settings, runtime.service, metrics, limiter) as grpc_port,
+            grpc_serving(
+                settings, runtime.service, runtime.versions, metrics, limiter
+            ) as grpc_port,
         ):
             app.state.runtime = runtime
             app.state.grpc_port = grpc_port

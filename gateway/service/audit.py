@@ -23,12 +23,11 @@ from typing import Any, TextIO
 import orjson
 
 from gateway import model
-from gateway.core.configuration import REDACTED, redacted_change
+from gateway.core.configuration import redacted_change
 from gateway.core.diff import FieldChange
 from gateway.errors import ErrorCode, Path, classify
 from gateway.observability.context import request_id
 from gateway.service.access import Principal
-
 
 
 def redacted_members(extra: Iterable[str]) -> frozenset[str]:
@@ -74,7 +73,11 @@ def redact_change(
 ) -> dict[str, Any]:
     """A change as the audit (and any log line) may show it: secret values redacted."""
     shown = redacted_change(change, redact)
-    return {"path": audit_path(operation, change.path), "before": shown.before, "after": shown.after}
+    return {
+        "path": audit_path(operation, change.path),
+        "before": shown.before,
+        "after": shown.after,
+    }
 
 
 @dataclass

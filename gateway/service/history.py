@@ -70,9 +70,7 @@ class HistoryRecorder:
         self._secret = secret
         self._metrics = metrics
 
-    async def loaded(
-        self, pool_id: str, load: Callable[[], Awaitable[PoolRecord]]
-    ) -> PoolRecord:
+    async def loaded(self, pool_id: str, load: Callable[[], Awaitable[PoolRecord]]) -> PoolRecord:
         """``load()`` (a describe for the cache), observing the version it reads."""
         try:
             before = await self.store.latest(pool_id)
@@ -157,5 +155,6 @@ class HistoryRecorder:
         self._metrics.history_errors.inc()
         log.warning(
             f"history: {doing} failed; the pool itself is unaffected",
-            extra={"pool": pool_id, "error": type(error).__name__},
+            # The driver's error class names the cause; its message may quote values.
+            extra={"pool": pool_id, "error": type(getattr(error, "orig", None) or error).__name__},
         )

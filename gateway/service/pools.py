@@ -22,6 +22,7 @@ from gateway.core.paging import decode_cursor, encode_cursor
 from gateway.core.planner import plan_create
 from gateway.core.record import PoolRecord
 from gateway.errors import Argument, Field, GatewayError, invalid
+from gateway.observability.context import request_id
 from gateway.service.access import (
     READ,
     WRITE,
@@ -30,7 +31,6 @@ from gateway.service.access import (
     require_create,
     require_members,
 )
-from gateway.observability.context import request_id
 from gateway.service.audit import Auditor
 from gateway.service.history import Author, HistoryRecorder
 from gateway.service.public import PublicSettingsReader

@@ -224,4 +224,3 @@ class VersionService:
         record = await self._pools.get(principal, pool_id)
         configuration = {k: v for k, v in record.request.items() if k != "UserPoolId"}
         return visible_pool(principal, configuration)
-

@@ -57,7 +57,7 @@ class Submission:
 
     patch: dict[str, Any] | None = None
     towards: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
-    author: Author = Author()
+    author: Author = field(default_factory=Author)
     confirmed: bool = False
 
     def patch_for(self, configuration: Mapping[str, Any]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ import asyncio
 import datetime
 import fcntl
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,8 +43,8 @@ pool_versions = sa.Table(
     sa.Column("version", sa.String(64), nullable=False),
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("source", sa.String(16), nullable=False),
-    sa.Column("principal", sa.String(256)),
-    sa.Column("request_id", sa.String(128)),
+    sa.Column("principal", sa.Text),
+    sa.Column("request_id", sa.Text),
     sa.Column("changes", sa.JSON, nullable=False),
     sa.Column("configuration", sa.JSON, nullable=False),
     sa.Index("ix_pool_versions_version", "pool_id", "version"),
@@ -86,6 +87,13 @@ def _upgrade(connection: Connection) -> None:
     command.upgrade(alembic_config(connection), "head")
 
 
+def _locked_file(path: str) -> int:
+    """Open ``path`` and wait for its exclusive lock (another process migrating)."""
+    descriptor = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    fcntl.flock(descriptor, fcntl.LOCK_EX)
+    return descriptor
+
+
 def engine_for(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
         # Replicas of one host may share the file: wait for its lock rather than fail.
@@ -109,13 +117,12 @@ class HistoryStore:
             async with self._engine.begin() as connection:
                 await connection.run_sync(_upgrade)
             return
-        with open(f"{database}.migrate-lock", "a") as lock_file:
-            await asyncio.to_thread(fcntl.flock, lock_file.fileno(), fcntl.LOCK_EX)
-            try:
-                async with self._engine.begin() as connection:
-                    await connection.run_sync(_upgrade)
-            finally:
-                fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
+        lock = await asyncio.to_thread(_locked_file, f"{database}.migrate-lock")
+        try:
+            async with self._engine.begin() as connection:
+                await connection.run_sync(_upgrade)
+        finally:
+            os.close(lock)  # releases the lock
 
     async def close(self) -> None:
         await self._engine.dispose()

@@ -67,7 +67,9 @@ def test_copying_a_nested_path_keeps_its_siblings() -> None:
 
 
 def test_default_copy_leaves_name_tags_and_deletion_protection() -> None:
-    source = {m: "x" for m in ("PoolName", "UserPoolTags", "DeletionProtection", "MfaConfiguration")}
+    source = {
+        m: "x" for m in ("PoolName", "UserPoolTags", "DeletionProtection", "MfaConfiguration")
+    }
     paths = default_copy_paths(source, {"SmsAuthenticationMessage": "y"})
     assert paths == [("MfaConfiguration",), ("SmsAuthenticationMessage",)]
     assert not {p[0] for p in paths} & set(NOT_COPIED)

@@ -8,7 +8,6 @@ from functools import partial
 from typing import Any
 
 import strawberry
-from strawberry.scalars import JSON
 from graphql import ASTValidationRule
 from strawberry.extensions import (
     AddValidationRules,
@@ -16,15 +15,9 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ValidationCache,
 )
+from strawberry.scalars import JSON
 
 from gateway.api.graphql.errors import GatewayMaskErrors, QuietSchema
-from gateway.api.graphql.limits import document_limits
-from gateway.api.graphql.observability import (
-    MetricsExtension,
-    OperationNames,
-    ReportingParserCache,
-    TracingExtension,
-)
 from gateway.api.graphql.history import (
     UserPoolVersionConnection,
     resolve_compare,
@@ -32,6 +25,13 @@ from gateway.api.graphql.history import (
     resolve_export,
     resolve_history,
     resolve_restore,
+)
+from gateway.api.graphql.limits import document_limits
+from gateway.api.graphql.observability import (
+    MetricsExtension,
+    OperationNames,
+    ReportingParserCache,
+    TracingExtension,
 )
 from gateway.api.graphql.public import PublicUserPoolSettings
 from gateway.api.graphql.resolvers import (

@@ -285,6 +285,13 @@ service UserPoolService {{
   rpc UpdateUserPool(UpdateUserPoolRequest) returns (UpdateUserPoolResponse);
   // Create a pool in the gateway's default Region.
   rpc CreateUserPool(CreateUserPoolRequest) returns (UserPool);
+  // The pool's recorded configurations, newest first: every write through the gateway and
+  // every version first seen on a read (a change made outside the gateway).
+  rpc ListUserPoolVersions(ListUserPoolVersionsRequest) returns (ListUserPoolVersionsResponse);
+  // Bring the pool back to a recorded version, through the same planner as UpdateUserPool.
+  rpc RestoreUserPool(RestoreUserPoolRequest) returns (UpdateUserPoolResponse);
+  // Every writable setting that differs from `left` to `right` (normalized).
+  rpc CompareUserPools(CompareUserPoolsRequest) returns (CompareUserPoolsResponse);
 }}
 
 message GetUserPoolRequest {{
@@ -326,6 +333,8 @@ message UpdateUserPoolRequest {{
   string etag = 3;
   // Plan and validate only: the would-be pool and its changes, nothing written (AIP-163).
   bool validate_only = 4;
+  // Apply changes that weaken the pool (risk HIGH) when the gateway requires confirming them.
+  bool confirm_high_risk = 5;
 }}
 
 message UpdateUserPoolResponse {{
@@ -340,5 +349,68 @@ message FieldChange {{
   // API values (enum values in the API's spelling); null when unset.
   google.protobuf.Value before = 2;
   google.protobuf.Value after = 3;
+  // HIGH when the change weakens the pool (deletion protection off, a trigger removed, MFA
+  // relaxed, a password rule weakened, threat protection relaxed, self sign-up opened...).
+  ChangeRisk risk = 4;
+}}
+
+enum ChangeRisk {{
+  CHANGE_RISK_UNSPECIFIED = 0;
+  CHANGE_RISK_LOW = 1;
+  CHANGE_RISK_HIGH = 2;
+}}
+
+message ListUserPoolVersionsRequest {{
+  string id = 1;
+  // At most 100; 20 when unset.
+  int32 page_size = 2;
+  string page_token = 3;
+}}
+
+message ListUserPoolVersionsResponse {{
+  repeated UserPoolVersion versions = 1;
+  // Empty on the last page.
+  string next_page_token = 2;
+}}
+
+// Who made a recorded version.
+enum VersionSource {{
+  VERSION_SOURCE_UNSPECIFIED = 0;
+  // A write through the gateway.
+  VERSION_SOURCE_GATEWAY = 1;
+  // First seen on a read: made outside the gateway, or the state the gateway first saw.
+  VERSION_SOURCE_EXTERNAL = 2;
+}}
+
+// One recorded configuration of a pool.
+message UserPoolVersion {{
+  // The pool's etag at that point.
+  string version = 1;
+  google.protobuf.Timestamp record_time = 2;
+  VersionSource source = 3;
+  // Who wrote it (gateway versions).
+  string principal = 4;
+  string request_id = 5;
+  // What differs from the version before (secret values redacted).
+  repeated FieldChange changes = 6;
+}}
+
+message RestoreUserPoolRequest {{
+  string id = 1;
+  // The recorded version to go back to.
+  string version = 2;
+  // The pool's etag as read; if it changed since, nothing is written (FAILED_PRECONDITION).
+  string etag = 3;
+  bool validate_only = 4;
+  bool confirm_high_risk = 5;
+}}
+
+message CompareUserPoolsRequest {{
+  string left = 1;
+  string right = 2;
+}}
+
+message CompareUserPoolsResponse {{
+  repeated FieldChange changes = 1;
 }}
 """

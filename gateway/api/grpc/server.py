@@ -23,6 +23,7 @@ from gateway.api.grpc.servicer import UserPoolServicer
 from gateway.observability.metrics import Metrics
 from gateway.service.limits import ClientLimiter
 from gateway.service.pools import PoolService
+from gateway.service.versions import VersionService
 from gateway.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,11 @@ log = logging.getLogger(__name__)
 
 @contextlib.asynccontextmanager
 async def serving(
-    settings: Settings, service: PoolService, metrics: Metrics, limiter: ClientLimiter
+    settings: Settings,
+    service: PoolService,
+    versions: VersionService,
+    metrics: Metrics,
+    limiter: ClientLimiter,
 ) -> AsyncIterator[int | None]:
     """Serve gRPC while the block runs; yields the bound port (None when off)."""
     if not settings.grpc:
@@ -38,7 +43,9 @@ async def serving(
         return
     messages, services = stubs.load()
     server = grpc.aio.server()
-    servicer = UserPoolServicer(service, make_authenticator(settings), messages, metrics, limiter)
+    servicer = UserPoolServicer(
+        service, versions, make_authenticator(settings), messages, metrics, limiter
+    )
     services.add_UserPoolServiceServicer_to_server(servicer, server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

@@ -27,6 +27,7 @@ from gateway.api.auth.middleware import Authenticator
 from gateway.api.grpc import masks
 from gateway.api.grpc.convert import to_document, to_message
 from gateway.api.grpc.errors import STATUS, FieldNamer, status, to_grpc, violation
+from gateway.core.diff import FieldChange
 from gateway.core.record import PoolRecord
 from gateway.errors import Argument, ErrorCode, Field, GatewayError, classify, is_expected
 from gateway.observability.context import request_id
@@ -34,6 +35,8 @@ from gateway.observability.metrics import Metrics
 from gateway.service.access import ADMIN, Principal, visible_pool
 from gateway.service.limits import ClientLimiter
 from gateway.service.pools import MAX_PAGE_SIZE, PoolService
+from gateway.service.versions import MAX_VERSIONS_PAGE, VersionService
+from gateway.service.writes import UpdateResult
 
 log = logging.getLogger(__name__)
 CONVERTED_POOLS = 256
@@ -49,6 +52,7 @@ class UserPoolServicer:
     def __init__(
         self,
         service: PoolService,
+        versions: VersionService,
         authenticate: Authenticator,
         messages: Any,
         metrics: Metrics,
@@ -56,6 +60,7 @@ class UserPoolServicer:
     ) -> None:
         self._limiter = limiter or ClientLimiter(0, 1)
         self._service = service
+        self._versions = versions
         self._authenticate = authenticate
         self._pb = messages
         self._metrics = metrics
@@ -112,20 +117,77 @@ class UserPoolServicer:
                 patch,
                 if_version=request.etag or None,
                 dry_run=request.validate_only,
+                confirm_high_risk=request.confirm_high_risk,
             )
-            if not result.confirmed:
-                context.set_trailing_metadata((("x-pool-source", "plan"),))
-            return self._pb.UpdateUserPoolResponse(
-                user_pool=self._pool(result.record, principal),
-                changes=[
-                    self._pb.FieldChange(
-                        path=masks.render(c.path), before=_value(c.before), after=_value(c.after)
-                    )
-                    for c in result.changes
-                ],
-            )
+            return self._update_response(result, principal, context)
 
         return await self._call("UpdateUserPool", context, work, _update_namer(paths))
+
+    async def ListUserPoolVersions(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        async def work(principal: Principal) -> Any:
+            page = await self._versions.history(
+                principal,
+                request.id,
+                first=min(request.page_size or 20, MAX_VERSIONS_PAGE),
+                after=request.page_token or None,
+            )
+            versions = []
+            for version in page.versions:
+                message = self._pb.UserPoolVersion(
+                    version=version.version,
+                    source=self._pb.VersionSource.Value(f"VERSION_SOURCE_{version.source}"),
+                    principal=version.principal or "",
+                    request_id=version.request_id or "",
+                    changes=self._changes(version.changes),
+                )
+                message.record_time.FromDatetime(version.recorded_at)
+                versions.append(message)
+            return self._pb.ListUserPoolVersionsResponse(
+                versions=versions, next_page_token=page.end_cursor if page.has_next_page else ""
+            )
+
+        return await self._call("ListUserPoolVersions", context, work, _namer("id"))
+
+    async def RestoreUserPool(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        async def work(principal: Principal) -> Any:
+            result = await self._versions.restore(
+                principal,
+                request.id,
+                request.version,
+                if_version=request.etag or None,
+                dry_run=request.validate_only,
+                confirm_high_risk=request.confirm_high_risk,
+            )
+            return self._update_response(result, principal, context)
+
+        return await self._call("RestoreUserPool", context, work, _namer("id"))
+
+    async def CompareUserPools(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        async def work(principal: Principal) -> Any:
+            changes = await self._versions.compare(principal, request.left, request.right)
+            return self._pb.CompareUserPoolsResponse(changes=self._changes(changes))
+
+        return await self._call("CompareUserPools", context, work, _namer("left"))
+
+    def _changes(self, changes: list[FieldChange]) -> list[Message]:
+        return [
+            self._pb.FieldChange(
+                path=masks.render(c.path),
+                before=_value(c.before),
+                after=_value(c.after),
+                risk=self._pb.ChangeRisk.Value(f"CHANGE_RISK_{c.risk.value}"),
+            )
+            for c in changes
+        ]
+
+    def _update_response(
+        self, result: UpdateResult, principal: Principal, context: grpc.aio.ServicerContext
+    ) -> Any:
+        if not result.confirmed:
+            context.set_trailing_metadata((("x-pool-source", "plan"),))
+        return self._pb.UpdateUserPoolResponse(
+            user_pool=self._pool(result.record, principal), changes=self._changes(result.changes)
+        )
 
     async def CreateUserPool(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
         async def work(principal: Principal) -> Any:

@@ -124,7 +124,7 @@ async def test_a_sequence_of_patches_yields_the_matching_history(
     # Paging: newest first, cursors continue where the last page ended.
     page = (await data(client, HISTORY, id=pool, first=3))["userPoolHistory"]
     assert page["pageInfo"]["hasNextPage"] is True
-    rest = (await data(client, HISTORY, id=pool, first=3, after=page["pageInfo"]["endCursor"]))
+    rest = await data(client, HISTORY, id=pool, first=3, after=page["pageInfo"]["endCursor"])
     assert [n["version"] for n in rest["userPoolHistory"]["nodes"]] == [first]
 
 

@@ -24,8 +24,8 @@ def upgrade() -> None:
         sa.Column("version", sa.String(64), nullable=False),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("source", sa.String(16), nullable=False),
-        sa.Column("principal", sa.String(256)),
-        sa.Column("request_id", sa.String(128)),
+        sa.Column("principal", sa.Text),
+        sa.Column("request_id", sa.Text),
         sa.Column("changes", sa.JSON, nullable=False),
         sa.Column("configuration", sa.JSON, nullable=False),
     )
