@@ -1,4 +1,4 @@
-"""``gateway serve | demo | export-schema | export-proto``."""
+"""``gateway serve | demo | check-config | migrate | export-schema | export-proto``."""
 
 from __future__ import annotations
 
@@ -34,9 +34,33 @@ def _checked_settings(command: str, args: argparse.Namespace) -> Settings | None
     return settings
 
 
+def _migrated(command: str, settings: Settings) -> bool:
+    """Migrate the history database first: a failure is one line naming the setting."""
+    import asyncio
+
+    from gateway.store.history import HistoryUnavailable, migrate_url
+
+    try:
+        asyncio.run(migrate_url(settings.history_url))
+    except HistoryUnavailable as error:
+        sys.stderr.write(f"gateway {command}: {error}\n")
+        return False
+    return True
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    settings = _checked_settings("migrate", args)
+    if settings is None or not _migrated("migrate", settings):
+        return 2
+    from gateway.store.history import shown_url
+
+    sys.stdout.write(f"history schema up to date at {shown_url(settings.history_url)}\n")
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     settings = _checked_settings("serve", args)
-    if settings is None:
+    if settings is None or not _migrated("serve", settings):
         return 2
     from gateway.api.app import run
     from gateway.observability import logs
@@ -63,10 +87,15 @@ def _demo(args: argparse.Namespace) -> int:
 
     for warning in unknown_variables(os.environ):
         sys.stderr.write(f"gateway demo: warning: {warning}\n")
+    from gateway.store.history import HistoryUnavailable
+
     try:
         return run_demo(host=args.host, port=args.port, grpc_port=args.grpc_port)
     except ConfigError as error:
         sys.stderr.writelines(f"gateway demo: {line}\n" for line in error.lines)
+        return 2
+    except HistoryUnavailable as error:
+        sys.stderr.write(f"gateway demo: {error}\n")
         return 2
 
 
@@ -144,6 +173,10 @@ def main(argv: list[str] | None = None) -> int:
         "check-config", help="validate the GATEWAY_* environment and exit (2 when invalid)"
     )
     check.set_defaults(handler=_check_config)
+    migrate = commands.add_parser(
+        "migrate", help="create or upgrade the history database (GATEWAY_HISTORY_URL) and exit"
+    )
+    migrate.set_defaults(handler=_migrate)
     export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     export.set_defaults(handler=_export_schema)
     export_proto = commands.add_parser(

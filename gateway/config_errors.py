@@ -40,6 +40,10 @@ def example(field: str) -> str:
     return f"{PREFIX}{field.upper()}={shown}"
 
 
+# Settings whose values may carry a password or key: an error never echoes them.
+MAY_HOLD_SECRETS = frozenset({"redis_url", "history_url", "api_keys"})
+
+
 def load_settings(**overrides: Any) -> Settings:
     """``Settings(**overrides)``, or ConfigError with one line per invalid variable."""
     try:
@@ -59,7 +63,8 @@ def _line(error: Mapping[str, Any]) -> str:
     where = "" if len(location) < 2 else f" at {'.'.join(location[1:])}"
     message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
     value = error.get("input")
-    got = f" (got {str(value)[:80]!r})" if isinstance(value, str | int | float) else ""
+    shown = isinstance(value, str | int | float) and field not in MAY_HOLD_SECRETS
+    got = f" (got {str(value)[:80]!r})" if shown else ""
     hint = example(field) if field in Settings.model_fields else ""
     return f"{name}{where}: {message}{got}" + (f"; for example {hint}" if hint else "")
 

@@ -168,3 +168,41 @@ async def test_the_demo_allows_loopback_origins_and_says_so(
     )
     assert "access-control-allow-origin" not in foreign.headers
     assert "CORS: browser pages on loopback origins may call it" in log_path.read_text()
+
+
+def gateway_cli(*command: str, **variables: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gateway.cli", *command],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env={**CLEAN_ENV, **variables},
+    )
+
+
+def test_a_bad_history_url_never_echoes_its_password() -> None:
+    result = check_config(GATEWAY_HISTORY_URL="postgres://gateway:hunter2@db/history")
+    assert result.returncode == 2
+    assert result.stderr.startswith("gateway check-config: GATEWAY_HISTORY_URL: expected")
+    assert "hunter2" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["migrate", "serve"])
+def test_an_unreachable_history_database_is_one_line(command: str) -> None:
+    result = gateway_cli(
+        command, GATEWAY_HISTORY_URL="postgresql+asyncpg://gateway:hunter2@127.0.0.1:1/history"
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"gateway {command}: GATEWAY_HISTORY_URL: cannot prepare")
+    assert "gateway:***@127.0.0.1:1" in lines[0] and "hunter2" not in result.stderr
+
+
+def test_migrate_creates_the_schema_and_is_repeatable(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'history.db'}"
+    for _ in range(2):
+        result = gateway_cli("migrate", GATEWAY_HISTORY_URL=url)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == f"history schema up to date at {url}\n"

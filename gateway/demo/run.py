@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import tempfile
 
 from gateway.api.app import run
 from gateway.cognito.clients import CognitoClients
 from gateway.config_errors import load_settings
 from gateway.demo.emulator import start_in_thread, use_emulator_credentials
+from gateway.demo.history import seed_history
 from gateway.demo.seed import DEMO_REGION, seed_pools
 from gateway.observability import logs
+from gateway.store.history import migrate_url, shown_url
 
 LOOPBACK_ORIGINS = r"https?://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?"
 EXAMPLE_QUERY = """{
@@ -22,9 +26,15 @@ def run_demo(host: str | None = None, port: int | None = None, grpc_port: int | 
     emulator = start_in_thread()
     emulator_host, emulator_port = emulator.get_host_and_port()
     use_emulator_credentials()
-    cors = {} if "GATEWAY_CORS_ORIGINS" in os.environ else {"cors_origin_regex": LOOPBACK_ORIGINS}
+    defaults: dict[str, str] = {}
+    workdir: str | None = None
+    if "GATEWAY_CORS_ORIGINS" not in os.environ:
+        defaults["cors_origin_regex"] = LOOPBACK_ORIGINS
+    if "GATEWAY_HISTORY_URL" not in os.environ:  # the demo's history is thrown away with it
+        workdir = tempfile.mkdtemp(prefix="gateway-demo-")
+        defaults["history_url"] = f"sqlite+aiosqlite:///{workdir}/history.db"
     settings = load_settings(
-        **cors,
+        **defaults,
         host=host or "127.0.0.1",
         port=8000 if port is None else port,
         grpc_port=50051 if grpc_port is None else grpc_port,
@@ -37,8 +47,11 @@ def run_demo(host: str | None = None, port: int | None = None, grpc_port: int | 
     logs.configure(settings.log_level)
 
     async def seed() -> list[str]:
+        await migrate_url(settings.history_url)
         async with CognitoClients(settings) as clients:
-            return await seed_pools(clients)
+            ids = await seed_pools(clients)
+        await seed_history(settings, ids[0])
+        return ids
 
     ids = asyncio.run(seed())
     url = f"http://{settings.host}:{settings.port}/graphql"
@@ -51,6 +64,12 @@ def run_demo(host: str | None = None, port: int | None = None, grpc_port: int | 
         f"GraphiQL: {url}\nTry:\n{EXAMPLE_QUERY}\n"
         f'or: userPool(id: "{ids[0]}") {{ name version policies {{ passwordPolicy '
         f"{{ minimumLength }} }} userPoolTags {{ key value }} }}",
+        flush=True,
+    )
+    print(
+        f'History: userPoolHistory(id: "{ids[0]}") {{ nodes {{ version source principal '
+        "changes { path before after risk } } } (recorded in "
+        f"{shown_url(settings.history_url)})",
         flush=True,
     )
     print(
@@ -72,4 +91,6 @@ def run_demo(host: str | None = None, port: int | None = None, grpc_port: int | 
         run(settings, demo=True)
     finally:
         emulator.stop()
+        if workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)
     return 0

@@ -25,7 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -99,6 +99,32 @@ def engine_for(url: str) -> AsyncEngine:
         # Replicas of one host may share the file: wait for its lock rather than fail.
         return create_async_engine(url, connect_args={"timeout": 15})
     return create_async_engine(url, pool_pre_ping=True)
+
+
+def shown_url(url: str) -> str:
+    """The URL as logs and messages may show it: no password."""
+    return str(make_url(url).render_as_string(hide_password=True))
+
+
+async def migrate_url(url: str) -> None:
+    """Bring the history database at ``url`` to the newest schema (``gateway migrate``,
+    and before ``serve`` and ``demo`` start). Raises :class:`HistoryUnavailable`."""
+    store = HistoryStore.open(url)
+    try:
+        await store.migrate()
+    except (OSError, sa.exc.SQLAlchemyError) as error:
+        cause = getattr(error, "orig", None) or error
+        first_line = (str(cause).splitlines() or [""])[0][:200]
+        raise HistoryUnavailable(
+            f"GATEWAY_HISTORY_URL: cannot prepare the history database at {shown_url(url)} "
+            f"({type(cause).__name__}: {first_line})"
+        ) from error
+    finally:
+        await store.close()
+
+
+class HistoryUnavailable(Exception):
+    """The history database cannot be reached or migrated; the message names the setting."""
 
 
 class HistoryStore:
