@@ -48,6 +48,8 @@ def running_stack(log_dir: Path) -> Iterator[Stack]:
     }
     emulator_port, server_port, grpc_port = free_port(), free_port(), free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
+    for stale in log_dir.glob("history.db*"):
+        stale.unlink()
     emulator_log = open(log_dir / "emulator.log", "wb")  # noqa: SIM115 - closed below
     server_log = open(log_dir / "server.log", "wb")  # noqa: SIM115 - closed below
     emulator = subprocess.Popen(
@@ -75,6 +77,8 @@ def running_stack(log_dir: Path) -> Iterator[Stack]:
             "GATEWAY_REGION": REGION,
             "GATEWAY_COGNITO_ENDPOINT_URL": proxy.url,
             "GATEWAY_CACHE_TTL_SECONDS": "60",
+            # A fresh history per run (the embedded SQLite): every write records a version.
+            "GATEWAY_HISTORY_URL": f"sqlite+aiosqlite:///{log_dir.resolve() / 'history.db'}",
             "BENCH_GRPC_PORT": str(grpc_port),
         }
         server = subprocess.Popen(

@@ -276,3 +276,62 @@ async def test_secrets_read_as_null_with_forbidden_below_admin(
     assert admin["data"]["userPool"]["smsConfiguration"]["externalId"] == "acme-sms-external-id"
     listing = (await gql(http, keyed, "reader-key", SECRET_LIST)).text
     assert "acme-sms-external-id" not in listing and "FORBIDDEN" in listing
+
+
+HISTORY_READ = """query($id: ID!) {
+  userPoolHistory(id: $id) { nodes { version } }
+  compareUserPools(left: $id, right: $id) { path }
+  exportUserPool(id: $id)
+}"""
+RESTORE = """mutation($id: ID!, $version: String!) {
+  restoreUserPool(id: $id, version: $version) { changes { path } }
+}"""
+COPY = """mutation($from: ID!, $to: ID!, $paths: [String!]) {
+  copyUserPoolSettings(from: $from, to: $to, paths: $paths) { changes { path } }
+}"""
+
+
+async def test_history_needs_read_restore_and_copy_need_write_or_admin(
+    http: httpx.AsyncClient, keyed: GatewayServer, pool: str, new_full_pool: PoolFactory
+) -> None:
+    await gql(http, keyed, "reader-key", READ, {"id": pool})  # the first version seen
+    read = await gql(http, keyed, "reader-key", HISTORY_READ, {"id": pool})
+    body = read.json()
+    assert "errors" not in body, body
+    first = body["data"]["userPoolHistory"]["nodes"][0]["version"]
+    exported = body["data"]["exportUserPool"]
+    assert "smsConfiguration" in exported and "externalId" not in exported["smsConfiguration"]
+    admin_export = (await gql(http, keyed, "admin-key", HISTORY_READ, {"id": pool})).json()
+    assert admin_export["data"]["exportUserPool"]["smsConfiguration"]["externalId"] == (
+        "acme-sms-external-id"
+    )
+
+    refused = await gql(http, keyed, "reader-key", RESTORE, {"id": pool, "version": first})
+    assert refused.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    other = await new_full_pool()
+    different = {
+        "lambdaConfig": {"preSignUp": "arn:aws:lambda:eu-west-1:123456789012:function:other"},
+        "policies": {"passwordPolicy": {"minimumLength": 20}},
+    }
+    await gql(http, keyed, "admin-key", UPDATE, {"id": other, "patch": different})
+    copy = {"from": other, "to": pool}
+    for paths, key, code in (
+        (["policies.passwordPolicy"], "reader-key", "FORBIDDEN"),
+        (["lambdaConfig"], "writer-key", "FORBIDDEN"),  # an admin-only member
+    ):
+        answer = await gql(http, keyed, key, COPY, {**copy, "paths": paths})
+        assert answer.json()["errors"][0]["extensions"]["code"] == code, answer.json()
+    allowed = await gql(http, keyed, "writer-key", COPY, {**copy, "paths": ["policies"]})
+    assert "errors" not in allowed.json(), allowed.json()
+
+    await gql(
+        http,
+        keyed,
+        "admin-key",
+        UPDATE,
+        {"id": pool, "patch": {"lambdaConfig": {"preSignUp": None}}},
+    )
+    sensitive = await gql(http, keyed, "writer-key", RESTORE, {"id": pool, "version": first})
+    assert sensitive.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    restored = await gql(http, keyed, "admin-key", RESTORE, {"id": pool, "version": first})
+    assert "errors" not in restored.json(), restored.json()
