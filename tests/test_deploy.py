@@ -130,8 +130,17 @@ def test_pod_runs_non_root_with_a_read_only_root_and_irsa() -> None:
     assert account["metadata"]["annotations"]["eks.amazonaws.com/role-arn"].startswith(
         "arn:aws:iam::"
     )
-    redis_ref = next(e for e in container["env"] if e["name"] == "GATEWAY_REDIS_URL")
-    assert redis_ref["valueFrom"]["secretKeyRef"]["name"] == k8s("Secret")["metadata"]["name"]
+    secrets = {
+        document["metadata"]["name"]
+        for path in K8S_FILES
+        for document in yaml.safe_load_all(path.read_text())
+        if document and document["kind"] == "Secret"
+    }
+    # The Redis and history URLs carry passwords: both come from the example Secrets' names.
+    for variable in ("GATEWAY_REDIS_URL", "GATEWAY_HISTORY_URL"):
+        ref = next(e for e in container["env"] if e["name"] == variable)
+        assert ref["valueFrom"]["secretKeyRef"]["name"] in secrets
+    assert len(secrets) == 2
     selector = k8s("Deployment")["spec"]["selector"]["matchLabels"]
     for kind in ("PodDisruptionBudget",):
         assert k8s(kind)["spec"]["selector"]["matchLabels"] == selector
