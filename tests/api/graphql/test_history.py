@@ -237,6 +237,11 @@ async def test_compare_export_create_and_copy(
     assert {"key": "env", "value": "demo"} in exported["userPoolTags"]
     created = await data(client, CREATE, input={**exported, "poolName": "acme-copy"})
     copy = created["createUserPool"]["id"]
+    born = await history(client, copy)
+    assert [(n["source"], n["principal"]) for n in born] == [("GATEWAY", "none:anonymous")]
+    assert {"path": "poolName", "before": None, "after": "acme-copy", "risk": "LOW"} in born[0][
+        "changes"
+    ]
     differences = (await data(client, COMPARE, left=pool, right=copy))["compareUserPools"]
     assert differences == [
         {"path": "poolName", "before": "acme-customers", "after": "acme-copy", "risk": "LOW"}
