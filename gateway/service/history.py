@@ -57,6 +57,13 @@ def stored_change(change: FieldChange, secret: frozenset[str]) -> dict[str, Any]
     return {"path": list(shown.path), "before": shown.before, "after": shown.after}
 
 
+@dataclass(frozen=True)
+class Newest:
+    """The newest recorded row of a pool as last seen (``row`` None: no rows yet)."""
+
+    row: VersionRow | None
+
+
 class HistoryRecorder:
     def __init__(
         self,
@@ -87,19 +94,26 @@ class HistoryRecorder:
             self._failed("recording", pool_id, error)
         return record
 
-    async def seen_locked(self, record: PoolRecord) -> None:
+    async def seen_locked(self, record: PoolRecord) -> Newest | None:
         """A fresh read under the pool's write lock: no gateway write is in flight, so a
-        version that is not the newest recorded one was made outside the gateway."""
-        await self._record(record, VersionSource.EXTERNAL, None, Author())
+        version that is not the newest recorded one was made outside the gateway.
+        Returns the newest row afterwards (None if unknown), for :meth:`written`."""
+        return await self._record(record, VersionSource.EXTERNAL, None, Author())
 
     async def written(
-        self, record: PoolRecord, changes: Sequence[FieldChange], authors: Sequence[Author]
+        self,
+        record: PoolRecord,
+        changes: Sequence[FieldChange],
+        authors: Sequence[Author],
+        newest: Newest | None = None,
     ) -> None:
-        """A write Cognito accepted (still under the lock): ``record`` is the pool after it."""
+        """A write Cognito accepted (still under the lock): ``record`` is the pool after it.
+        ``newest``: what :meth:`seen_locked` returned under the same lock (saves a query;
+        if another row took its place meanwhile, the append is refused and retried)."""
         principals = sorted({a.principal for a in authors if a.principal})
         request_ids = [a.request_id for a in authors if a.request_id]
         author = Author(", ".join(principals) or None, ", ".join(request_ids) or None)
-        await self._record(record, VersionSource.GATEWAY, changes, author)
+        await self._record(record, VersionSource.GATEWAY, changes, author, newest)
 
     async def _record(
         self,
@@ -107,17 +121,21 @@ class HistoryRecorder:
         source: VersionSource,
         changes: Sequence[FieldChange] | None,
         author: Author,
-    ) -> None:
+        newest: Newest | None = None,
+    ) -> Newest | None:
         pool_id = str(record.pool.get("Id"))
         try:
             for _ in range(APPEND_ATTEMPTS):
-                before = await self.store.latest(pool_id)
+                before = newest.row if newest is not None else await self.store.latest(pool_id)
+                newest = None
                 if before is not None and before.version == record.version:
-                    return
-                if await self._append(record, source, before, changes, author):
-                    return
+                    return Newest(before)
+                appended = await self._append(record, source, before, changes, author)
+                if appended is not None:
+                    return Newest(appended)
         except Exception as error:
             self._failed("recording", pool_id, error)
+        return None
 
     async def _append(
         self,
@@ -126,8 +144,8 @@ class HistoryRecorder:
         before: VersionRow | None,
         changes: Sequence[FieldChange] | None,
         author: Author,
-    ) -> bool:
-        """Append after ``before`` (the newest row seen); False if that place is taken."""
+    ) -> VersionRow | None:
+        """Append after ``before`` (the newest row seen); None if that place is taken."""
         configuration = redact(record.request, self._secret)
         if changes is None:  # an observation: the difference from the last known version
             changes = diff(before.configuration, configuration) if before is not None else []
@@ -149,7 +167,8 @@ class HistoryRecorder:
                 "pool version recorded",
                 extra={"pool": row.pool_id, "version": row.version, "source": source.value},
             )
-        return appended
+            return row
+        return None
 
     def _failed(self, doing: str, pool_id: str, error: Exception) -> None:
         self._metrics.history_errors.inc()

@@ -40,7 +40,7 @@ from gateway.errors import Argument, ErrorCode, Field, GatewayError, invalid
 from gateway.observability.metrics import NO_METRICS, Metrics
 from gateway.service.audit import audit_path, redact_change
 from gateway.service.coalesce import Coalescer
-from gateway.service.history import Author, HistoryRecorder
+from gateway.service.history import Author, HistoryRecorder, Newest
 from gateway.service.reads import PoolReader
 from gateway.store.locks import Lease, LeaseLost, LocalLocks, PoolLocks
 
@@ -66,7 +66,7 @@ class Submission:
         return self.patch or {}
 
 
-Patches = Sequence[Submission]
+Submissions = Sequence[Submission]
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ class PoolWriter:
     async def write(
         self,
         pool_id: str,
-        patches: Patches,
+        patches: Submissions,
         if_version: str | None = None,
         dry_run: bool = False,
     ) -> Outcomes:
@@ -170,7 +170,7 @@ class PoolWriter:
                     ) from lost
 
     async def _write_holding_lock(
-        self, pool_id: str, patches: Patches, attempts: _Attempts, dry_run: bool
+        self, pool_id: str, patches: Submissions, attempts: _Attempts, dry_run: bool
     ) -> Outcomes:
         waiting = time.perf_counter()
         async with self._locks.hold(pool_id) as lease:
@@ -181,14 +181,18 @@ class PoolWriter:
                     return outcomes
 
     async def _attempt(
-        self, pool_id: str, submissions: Patches, attempts: _Attempts, dry_run: bool, lease: Lease
+        self,
+        pool_id: str,
+        submissions: Submissions,
+        attempts: _Attempts,
+        dry_run: bool,
+        lease: Lease,
     ) -> Outcomes | None:
         """Read, plan and (unless a dry run or a no-op) write; None means "try again"."""
         attempts.count += 1
         region = region_of(pool_id)
         current = await self._reader.describe(pool_id)
-        if self._history is not None:
-            await self._history.seen_locked(current)
+        newest = await self._history.seen_locked(current) if self._history is not None else None
         _check_version(current, attempts.accepted)
         patches = [submission.patch_for(current.request) for submission in submissions]
         wants_mfa = any(MFA_MEMBER in patch for patch in patches)
@@ -207,7 +211,7 @@ class PoolWriter:
         except GatewayError as error:
             landed = await self._landed_despite(error, pool_id, batch.plan)
             if landed is not None:
-                return await self._written(pool_id, batch, landed, submissions)
+                return await self._written(pool_id, batch, landed, submissions, newest)
             await self._reader.cache.delete(pool_id)
             if error.code in RETRYABLE and attempts.count < self._backoff.max_attempts:
                 await self._back_off(pool_id, error, attempts.count)
@@ -216,7 +220,7 @@ class PoolWriter:
                 await self._restore_mfa(region, pool_id, attempts.mfa_before)
             raise _exhausted(error, attempts.count) from error
         fresh = await self._read_back(pool_id)
-        return await self._written(pool_id, batch, fresh, submissions)
+        return await self._written(pool_id, batch, fresh, submissions, newest)
 
     async def _send(
         self,
@@ -264,7 +268,12 @@ class PoolWriter:
             return None
 
     async def _written(
-        self, pool_id: str, batch: BatchPlan, fresh: PoolRecord | None, submissions: Patches
+        self,
+        pool_id: str,
+        batch: BatchPlan,
+        fresh: PoolRecord | None,
+        submissions: Submissions,
+        newest: Newest | None,
     ) -> Outcomes:
         """Success for a write Cognito accepted, with the pool read back or, failing
         that, the planned one (and the cache entry dropped on every replica); recorded
@@ -285,11 +294,11 @@ class PoolWriter:
             await self._reader.cache.delete(pool_id)
             planned = PoolRecord.of(plan.preview)
             if self._history is not None:
-                await self._history.written(planned, plan.changes, authors)
+                await self._history.written(planned, plan.changes, authors, newest)
             return _results(planned, batch, dry_run=False, confirmed=False)
         await self._reader.cache.set(pool_id, fresh)
         if self._history is not None:
-            await self._history.written(fresh, plan.changes, authors)
+            await self._history.written(fresh, plan.changes, authors, newest)
         self._detect_external_writes(pool_id, plan, fresh)
         return _results(fresh, batch, dry_run=False)
 

@@ -94,10 +94,22 @@ def _locked_file(path: str) -> int:
     return descriptor
 
 
+def _sqlite_pragmas(connection: Any, _: Any) -> None:
+    """Write-ahead logging: readers never wait for the writer, and a commit appends to
+    the log instead of syncing the database file (``synchronous=NORMAL``: a commit
+    survives a crash of the process, the last ones may not survive a power loss)."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
 def engine_for(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
         # Replicas of one host may share the file: wait for its lock rather than fail.
-        return create_async_engine(url, connect_args={"timeout": 15})
+        engine = create_async_engine(url, connect_args={"timeout": 15})
+        sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
     return create_async_engine(url, pool_pre_ping=True)
 
 
