@@ -20,8 +20,10 @@ the version is then recorded on a later observation, as ``EXTERNAL``.
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -36,6 +38,7 @@ from gateway.store.locks import PoolLocks
 
 log = logging.getLogger(__name__)
 APPEND_ATTEMPTS = 3
+MEMO_POOLS = 1024
 
 
 class VersionSource(StrEnum):
@@ -71,20 +74,23 @@ class HistoryRecorder:
         locks: PoolLocks,
         secret: frozenset[str],
         metrics: Metrics = NO_METRICS,
+        sole_writer: bool = False,
     ) -> None:
+        """``sole_writer``: no other process records into this store (one replica, no
+        Redis), so the newest row of each pool can be remembered instead of read."""
         self.store = store
         self._locks = locks
         self._secret = secret
         self._metrics = metrics
+        self._memo: OrderedDict[str, Newest] | None = OrderedDict() if sole_writer else None
 
     async def loaded(self, pool_id: str, load: Callable[[], Awaitable[PoolRecord]]) -> PoolRecord:
         """``load()`` (a describe for the cache), observing the version it reads."""
-        try:
-            before = await self.store.latest(pool_id)
-        except Exception as error:  # the history is down: the read goes on without it
-            self._failed("reading", pool_id, error)
+        newest = await self._newest(pool_id)
+        if newest is None:  # the history is down: the read goes on without it
             return await load()
         record = await load()
+        before = newest.row
         if before is not None and before.version == record.version:
             return record
         try:
@@ -94,11 +100,49 @@ class HistoryRecorder:
             self._failed("recording", pool_id, error)
         return record
 
-    async def seen_locked(self, record: PoolRecord) -> Newest | None:
-        """A fresh read under the pool's write lock: no gateway write is in flight, so a
-        version that is not the newest recorded one was made outside the gateway.
-        Returns the newest row afterwards (None if unknown), for :meth:`written`."""
-        return await self._record(record, VersionSource.EXTERNAL, None, Author())
+    async def seen_locked(
+        self, pool_id: str, describe: Callable[[], Awaitable[PoolRecord]]
+    ) -> tuple[PoolRecord, Newest | None]:
+        """``describe()``, a fresh read under the pool's write lock: no gateway write is in
+        flight, so a version that is not the newest recorded one was made outside the
+        gateway. The newest row is read while the pool is described (a write waits for
+        both at once, not one after the other). Returns the pool and the newest row
+        afterwards (None if unknown), for :meth:`written`."""
+        newest = asyncio.ensure_future(self._newest(pool_id))
+        try:
+            record = await describe()
+        except BaseException:
+            newest.cancel()
+            raise
+        seen = await newest
+        if seen is None:
+            return record, None
+        return record, await self._record(record, VersionSource.EXTERNAL, None, Author(), seen)
+
+    async def _newest(self, pool_id: str) -> Newest | None:
+        """The newest row of the pool (remembered, or read); None if it cannot be read."""
+        if self._memo is not None and pool_id in self._memo:
+            self._memo.move_to_end(pool_id)
+            return self._memo[pool_id]
+        try:
+            newest = Newest(await self.store.latest(pool_id))
+        except Exception as error:
+            self._failed("reading", pool_id, error)
+            return None
+        self._remember(pool_id, newest)
+        return newest
+
+    def _remember(self, pool_id: str, newest: Newest | None) -> None:
+        """Note the newest row (None: forget it, it is not known any more)."""
+        if self._memo is None:
+            return
+        if newest is None:
+            self._memo.pop(pool_id, None)
+            return
+        self._memo[pool_id] = newest
+        self._memo.move_to_end(pool_id)
+        while len(self._memo) > MEMO_POOLS:
+            self._memo.popitem(last=False)
 
     async def written(
         self,
@@ -126,14 +170,17 @@ class HistoryRecorder:
         pool_id = str(record.pool.get("Id"))
         try:
             for _ in range(APPEND_ATTEMPTS):
-                before = newest.row if newest is not None else await self.store.latest(pool_id)
-                newest = None
+                newest = newest or await self._newest(pool_id)
+                if newest is None:
+                    return None
+                before, newest = newest.row, None
                 if before is not None and before.version == record.version:
                     return Newest(before)
                 appended = await self._append(record, source, before, changes, author)
                 if appended is not None:
                     return Newest(appended)
         except Exception as error:
+            self._remember(pool_id, None)
             self._failed("recording", pool_id, error)
         return None
 
@@ -161,6 +208,7 @@ class HistoryRecorder:
             configuration=configuration,
         )
         appended = await self.store.append(row)
+        self._remember(row.pool_id, Newest(row) if appended else None)
         if appended:
             self._metrics.history_records.labels(source.value).inc()
             log.info(

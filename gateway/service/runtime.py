@@ -120,7 +120,9 @@ def build_service(
     history: HistoryStore,
 ) -> tuple[PoolService, VersionService]:
     secret = redacted_members(settings.audit_redact) | secret_members()
-    recorder = HistoryRecorder(history, state.locks, secret, metrics)
+    recorder = HistoryRecorder(
+        history, state.locks, secret, metrics, sole_writer=state.client is None
+    )
     reader = PoolReader(clients, cache, history=recorder)
     backoff = Backoff(
         base_seconds=settings.update_backoff_base_seconds,

@@ -22,6 +22,7 @@ On bad days:
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -191,8 +192,11 @@ class PoolWriter:
         """Read, plan and (unless a dry run or a no-op) write; None means "try again"."""
         attempts.count += 1
         region = region_of(pool_id)
-        current = await self._reader.describe(pool_id)
-        newest = await self._history.seen_locked(current) if self._history is not None else None
+        describe = functools.partial(self._reader.describe, pool_id)
+        if self._history is None:
+            current, newest = await describe(), None
+        else:
+            current, newest = await self._history.seen_locked(pool_id, describe)
         _check_version(current, attempts.accepted)
         patches = [submission.patch_for(current.request) for submission in submissions]
         wants_mfa = any(MFA_MEMBER in patch for patch in patches)
@@ -296,9 +300,13 @@ class PoolWriter:
             if self._history is not None:
                 await self._history.written(planned, plan.changes, authors, newest)
             return _results(planned, batch, dry_run=False, confirmed=False)
-        await self._reader.cache.set(pool_id, fresh)
-        if self._history is not None:
-            await self._history.written(fresh, plan.changes, authors, newest)
+        if self._history is None:
+            await self._reader.cache.set(pool_id, fresh)
+        else:
+            await asyncio.gather(
+                self._reader.cache.set(pool_id, fresh),
+                self._history.written(fresh, plan.changes, authors, newest),
+            )
         self._detect_external_writes(pool_id, plan, fresh)
         return _results(fresh, batch, dry_run=False)
 

@@ -95,10 +95,14 @@ async def test_no_external_version_while_a_writer_holds_the_lock(store: HistoryS
     assert rows[0].principal == "api-key:ci" and rows[0].request_id == "req-1"
 
 
-async def test_a_read_that_raced_a_newer_row_records_nothing(store: HistoryStore) -> None:
+@pytest.mark.parametrize("sole_writer", [False, True])
+async def test_a_read_that_raced_a_newer_row_records_nothing(
+    store: HistoryStore, sole_writer: bool
+) -> None:
     """The reader appends after the row it saw *before* describing; if a row was added
-    meanwhile, its insert is refused rather than misplacing an old state on top."""
-    recorder = HistoryRecorder(store, LocalLocks(), frozenset())
+    meanwhile, its insert is refused rather than misplacing an old state on top (also
+    when one replica remembers the newest rows instead of reading them)."""
+    recorder = HistoryRecorder(store, LocalLocks(), frozenset(), sole_writer=sole_writer)
     old, new = record("old"), record("new")
 
     async def slow_describe() -> PoolRecord:
@@ -112,7 +116,12 @@ async def test_a_read_that_raced_a_newer_row_records_nothing(store: HistoryStore
 async def test_secrets_are_stored_redacted(store: HistoryStore) -> None:
     recorder = HistoryRecorder(store, LocalLocks(), frozenset({"ExternalId"}))
     sms = {"SnsCallerArn": "arn:aws:iam::123456789012:role/sms", "ExternalId": "s3cret"}
-    await recorder.seen_locked(record("pool", SmsConfiguration=sms))
+    pool = record("pool", SmsConfiguration=sms)
+
+    async def describe() -> PoolRecord:
+        return pool
+
+    assert (await recorder.seen_locked(POOL, describe))[0] is pool
     latest = await store.latest(POOL)
     assert latest is not None
     assert latest.configuration["SmsConfiguration"]["ExternalId"] == "[REDACTED]"
