@@ -166,6 +166,10 @@ def test_dockerfile_is_multi_stage_non_root_with_a_healthcheck() -> None:
     assert "HEALTHCHECK" in runtime and "/healthz" in runtime
     assert 'ENTRYPOINT ["gateway", "serve"]' in runtime
     assert "--no-dev" in text  # only runtime dependencies
+    # The embedded history lives in a directory the non-root user owns (not the cwd, /).
+    history = re.search(r"GATEWAY_HISTORY_URL=sqlite\+aiosqlite:///(/\S+)/history\.db", runtime)
+    assert history is not None
+    assert f"chown 10001:10001 {history.group(1)}" in runtime
 
 
 def called_operations() -> set[str]:
@@ -197,11 +201,14 @@ def test_iam_policy_grants_exactly_the_operations_the_code_calls() -> None:
 def test_compose_fleet_is_wired_to_its_own_services(monkeypatch: pytest.MonkeyPatch) -> None:
     spec = compose()
     services = spec["services"]
-    assert {"redis", "emulator", "gateway-1", "gateway-2", "lb"} <= set(services)
+    assert {"redis", "postgres", "emulator", "gateway-1", "gateway-2", "lb"} <= set(services)
     for name in ("gateway-1", "gateway-2"):
         env = services[name]["environment"]
         assert env["GATEWAY_REDIS_URL"].startswith("redis://redis:")
         assert env["GATEWAY_COGNITO_ENDPOINT_URL"] == "http://emulator:5000"
+        assert env["GATEWAY_HISTORY_URL"].startswith("postgresql+asyncpg://gateway:")
+        assert "@postgres:5432/" in env["GATEWAY_HISTORY_URL"]
+        assert "postgres" in services[name]["depends_on"]
         assert services[name]["build"]["target"] == "runtime"
         settings = settings_from(
             {k: v for k, v in env.items() if k.startswith("GATEWAY_")}, monkeypatch
