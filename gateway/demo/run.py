@@ -14,7 +14,8 @@ from gateway.demo.emulator import start_in_thread, use_emulator_credentials
 from gateway.demo.history import seed_history
 from gateway.demo.seed import DEMO_REGION, seed_pools
 from gateway.observability import logs
-from gateway.store.history import migrate_url, shown_url
+from gateway.settings import Settings
+from gateway.store.history import shown_url
 
 LOOPBACK_ORIGINS = r"https?://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?"
 EXAMPLE_QUERY = """{
@@ -33,64 +34,57 @@ def run_demo(host: str | None = None, port: int | None = None, grpc_port: int | 
     if "GATEWAY_HISTORY_URL" not in os.environ:  # the demo's history is thrown away with it
         workdir = tempfile.mkdtemp(prefix="gateway-demo-")
         defaults["history_url"] = f"sqlite+aiosqlite:///{workdir}/history.db"
-    settings = load_settings(
-        **defaults,
-        host=host or "127.0.0.1",
-        port=8000 if port is None else port,
-        grpc_port=50051 if grpc_port is None else grpc_port,
-        region=DEMO_REGION,
-        cognito_endpoint_url=f"http://{emulator_host}:{emulator_port}",
-        graphiql=True,
-        introspection=True,
-        auth_mode="none",
-    )
-    logs.configure(settings.log_level)
-
-    async def seed() -> list[str]:
-        await migrate_url(settings.history_url)
-        async with CognitoClients(settings) as clients:
-            ids = await seed_pools(clients)
-        await seed_history(settings, ids[0])
-        return ids
-
-    ids = asyncio.run(seed())
-    url = f"http://{settings.host}:{settings.port}/graphql"
-    print(
-        f"Cognito emulator on http://{emulator_host}:{emulator_port}; seeded pools: "
-        f"{', '.join(ids)}",
-        flush=True,
-    )
-    print(
-        f"GraphiQL: {url}\nTry:\n{EXAMPLE_QUERY}\n"
-        f'or: userPool(id: "{ids[0]}") {{ name version policies {{ passwordPolicy '
-        f"{{ minimumLength }} }} userPoolTags {{ key value }} }}",
-        flush=True,
-    )
-    print(
-        f'History: userPoolHistory(id: "{ids[0]}") {{ nodes {{ version source principal '
-        "changes { path before after risk } } } (recorded in "
-        f"{shown_url(settings.history_url)})",
-        flush=True,
-    )
-    print(
-        "CORS: "
-        + (
-            "browser pages on loopback origins may call it (set GATEWAY_CORS_ORIGINS to change)"
-            if settings.cors_origin_regex
-            else f"allowed origins: {', '.join(settings.cors_origins) or 'none'}"
-        ),
-        flush=True,
-    )
-    print(
-        f"gRPC: {settings.host}:{settings.grpc_port} (reflection on), e.g.\n"
-        f'  grpcurl -plaintext -d \'{{"id": "{ids[0]}"}}\' {settings.host}:{settings.grpc_port} '
-        "cognito_gateway.v1.UserPoolService/GetUserPool",
-        flush=True,
-    )
     try:
+        settings = load_settings(
+            **defaults,
+            host=host or "127.0.0.1",
+            port=8000 if port is None else port,
+            grpc_port=50051 if grpc_port is None else grpc_port,
+            region=DEMO_REGION,
+            cognito_endpoint_url=f"http://{emulator_host}:{emulator_port}",
+            graphiql=True,
+            introspection=True,
+            auth_mode="none",
+        )
+        logs.configure(settings.log_level)
+        ids = asyncio.run(_seed(settings))
+        print(f"Cognito emulator on http://{emulator_host}:{emulator_port}", flush=True)
+        _announce(settings, ids)
         run(settings, demo=True)
     finally:
         emulator.stop()
         if workdir is not None:
             shutil.rmtree(workdir, ignore_errors=True)
     return 0
+
+
+async def _seed(settings: Settings) -> list[str]:
+    """The demo pools, and a short history of the first one."""
+    async with CognitoClients(settings) as clients:
+        ids = await seed_pools(clients)
+    await seed_history(settings, ids[0])
+    return ids
+
+
+def _announce(settings: Settings, ids: list[str]) -> None:
+    """What the demo serves and what to try first."""
+    url = f"http://{settings.host}:{settings.port}/graphql"
+    cors = (
+        "browser pages on loopback origins may call it (set GATEWAY_CORS_ORIGINS to change)"
+        if settings.cors_origin_regex
+        else f"allowed origins: {', '.join(settings.cors_origins) or 'none'}"
+    )
+    print(
+        f"seeded pools: {', '.join(ids)}\n"
+        f"GraphiQL: {url}\nTry:\n{EXAMPLE_QUERY}\n"
+        f'or: userPool(id: "{ids[0]}") {{ name version policies {{ passwordPolicy '
+        f"{{ minimumLength }} }} userPoolTags {{ key value }} }}\n"
+        f'History: userPoolHistory(id: "{ids[0]}") {{ nodes {{ version source principal '
+        "changes { path before after risk } } } (recorded in "
+        f"{shown_url(settings.history_url)})\n"
+        f"CORS: {cors}\n"
+        f"gRPC: {settings.host}:{settings.grpc_port} (reflection on), e.g.\n"
+        f'  grpcurl -plaintext -d \'{{"id": "{ids[0]}"}}\' {settings.host}:{settings.grpc_port} '
+        "cognito_gateway.v1.UserPoolService/GetUserPool",
+        flush=True,
+    )

@@ -120,17 +120,10 @@ def shown_url(url: str) -> str:
 
 async def migrate_url(url: str) -> None:
     """Bring the history database at ``url`` to the newest schema (``gateway migrate``,
-    and before ``serve`` and ``demo`` start). Raises :class:`HistoryUnavailable`."""
+    and before ``serve`` starts). Raises :class:`HistoryUnavailable`."""
     store = HistoryStore.open(url)
     try:
         await store.migrate()
-    except (OSError, sa.exc.SQLAlchemyError) as error:
-        cause = getattr(error, "orig", None) or error
-        first_line = (str(cause).splitlines() or [""])[0][:200]
-        raise HistoryUnavailable(
-            f"GATEWAY_HISTORY_URL: cannot prepare the history database at {shown_url(url)} "
-            f"({type(cause).__name__}: {first_line})"
-        ) from error
     finally:
         await store.close()
 
@@ -149,7 +142,20 @@ class HistoryStore:
 
     async def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision, one replica at a time: a
-        PostgreSQL advisory lock, or for SQLite a lock file beside the database."""
+        PostgreSQL advisory lock, or for SQLite a lock file beside the database.
+        Raises :class:`HistoryUnavailable`, whose message names the setting."""
+        try:
+            await self._migrate()
+        except (OSError, sa.exc.SQLAlchemyError) as error:
+            cause = getattr(error, "orig", None) or error
+            first_line = (str(cause).splitlines() or [""])[0][:200]
+            shown = self._engine.url.render_as_string(hide_password=True)
+            raise HistoryUnavailable(
+                f"GATEWAY_HISTORY_URL: cannot prepare the history database at {shown} "
+                f"({type(cause).__name__}: {first_line})"
+            ) from error
+
+    async def _migrate(self) -> None:
         database = self._engine.url.database
         if self._engine.dialect.name != "sqlite" or not database or database == ":memory:":
             async with self._engine.begin() as connection:
