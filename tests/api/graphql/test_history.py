@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import boto3
 import httpx
 import pytest
 
@@ -87,9 +88,14 @@ async def patch(client: GraphQLClient, pool: str, change: dict[str, Any], **extr
     return version
 
 
-async def configuration(cognito: CognitoClients, pool: str) -> PoolRecord:
-    described = await cognito.call(REGION, "DescribeUserPool", UserPoolId=pool)
-    return PoolRecord.of(described["UserPool"])
+@pytest.fixture
+def boto3_cognito(emulator: str) -> Any:
+    """Plain boto3 straight to the emulator: the outside world, and the ground truth."""
+    return boto3.client("cognito-idp", region_name=REGION, endpoint_url=emulator)
+
+
+def configuration(client: Any, pool: str) -> PoolRecord:
+    return PoolRecord.of(client.describe_user_pool(UserPoolId=pool)["UserPool"])
 
 
 async def test_a_sequence_of_patches_yields_the_matching_history(
@@ -133,17 +139,15 @@ async def test_a_change_made_outside_the_gateway_is_an_external_version(
     http: httpx.AsyncClient,
     history_url: str,
     new_full_pool: PoolFactory,
-    cognito: CognitoClients,
+    boto3_cognito: Any,
 ) -> None:
     server = start_gateway(history_url=history_url, cache_ttl_seconds=0.2)
     client = GraphQLClient(http, server.url)
     pool = await new_full_pool()
     await data(client, VERSION, id=pool)
-    current = await configuration(cognito, pool)
-    await cognito.call(
-        REGION,
-        "UpdateUserPool",
-        **{**current.request, "UserPoolId": pool, "SmsAuthenticationMessage": "Code {####}"},
+    current = configuration(boto3_cognito, pool)
+    boto3_cognito.update_user_pool(
+        **{**current.request, "UserPoolId": pool, "SmsAuthenticationMessage": "Code {####}"}
     )
     await asyncio.sleep(0.4)  # the describe cache period
     changed = (await data(client, VERSION, id=pool))["userPool"]["version"]
@@ -180,10 +184,10 @@ async def test_the_history_survives_a_restart(
 
 
 async def test_restore_gives_back_exactly_the_recorded_configuration(
-    client: GraphQLClient, new_full_pool: PoolFactory, cognito: CognitoClients
+    client: GraphQLClient, new_full_pool: PoolFactory, boto3_cognito: Any
 ) -> None:
     pool = await new_full_pool()
-    original = await configuration(cognito, pool)
+    original = configuration(boto3_cognito, pool)
     await data(client, VERSION, id=pool)
     await patch(client, pool, {
         "policies": {"passwordPolicy": {"minimumLength": 20, "requireSymbols": True}},
@@ -192,7 +196,7 @@ async def test_restore_gives_back_exactly_the_recorded_configuration(
         "deviceConfiguration": None,
     })  # fmt: skip
     await patch(client, pool, {"smsAuthenticationMessage": "Changed {####}"})
-    changed = await configuration(cognito, pool)
+    changed = configuration(boto3_cognito, pool)
     assert changed.version != original.version
 
     dry = (await data(client, RESTORE, id=pool, version=original.version, dryRun=True))[
@@ -201,12 +205,12 @@ async def test_restore_gives_back_exactly_the_recorded_configuration(
     assert dry["dryRun"] is True
     assert dry["pool"]["version"] == original.version
     assert {"lambdaConfig.preSignUp", "userPoolTags[team]"} <= {c["path"] for c in dry["changes"]}
-    assert (await configuration(cognito, pool)).version == changed.version  # nothing written
+    assert (configuration(boto3_cognito, pool)).version == changed.version  # nothing written
     assert len(await history(client, pool)) == 3
 
     restored = (await data(client, RESTORE, id=pool, version=original.version))["restoreUserPool"]
     assert restored["pool"]["version"] == original.version
-    after = await configuration(cognito, pool)
+    after = configuration(boto3_cognito, pool)
     assert after.request == original.request
     assert update_request_from(after.pool) == update_request_from(original.pool)
     nodes = await history(client, pool)
@@ -260,15 +264,15 @@ async def test_compare_export_create_and_copy(
 
 
 async def test_copy_without_paths_leaves_name_tags_and_deletion_protection(
-    client: GraphQLClient, new_full_pool: PoolFactory, cognito: CognitoClients
+    client: GraphQLClient, new_full_pool: PoolFactory, boto3_cognito: Any
 ) -> None:
     pool = await new_full_pool()
-    minimal = (await cognito.call(REGION, "CreateUserPool", PoolName="bare"))["UserPool"]["Id"]
+    minimal = boto3_cognito.create_user_pool(PoolName="bare")["UserPool"]["Id"]
     dry = await data(client, COPY, **{"from": pool, "to": minimal, "dryRun": True})
     paths = {c["path"].split(".")[0].split("[")[0] for c in dry["copyUserPoolSettings"]["changes"]}
     assert "lambdaConfig" in paths
     assert not paths & {"poolName", "userPoolTags", "deletionProtection"}
-    assert (await configuration(cognito, minimal)).request.get("LambdaConfig") in (None, {})
+    assert (configuration(boto3_cognito, minimal)).request.get("LambdaConfig") in (None, {})
 
 
 async def test_copy_names_a_path_that_is_no_setting(
@@ -288,7 +292,7 @@ async def test_high_risk_changes_need_confirmation_when_required(
     http: httpx.AsyncClient,
     history_url: str,
     new_full_pool: PoolFactory,
-    cognito: CognitoClients,
+    boto3_cognito: Any,
 ) -> None:
     server = start_gateway(history_url=history_url, require_risk_confirmation=True)
     client = GraphQLClient(http, server.url)
@@ -301,8 +305,8 @@ async def test_high_risk_changes_need_confirmation_when_required(
     assert refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert refused["errors"][0]["extensions"]["field"] == "confirmHighRisk"
     assert "DeletionProtection" in refused["errors"][0]["message"]
-    assert (await configuration(cognito, pool)).pool["DeletionProtection"] == "ACTIVE"
+    assert (configuration(boto3_cognito, pool)).pool["DeletionProtection"] == "ACTIVE"
 
     await patch(client, pool, {"userPoolTags": [{"key": "low", "value": "risk"}]})  # LOW: goes
     await patch(client, pool, weaken, confirm=True)
-    assert (await configuration(cognito, pool)).pool["DeletionProtection"] == "INACTIVE"
+    assert (configuration(boto3_cognito, pool)).pool["DeletionProtection"] == "INACTIVE"
