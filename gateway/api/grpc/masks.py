@@ -93,8 +93,21 @@ def mask_to_patch(user_pool: Message, paths: Sequence[str]) -> dict[str, Any]:
     return patch
 
 
-def _resolve(user_pool: Message, segments: list[str]) -> tuple[list[str], Any]:
-    """The patch keys (botocore names, map keys) of a path and the value to write."""
+def parse(paths: Sequence[str]) -> list[Path]:
+    """Mask paths as botocore paths of UpdateUserPool, without values (copy_mask)."""
+    parsed: list[Path] = []
+    for index, path in enumerate(paths):
+        try:
+            keys, _ = _resolve(None, split(path))
+        except ValueError as error:
+            raise MaskError(index, f"{path}: {error}") from None
+        parsed.append(tuple(keys))
+    return parsed
+
+
+def _resolve(user_pool: Message | None, segments: list[str]) -> tuple[list[str], Any]:
+    """The patch keys (botocore names, map keys) of a path and the value to write
+    (``user_pool`` None: only the keys)."""
     shape: Shape = model.input_shape("UpdateUserPool")
     message: Message | None = user_pool
     head, *rest = segments

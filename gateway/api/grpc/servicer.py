@@ -169,6 +169,37 @@ class UserPoolServicer:
 
         return await self._call("CompareUserPools", context, work, _namer("left"))
 
+    async def CopyUserPoolSettings(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        paths = list(request.copy_mask.paths)
+        try:
+            parsed = masks.parse(paths) if paths else None
+        except masks.MaskError as error:
+            await context.abort_with_status(
+                to_grpc(violation(f"copy_mask.paths[{error.index}]", error.description))
+            )
+            raise AssertionError("abort_with_status returned") from None
+
+        async def work(principal: Principal) -> Any:
+            result = await self._versions.copy(
+                principal,
+                request.source_id,
+                request.target_id,
+                parsed,
+                dry_run=request.validate_only,
+                confirm_high_risk=request.confirm_high_risk,
+            )
+            return self._update_response(result, principal, context)
+
+        return await self._call("CopyUserPoolSettings", context, work, _copy_namer)
+
+    async def ExportUserPool(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        async def work(principal: Principal) -> Any:
+            configuration = await self._versions.export(principal, request.id)
+            shape = model.input_shape("CreateUserPool")
+            return to_message(shape, configuration, self._pb.CreateUserPoolRequest())
+
+        return await self._call("ExportUserPool", context, work, _namer("id"))
+
     def _changes(self, changes: list[FieldChange]) -> list[Message]:
         return [
             self._pb.FieldChange(
@@ -283,6 +314,13 @@ def _update_namer(paths: list[str]) -> FieldNamer:
         return f"user_pool.{rendered}", rendered
 
     return name
+
+
+def _copy_namer(field: Field) -> tuple[str, str]:
+    if field.argument == Argument.PATHS:
+        index = f"[{field.path[0]}]" if field.path else ""
+        return f"copy_mask.paths{index}", ""
+    return _namer("target_id")(field)
 
 
 def _create_namer(field: Field) -> tuple[str, str]:

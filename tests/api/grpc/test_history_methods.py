@@ -86,3 +86,52 @@ async def test_restoring_an_unknown_version_is_not_found(
         await stub.RestoreUserPool(PB.RestoreUserPoolRequest(id=pool_id, version="0" * 20))
     assert error.value.code() == grpc.StatusCode.NOT_FOUND
     assert details(error.value)["reason"] == "NOT_FOUND"
+
+
+async def test_export_create_compare_and_copy(stub: Any, new_full_pool: PoolFactory) -> None:
+    pool_id = await new_full_pool()
+    exported = await stub.ExportUserPool(PB.ExportUserPoolRequest(id=pool_id))
+    assert exported.pool_name == "acme-customers"
+    # Without authentication the caller is an admin, who may read the secret.
+    assert exported.sms_configuration.external_id == "acme-sms-external-id"
+    exported.pool_name = "acme-grpc-copy"
+    created = await stub.CreateUserPool(exported)
+    compared = await stub.CompareUserPools(
+        PB.CompareUserPoolsRequest(left=pool_id, right=created.id)
+    )
+    assert [change(c) for c in compared.changes] == [
+        ("name", "acme-customers", "acme-grpc-copy", "CHANGE_RISK_LOW")
+    ]
+
+    bare = await stub.CreateUserPool(PB.CreateUserPoolRequest(pool_name="bare-grpc"))
+    before = await stub.CompareUserPools(PB.CompareUserPoolsRequest(left=pool_id, right=bare.id))
+    copied = await stub.CopyUserPoolSettings(
+        PB.CopyUserPoolSettingsRequest(
+            source_id=pool_id,
+            target_id=bare.id,
+            copy_mask=field_mask_pb2.FieldMask(paths=["policies.password_policy"]),
+        )
+    )
+    assert {c.path for c in copied.changes} == {
+        c.path for c in before.changes if c.path.startswith("policies.password_policy.")
+    }
+    after = await stub.CompareUserPools(PB.CompareUserPoolsRequest(left=pool_id, right=bare.id))
+    assert [c.path for c in after.changes] == [
+        c.path for c in before.changes if not c.path.startswith("policies.password_policy.")
+    ]
+
+
+async def test_a_copy_path_that_is_no_setting_is_named(
+    stub: Any, new_full_pool: PoolFactory
+) -> None:
+    pool_id = await new_full_pool()
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await stub.CopyUserPoolSettings(
+            PB.CopyUserPoolSettingsRequest(
+                source_id=pool_id,
+                target_id=pool_id,
+                copy_mask=field_mask_pb2.FieldMask(paths=["policies", "policies.nope"]),
+            )
+        )
+    assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert details(error.value)["violations"][0][0] == "copy_mask.paths[1]"
