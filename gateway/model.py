@@ -56,6 +56,24 @@ def input_shape(operation_name: str) -> StructureShape:
     return result
 
 
+def member_shape(parent: Shape, key: str) -> Shape:
+    """The shape below ``parent`` at ``key``: a structure's member, or a map's value (any
+    key). ``KeyError`` when ``parent`` has nothing below it."""
+    if isinstance(parent, StructureShape):
+        return parent.members[key]
+    if isinstance(parent, MapShape):
+        return parent.value
+    raise KeyError(key)
+
+
+def shape_at(root: Shape, path: Iterable[str]) -> Shape:
+    """The shape a botocore path leads to; ``KeyError`` if the path leaves the model."""
+    current = root
+    for key in path:
+        current = member_shape(current, key)
+    return current
+
+
 READ_PREFIXES = ("Describe", "List", "Get")
 
 

@@ -17,6 +17,7 @@ from botocore.model import MapShape, Shape, StructureShape
 from gateway import model
 from gateway.core.diff import FieldChange, diff
 from gateway.core.merge import get_path
+from gateway.core.rules import writable_path_creating
 from gateway.errors import Path
 
 REDACTED = "[REDACTED]"  # how history and audit store a secret's value
@@ -42,29 +43,12 @@ def replacing_patch(current: Any, target: Any, shape: Shape) -> Any:
         return target
     patch: dict[str, Any] = {}
     for key in [*current, *(k for k in target if k not in current)]:
-        child = shape.members[key] if isinstance(shape, StructureShape) else shape.value
         if key not in target:
             patch[key] = None
         elif current.get(key) != target[key] and target[key] != REDACTED:
+            child = model.member_shape(shape, key)
             patch[key] = replacing_patch(current.get(key), target[key], child)
     return patch
-
-
-def _subtree(path: Path, value: Any) -> dict[str, Any]:
-    """``("Policies", "PasswordPolicy")`` and ``v`` -> ``{"Policies": {"PasswordPolicy": v}}``."""
-    document: Any = value
-    for key in reversed(path):
-        document = {key: document}
-    result: dict[str, Any] = document
-    return result
-
-
-def _deep_update(into: dict[str, Any], patch: Mapping[str, Any]) -> None:
-    for key, value in patch.items():
-        if isinstance(value, Mapping) and isinstance(into.get(key), dict):
-            _deep_update(into[key], value)
-        else:
-            into[key] = value
 
 
 def copy_patch(
@@ -75,11 +59,11 @@ def copy_patch(
     shape = model.input_shape("UpdateUserPool")
     patch: dict[str, Any] = {}
     for path in paths:
-        target = shape_at(shape, path)
         before, after = get_path(current, path), get_path(source, path)
         if before == after:
             continue
-        _deep_update(patch, _subtree(path, replacing_patch(before, after, target)))
+        value = replacing_patch(before, after, model.shape_at(shape, path))
+        writable_path_creating(patch, path[:-1])[path[-1]] = value
     return patch
 
 
@@ -87,19 +71,6 @@ def default_copy_paths(source: Mapping[str, Any], current: Mapping[str, Any]) ->
     """Every writable member either pool has, except name, tags and deletion protection."""
     members = set(source) | set(current)
     return [(m,) for m in sorted(members) if m not in NOT_COPIED and m != "UserPoolId"]
-
-
-def shape_at(root: Shape, path: Path) -> Shape:
-    """The shape a botocore path leads to; ``KeyError`` if the path leaves the model."""
-    current = root
-    for part in path:
-        if isinstance(current, StructureShape):
-            current = current.members[part]
-        elif isinstance(current, MapShape):
-            current = current.value
-        else:
-            raise KeyError(part)
-    return current
 
 
 def comparable(configuration: Mapping[str, Any]) -> dict[str, Any]:

@@ -36,8 +36,7 @@ def leaves(value: Any, shape: Shape, path: Path = ()) -> dict[Path, Any]:
         return {path: value}
     found: dict[Path, Any] = {}
     for key, item in value.items():
-        child = shape.members[key] if isinstance(shape, StructureShape) else shape.value
-        found.update(leaves(item, child, (*path, key)))
+        found.update(leaves(item, model.member_shape(shape, key), (*path, key)))
     return found
 
 

@@ -18,6 +18,8 @@ from typing import Any
 
 from botocore.model import MapShape, Shape, StructureShape
 
+from gateway import model
+
 
 def merge(current: Any, patch: Any, shape: Shape) -> Any:
     """The value of ``shape`` after applying ``patch`` to ``current`` (inputs untouched)."""
@@ -31,8 +33,7 @@ def merge(current: Any, patch: Any, shape: Shape) -> Any:
             if value is None:
                 result.pop(key, None)
                 continue
-            child = shape.members[key] if isinstance(shape, StructureShape) else shape.value
-            result[key] = merge(result.get(key), value, child)
+            result[key] = merge(result.get(key), value, model.member_shape(shape, key))
         return result
     return copy.deepcopy(patch)
 
@@ -44,10 +45,7 @@ def patched_paths(patch: Mapping[str, Any], shape: Shape) -> Iterator[tuple[tupl
     maps are walked.
     """
     for key, value in patch.items():
-        if isinstance(shape, StructureShape):
-            child: Shape = shape.members[key]
-        else:
-            child = shape.value
+        child = model.member_shape(shape, key)
         if (
             value is not None
             and isinstance(child, StructureShape | MapShape)

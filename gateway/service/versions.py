@@ -23,7 +23,6 @@ from gateway.core.configuration import (
     default_copy_paths,
     redacted_change,
     replacing_patch,
-    shape_at,
 )
 from gateway.core.diff import FieldChange
 from gateway.errors import Argument, ErrorCode, Field, GatewayError, Path, invalid
@@ -156,7 +155,7 @@ class VersionService:
         shape = model.input_shape("UpdateUserPool")
         for index, path in enumerate(paths or ()):
             try:
-                shape_at(shape, path)
+                model.shape_at(shape, path)
             except KeyError:
                 raise invalid(
                     "not a setting of UserPoolPatch",

@@ -25,6 +25,7 @@ from google.protobuf.message import Message
 from gateway import model
 from gateway.api.grpc.convert import field_value, replacement
 from gateway.api.grpc.proto import field_name
+from gateway.core.rules import writable_path_creating
 from gateway.errors import Path
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -89,7 +90,7 @@ def mask_to_patch(user_pool: Message, paths: Sequence[str]) -> dict[str, Any]:
             keys, value = _resolve(user_pool, split(path))
         except ValueError as error:
             raise MaskError(index, f"{path}: {error}") from None
-        _put(patch, keys, value)
+        writable_path_creating(patch, tuple(keys[:-1]))[keys[-1]] = value
     return patch
 
 
@@ -164,13 +165,3 @@ def _leaf(message: Message | None, name: str, shape: Shape) -> Any:
 
 def _member_of(shape: StructureShape, name: str) -> str | None:
     return next((m for m in shape.members if field_name(m) == name), None)
-
-
-def _put(patch: dict[str, Any], keys: list[str], value: Any) -> None:
-    target = patch
-    for key in keys[:-1]:
-        inner = target.get(key)
-        if not isinstance(inner, dict):
-            inner = target[key] = {}
-        target = inner
-    target[keys[-1]] = value
