@@ -70,7 +70,7 @@ def copy_patch(
 def default_copy_paths(source: Mapping[str, Any], current: Mapping[str, Any]) -> list[Path]:
     """Every writable member either pool has, except name, tags and deletion protection."""
     members = set(source) | set(current)
-    return [(m,) for m in sorted(members) if m not in NOT_COPIED and m != "UserPoolId"]
+    return [(m,) for m in sorted(members) if m not in NOT_COPIED]
 
 
 def comparable(configuration: Mapping[str, Any]) -> dict[str, Any]:

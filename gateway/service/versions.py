@@ -9,8 +9,6 @@ client's ``updateUserPool``. Compare and export read through the cache.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,6 +23,7 @@ from gateway.core.configuration import (
     replacing_patch,
 )
 from gateway.core.diff import FieldChange
+from gateway.core.paging import decode_cursor, encode_cursor
 from gateway.errors import Argument, ErrorCode, Field, GatewayError, Path, invalid
 from gateway.service.access import ADMIN, READ, Principal, require, secret_members, visible_pool
 from gateway.service.pools import PoolService, author_of
@@ -53,22 +52,19 @@ class VersionPage:
 
 
 def _cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(f"v1:{seq}".encode()).decode()
+    """A position in a pool's history: the listing's cursor format, with no page token."""
+    return encode_cursor(None, seq)
 
 
 def _seq_of(cursor: str) -> int:
-    try:
-        text = base64.urlsafe_b64decode(cursor.encode()).decode()
-        prefix, seq = text.split(":")
-        if prefix != "v1" or not seq.isdigit():
-            raise ValueError(text)
-        return int(seq)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+    token, seq = decode_cursor(cursor)
+    if token is not None:  # a userPools cursor
         raise invalid(
             "not a cursor of this history; pass an endCursor as it was returned",
             Field(Argument.PAGE_TOKEN),
             "cursor",
-        ) from None
+        )
+    return seq
 
 
 def _version(row: VersionRow) -> PoolVersion:
@@ -207,8 +203,8 @@ class VersionService:
         )
 
     async def compare(self, principal: Principal, left: str, right: str) -> list[FieldChange]:
-        """What differs from ``left``'s configuration to ``right``'s, secrets hidden below
-        admin (and from everyone, when only a secret differs, its value)."""
+        """What differs from ``left``'s configuration to ``right``'s; below admin, the
+        values of secret members are hidden."""
         left_pool = await self._pools.get(principal, left)
         right_pool = await self._pools.get(principal, right)
         changes = compare(left_pool.request, right_pool.request)
@@ -221,5 +217,4 @@ class VersionService:
         included), ready to ``createUserPool`` from or to keep in Git; secret members
         only for admins."""
         record = await self._pools.get(principal, pool_id)
-        configuration = {k: v for k, v in record.request.items() if k != "UserPoolId"}
-        return visible_pool(principal, configuration)
+        return visible_pool(principal, record.request)
