@@ -10,26 +10,23 @@ from __future__ import annotations
 from gateway.cognito.clients import CognitoClients
 from gateway.core.ids import region_of
 from gateway.core.rules import update_request_from
-from gateway.observability.metrics import Metrics
 from gateway.service.access import ADMIN, IMPLIED, Principal
-from gateway.service.runtime import open_runtime
-from gateway.settings import Settings
+from gateway.service.runtime import Runtime
 
 SEEDER = Principal(name="demo-seed", kind="demo", scopes=frozenset(IMPLIED[ADMIN]))
 
 
-async def seed_history(settings: Settings, pool_id: str) -> None:
-    uncached = settings.model_copy(update={"cache_ttl_seconds": 0.0, "grpc": False})
-    async with open_runtime(uncached, Metrics()) as runtime:
-        service = runtime.service
-        await service.get(SEEDER, pool_id)  # the state the gateway first saw
-        password = {"Policies": {"PasswordPolicy": {"MinimumLength": 14}}}
-        await service.update(SEEDER, pool_id, password)
-        await service.update(SEEDER, pool_id, {"UserPoolTags": {"owner": "platform-team"}})
-        await _change_beside_the_gateway(runtime.clients, pool_id)
-        await service.get(SEEDER, pool_id)  # notices it: an EXTERNAL version
-        weaker = {"Policies": {"PasswordPolicy": {"MinimumLength": 10}}}
-        await service.update(SEEDER, pool_id, weaker)  # a HIGH-risk change
+async def seed_history(runtime: Runtime, pool_id: str) -> None:
+    """``runtime`` must not cache reads: the second read has to see the outside change."""
+    service = runtime.service
+    await service.get(SEEDER, pool_id)  # the state the gateway first saw
+    password = {"Policies": {"PasswordPolicy": {"MinimumLength": 14}}}
+    await service.update(SEEDER, pool_id, password)
+    await service.update(SEEDER, pool_id, {"UserPoolTags": {"owner": "platform-team"}})
+    await _change_beside_the_gateway(runtime.clients, pool_id)
+    await service.get(SEEDER, pool_id)  # notices it: an EXTERNAL version
+    weaker = {"Policies": {"PasswordPolicy": {"MinimumLength": 10}}}
+    await service.update(SEEDER, pool_id, weaker)  # a HIGH-risk change
 
 
 async def _change_beside_the_gateway(clients: CognitoClients, pool_id: str) -> None:

@@ -8,12 +8,13 @@ import shutil
 import tempfile
 
 from gateway.api.app import run
-from gateway.cognito.clients import CognitoClients
 from gateway.config_errors import load_settings
 from gateway.demo.emulator import start_in_thread, use_emulator_credentials
 from gateway.demo.history import seed_history
 from gateway.demo.seed import DEMO_REGION, seed_pools
 from gateway.observability import logs
+from gateway.observability.metrics import Metrics
+from gateway.service.runtime import open_runtime
 from gateway.settings import Settings
 from gateway.store.history import shown_url
 
@@ -59,10 +60,12 @@ def run_demo(host: str | None = None, port: int | None = None, grpc_port: int | 
 
 
 async def _seed(settings: Settings) -> list[str]:
-    """The demo pools, and a short history of the first one."""
-    async with CognitoClients(settings) as clients:
-        ids = await seed_pools(clients)
-    await seed_history(settings, ids[0])
+    """The demo pools, and a short history of the first one (through a runtime of its
+    own that caches nothing and serves no gRPC)."""
+    uncached = settings.model_copy(update={"cache_ttl_seconds": 0.0, "grpc": False})
+    async with open_runtime(uncached, Metrics()) as runtime:
+        ids = await seed_pools(runtime.clients)
+        await seed_history(runtime, ids[0])
     return ids
 
 
