@@ -16,7 +16,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import grpc
 from google.protobuf import json_format, struct_pb2
@@ -106,9 +106,7 @@ class UserPoolServicer:
         try:
             patch = masks.mask_to_patch(request.user_pool, paths)
         except masks.MaskError as error:
-            field = "update_mask" if error.index is None else f"update_mask.paths[{error.index}]"
-            await context.abort_with_status(to_grpc(violation(field, error.description)))
-            raise AssertionError("abort_with_status returned") from None
+            await _refuse_mask(context, "update_mask", error)
 
         async def work(principal: Principal) -> Any:
             result = await self._service.update(
@@ -174,10 +172,7 @@ class UserPoolServicer:
         try:
             parsed = masks.parse(paths) if paths else None
         except masks.MaskError as error:
-            await context.abort_with_status(
-                to_grpc(violation(f"copy_mask.paths[{error.index}]", error.description))
-            )
-            raise AssertionError("abort_with_status returned") from None
+            await _refuse_mask(context, "copy_mask", error)
 
         async def work(principal: Principal) -> Any:
             result = await self._versions.copy(
@@ -286,6 +281,15 @@ class UserPoolServicer:
         assert failure is not None
         await context.abort_with_status(to_grpc(status(failure, namer)))
         raise AssertionError("abort_with_status returned")
+
+
+async def _refuse_mask(
+    context: grpc.aio.ServicerContext, mask: str, error: masks.MaskError
+) -> NoReturn:
+    """INVALID_ARGUMENT naming the bad path (``update_mask.paths[1]``) or the whole mask."""
+    field = mask if error.index is None else f"{mask}.paths[{error.index}]"
+    await context.abort_with_status(to_grpc(violation(field, error.description)))
+    raise AssertionError("abort_with_status returned")
 
 
 def _value(value: Any) -> struct_pb2.Value:
