@@ -291,24 +291,29 @@ class PoolWriter:
                 "changed": [".".join(c.path) for c in plan.changes],
             },
         )
-        authors = [s.author for s, o in zip(submissions, batch.outcomes, strict=True)
-                   if not isinstance(o, GatewayError)]  # fmt: skip
         if fresh is None:
             self._metrics.unconfirmed_writes.inc()
             await self._reader.cache.delete(pool_id)
             planned = PoolRecord.of(plan.preview)
-            if self._history is not None:
-                await self._history.written(planned, plan.changes, authors, newest)
+            await self._record(planned, batch, submissions, newest)
             return _results(planned, batch, dry_run=False, confirmed=False)
-        if self._history is None:
-            await self._reader.cache.set(pool_id, fresh)
-        else:
-            await asyncio.gather(
-                self._reader.cache.set(pool_id, fresh),
-                self._history.written(fresh, plan.changes, authors, newest),
-            )
+        await asyncio.gather(
+            self._reader.cache.set(pool_id, fresh),
+            self._record(fresh, batch, submissions, newest),
+        )
         self._detect_external_writes(pool_id, plan, fresh)
         return _results(fresh, batch, dry_run=False)
+
+    async def _record(
+        self, record: PoolRecord, batch: BatchPlan, submissions: Submissions, newest: Newest | None
+    ) -> None:
+        """The version a write produced, in the history, by the authors of the patches
+        that went into it (still under the lock)."""
+        if self._history is None:
+            return
+        outcomes = zip(submissions, batch.outcomes, strict=True)
+        authors = [s.author for s, outcome in outcomes if not isinstance(outcome, GatewayError)]
+        await self._history.written(record, batch.plan.changes, authors, newest)
 
     def _detect_external_writes(self, pool_id: str, plan: UpdatePlan, fresh: PoolRecord) -> None:
         touched = {change.path[0] for change in plan.changes}
