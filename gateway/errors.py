@@ -20,6 +20,8 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "NOT_FOUND"
     BAD_USER_INPUT = "BAD_USER_INPUT"
     PRECONDITION_FAILED = "PRECONDITION_FAILED"
+    # A resource outside Cognito the pool points at (SES identity, SMS role) is broken.
+    DEPENDENCY_FAILED = "DEPENDENCY_FAILED"
     CONFLICT = "CONFLICT"
     THROTTLED = "THROTTLED"
     UNAUTHENTICATED = "UNAUTHENTICATED"

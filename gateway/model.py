@@ -10,7 +10,7 @@ the merge and the round trip without code changes.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from html.parser import HTMLParser
@@ -28,6 +28,8 @@ from botocore.model import (
 SERVICE_NAME = "cognito-idp"
 USER_POOL_SHAPE = "UserPoolType"
 SUMMARY_SHAPE = "UserPoolDescriptionType"
+# The MFA and passkey setup is written by its own operation, which replaces it whole.
+MFA_OPERATION = "SetUserPoolMfaConfig"
 
 
 @cache
@@ -44,10 +46,58 @@ def shape(name: str) -> Shape:
     return service_model().shape_for(name)
 
 
+@cache
+def mfa_members() -> frozenset[str]:
+    """Members of the MFA and passkey setup that only ``SetUserPoolMfaConfig`` writes
+    (SMS, software-token and email MFA, WebAuthn): part of a pool's configuration,
+    though DescribeUserPool never shows them and UpdateUserPool never takes them."""
+    return frozenset(input_shape(MFA_OPERATION).members) - frozenset(
+        input_shape("UpdateUserPool").members
+    )
+
+
+class JoinedStructure(StructureShape):  # type: ignore[misc]  # botocore is untyped
+    """A structure with the members of a model shape and some of another's: the
+    gateway's view of a pool joins what two operations read or write. Names,
+    documentation and member shapes stay the model's."""
+
+    def __init__(self, base: StructureShape, extra: Mapping[str, Shape]) -> None:
+        definition = {
+            "type": "structure",
+            "members": {},
+            "required": list(base.required_members),
+            "documentation": base.documentation,
+        }
+        super().__init__(base.name, definition, None)
+        self._joined = {**base.members, **extra}
+
+    @property
+    def members(self) -> dict[str, Shape]:
+        return self._joined
+
+
+def with_mfa_members(base: Shape, service: ServiceModel | None = None) -> StructureShape:
+    """``base`` and the MFA-only members of ``SetUserPoolMfaConfig`` in ``service``."""
+    service = service or service_model()
+    assert isinstance(base, StructureShape)
+    mfa = service.operation_model(MFA_OPERATION).input_shape
+    update = service.operation_model("UpdateUserPool").input_shape
+    assert isinstance(mfa, StructureShape) and isinstance(update, StructureShape)
+    extra = {k: v for k, v in mfa.members.items() if k not in update.members}
+    return JoinedStructure(base, extra)
+
+
+@cache
 def user_pool_shape() -> StructureShape:
-    result = shape(USER_POOL_SHAPE)
-    assert isinstance(result, StructureShape)
-    return result
+    """``UserPoolType`` and the MFA-only members: the pool as the gateway shows it."""
+    return with_mfa_members(shape(USER_POOL_SHAPE))
+
+
+@cache
+def configuration_shape() -> StructureShape:
+    """A pool's whole writable configuration: ``UpdateUserPoolRequest`` and the MFA-only
+    members of ``SetUserPoolMfaConfigRequest``. Patches, diffs and history use it."""
+    return with_mfa_members(input_shape("UpdateUserPool"))
 
 
 def input_shape(operation_name: str) -> StructureShape:
@@ -94,7 +144,14 @@ def regions() -> frozenset[str]:
 
 @cache
 def writable_members() -> frozenset[str]:
-    """Members UpdateUserPool accepts, except the id that addresses the pool."""
+    """Members of a pool's writable configuration, except the id that addresses the pool:
+    what UpdateUserPool accepts, and the MFA-only members (see ``configuration_shape``)."""
+    return frozenset(configuration_shape().members) - {"UserPoolId"}
+
+
+@cache
+def update_members() -> frozenset[str]:
+    """Members UpdateUserPool itself accepts, except the pool's id."""
     return frozenset(input_shape("UpdateUserPool").members) - {"UserPoolId"}
 
 

@@ -178,7 +178,10 @@ def called_operations() -> set[str]:
     for path in (ROOT / "gateway").rglob("*.py"):
         if "demo" in path.parts:
             continue
-        found |= set(re.findall(r'\.call\(\s*[\w.]+,\s*"([A-Z]\w+)"', path.read_text()))
+        text = path.read_text()
+        found |= set(re.findall(r'\.call\(\s*[\w.]+,\s*"([A-Z]\w+)"', text))
+        # Calls a plan names (``UPDATE_CALL = "UpdateUserPool"``) and the writer sends.
+        found |= set(re.findall(r'^\w+_CALL = "([A-Z]\w+)"', text, re.MULTILINE))
     return found
 
 

@@ -22,9 +22,17 @@ def test_graphql_name_lowers_a_leading_acronym_as_a_whole(member: str, expected:
     assert model.graphql_name(member) == expected
 
 
-def test_writable_members_come_from_the_update_operation() -> None:
+def test_writable_members_come_from_the_update_and_mfa_operations() -> None:
     update = model.operation("UpdateUserPool").input_shape.members
-    assert model.writable_members() == frozenset(update) - {"UserPoolId"}
+    mfa = model.operation("SetUserPoolMfaConfig").input_shape.members
+    assert model.update_members() == frozenset(update) - {"UserPoolId"}
+    assert model.mfa_members() == frozenset(mfa) - frozenset(update)
+    assert "WebAuthnConfiguration" in model.mfa_members()
+    assert model.writable_members() == model.update_members() | model.mfa_members()
+    assert set(model.configuration_shape().members) == {"UserPoolId"} | model.writable_members()
+    # The pool as shown carries the MFA setup, with the model's own shapes for it.
+    for member in model.mfa_members():
+        assert model.user_pool_shape().members[member].name == mfa[member].name
     # Describe-only members are not writable: the model says so, not a list of ours.
     for read_only in ("Id", "Arn", "Status", "SchemaAttributes", "EstimatedNumberOfUsers"):
         assert read_only not in model.writable_members()

@@ -11,7 +11,7 @@ import logging
 
 from botocore.exceptions import ClientError, NoCredentialsError
 
-from gateway.errors import ErrorCode, GatewayError
+from gateway.errors import Argument, ErrorCode, Field, GatewayError, Path
 
 log = logging.getLogger(__name__)
 
@@ -19,18 +19,46 @@ NOT_FOUND_ERRORS = frozenset({"ResourceNotFoundException"})
 THROTTLING_ERRORS = frozenset(
     {"TooManyRequestsException", "ThrottlingException", "LimitExceededException"}
 )
-CONFLICT_ERRORS = frozenset({"ConcurrentModificationException"})
+# A user import holds the pool like a concurrent update does: retried the same way.
+CONFLICT_ERRORS = frozenset({"ConcurrentModificationException", "UserImportInProgressException"})
 INPUT_ERRORS = frozenset(
     {
         "InvalidParameterException",
-        "InvalidSmsRoleAccessPolicyException",
-        "InvalidSmsRoleTrustRelationshipException",
-        "InvalidEmailRoleAccessPolicyException",
         "UserPoolTaggingException",
         "FeatureUnavailableInTierException",
         "TierChangeNotAllowedException",
     }
 )
+
+
+EMAIL_SENDER = ("EmailConfiguration", "SourceArn")
+SMS_SENDER = ("SmsConfiguration",)
+# Errors about a resource outside Cognito that the pool points at (an SES identity, an
+# IAM role for SMS): every update fails until that resource is fixed, so the caller is
+# told which member points at it. By error code, then by the service's message text.
+DEPENDENCY_CODES: dict[str, Path] = {
+    "InvalidSmsRoleAccessPolicyException": SMS_SENDER,
+    "InvalidSmsRoleTrustRelationshipException": SMS_SENDER,
+    "InvalidEmailRoleAccessPolicyException": EMAIL_SENDER,
+}
+DEPENDENCY_TEXTS: tuple[tuple[str, Path], ...] = (
+    ("email address is not verified", EMAIL_SENDER),
+    ("email arn does not belong to your account", EMAIL_SENDER),
+    ("does not have a trust relationship allowing cognito", SMS_SENDER),
+    ("does not have permission to publish with sns", SMS_SENDER),
+)
+
+
+def dependency_of(code: str, message: str, operation: str) -> Field | None:
+    """The member pointing at a broken outside resource, if the error is about one."""
+    text = message.lower()
+    path = DEPENDENCY_CODES.get(code) or next((p for t, p in DEPENDENCY_TEXTS if t in text), None)
+    if path is None:
+        return None
+    if operation == "SetUserPoolMfaConfig" and path == SMS_SENDER:
+        path = ("SmsMfaConfiguration", *path)
+    argument = Argument.CREATE if operation == "CreateUserPool" else Argument.UPDATE
+    return Field(argument, path)
 
 
 def error_code_of(error: ClientError) -> str:
@@ -52,6 +80,15 @@ def translate(error: Exception, operation: str) -> GatewayError:
             return GatewayError(
                 "another update of this pool was in progress; retry",
                 ErrorCode.CONFLICT,
+                upstream=code,
+            )
+        broken = dependency_of(code, message, operation)
+        if broken is not None:
+            return GatewayError(
+                f"a resource outside Cognito that the pool uses is not usable: {message}. Fix "
+                "it (or point the pool elsewhere); every update fails until then",
+                ErrorCode.DEPENDENCY_FAILED,
+                field=broken,
                 upstream=code,
             )
         if code in INPUT_ERRORS:

@@ -56,7 +56,7 @@ def copy_patch(
 ) -> dict[str, Any]:
     """The patch that makes each of ``paths`` in ``current`` equal to ``source``'s,
     and touches nothing else (a path absent in ``source`` is cleared)."""
-    shape = model.input_shape("UpdateUserPool")
+    shape = model.configuration_shape()
     patch: dict[str, Any] = {}
     for path in paths:
         before, after = get_path(current, path), get_path(source, path)

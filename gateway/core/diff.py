@@ -45,7 +45,7 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[FieldChang
 
     Only members that differ as a whole are flattened: a patch changes a few.
     """
-    shape = model.input_shape("UpdateUserPool")
+    shape = model.configuration_shape()
     changes = []
     for member in sorted(set(before) | set(after)):
         if before.get(member) == after.get(member):

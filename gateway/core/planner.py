@@ -10,37 +10,61 @@ needs to write: the full request, the MFA request, the changes and a preview.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gateway import model
+from gateway.core.cautions import Caution, cautions_for
+from gateway.core.constraints import Write, check_constraints
 from gateway.core.diff import FieldChange, diff
-from gateway.core.merge import merge, patched_paths
+from gateway.core.ids import region_of
+from gateway.core.merge import get_path, merge, patched_paths
+from gateway.core.mfa import (
+    MFA_MEMBER,
+    enabled_factors,
+    factor_members,
+    mfa_request_from,
+    switched_off,
+    touches_mfa,
+    with_mfa,
+)
+from gateway.core.omission import clear_of, explicit_clears
 from gateway.core.rules import (
     RENAMED,
     names_legacy_pre_token,
     normalize_request,
     patch_to_successors,
     update_request_from,
+    writable_path_creating,
 )
+from gateway.core.tiers import check_tier
 from gateway.core.validation import (
     at,
-    check_cross_fields,
     check_required,
     check_reserved_tags,
     check_values,
 )
 from gateway.errors import Argument, GatewayError, invalid
 
-MFA_MEMBER = "MfaConfiguration"
+# The two calls a plan makes (``*_CALL``: deploy/iam-policy.json's test reads these names).
+MFA_CALL = "SetUserPoolMfaConfig"
+UPDATE_CALL = "UpdateUserPool"
+Call = tuple[str, dict[str, Any]]
 
 
 @dataclass(frozen=True)
 class UpdatePlan:
+    """``request``: the whole planned configuration with the pool's id; ``calls``: what
+    to send, in order; ``undo``: for each call, the request that takes it back (sent
+    when a later call of the same plan fails for good)."""
+
     request: dict[str, Any]
     changes: list[FieldChange]
-    mfa_request: dict[str, Any] | None
     preview: dict[str, Any]
+    calls: tuple[Call, ...] = ()
+    undo: dict[str, dict[str, Any]] = field(default_factory=dict)
+    intermediate: dict[str, Any] | None = None  # the configuration after the first of two calls
+    cautions: tuple[Caution, ...] = ()  # accepted by the API, but sign-in will fail (cautions.py)
 
     @property
     def is_noop(self) -> bool:
@@ -52,35 +76,22 @@ class UpdatePlan:
         compare with what a describe reads back (``PoolRecord.request``)."""
         return {k: v for k, v in self.request.items() if k != "UserPoolId"}
 
-
-def mfa_request_from(config: Mapping[str, Any] | None, wanted: str, pool_id: str) -> dict[str, Any]:
-    """The SetUserPoolMfaConfig request that sets ``wanted`` and keeps the factors of
-    ``config`` (a GetUserPoolMfaConfig answer). ``OFF`` goes alone: a factor block
-    with OFF is invalid. Also what undoes an MFA change (the service's rollback)."""
-    request: dict[str, Any] = {"UserPoolId": pool_id, MFA_MEMBER: wanted}
-    if wanted == "OFF":
-        return request
-    accepted = set(model.input_shape("SetUserPoolMfaConfig").members) - {"UserPoolId", MFA_MEMBER}
-    request.update({k: v for k, v in (config or {}).items() if k in accepted and v})
-    return request
+    @property
+    def mfa_request(self) -> dict[str, Any] | None:
+        return next((request for name, request in self.calls if name == MFA_CALL), None)
 
 
-def plan_mfa(current: Mapping[str, Any] | None, wanted: str, pool_id: str) -> dict[str, Any]:
-    """Rule 8: SetUserPoolMfaConfig replaces the whole MFA setup, so carry the rest over.
+def _update_part(configuration: Mapping[str, Any]) -> dict[str, Any]:
+    update = model.update_members()
+    return {k: v for k, v in configuration.items() if k in update}
 
-    ``ON``/``OPTIONAL`` need a factor that is already configured and enabled.
-    """
-    request = mfa_request_from(current, wanted, pool_id)
-    factors = [v for k, v in request.items() if k not in ("UserPoolId", MFA_MEMBER)]
-    enabled = [v for v in factors if not (isinstance(v, Mapping) and v.get("Enabled") is False)]
-    if wanted != "OFF" and not enabled:
-        raise invalid(
-            f"{wanted} needs an MFA factor (SMS, software token or email) configured first "
-            "with SetUserPoolMfaConfig",
-            at(Argument.UPDATE, MFA_MEMBER),
-            "requires-mfa-factor",
-        )
-    return request
+
+def _with_mfa_part(base: Mapping[str, Any], source: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with its MFA setup (mode and MFA-only members) taken from ``source``."""
+    setup = model.mfa_members() | {MFA_MEMBER}
+    result = {k: v for k, v in base.items() if k not in setup}
+    result.update({k: v for k, v in source.items() if k in setup})
+    return result
 
 
 def preview_pool(current: Mapping[str, Any], request: Mapping[str, Any]) -> dict[str, Any]:
@@ -94,29 +105,99 @@ def preview_pool(current: Mapping[str, Any], request: Mapping[str, Any]) -> dict
     return pool
 
 
-def apply_patch(
-    state: Mapping[str, Any],
-    patch: Mapping[str, Any],
-    mfa_config: Mapping[str, Any] | None,
-    pool_id: str,
-) -> dict[str, Any]:
-    """One patch on a normalized request: validate, merge, normalize, cross-check."""
-    shape = model.input_shape("UpdateUserPool")
+def settle_clears(state: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
+    """Each ``None`` of the patch as the service will take it (``core/omission``): a
+    member kept when omitted is cleared by its explicit value; one that cannot be
+    cleared is refused. A clear of something the pool does not have is left alone."""
+    result = dict(patch)
+    for path in explicit_clears(patch):
+        if get_path(state, path) is None:
+            continue
+        clear = clear_of(path)
+        if clear.refusal is not None:
+            raise invalid(clear.refusal, at(Argument.UPDATE, *path), "cannot-clear")
+        holder = writable_path_creating(result, path[:-1])
+        holder[path[-1]] = clear.value
+    return result
+
+
+def _region(pool_id: str) -> str | None:
+    try:
+        return region_of(pool_id)
+    except GatewayError:
+        return None
+
+
+def check_write(before: Mapping[str, Any], after: Mapping[str, Any], touched: frozenset[str],
+                document: Argument, pool_id: str) -> None:  # fmt: skip
+    """The rules between settings and the feature plan's, on what a write leaves."""
+    write = Write(before, after, touched, document, _region(pool_id))
+    check_constraints(write)
+    check_tier(write)
+
+
+def apply_patch(state: Mapping[str, Any], patch: Mapping[str, Any], pool_id: str) -> dict[str, Any]:
+    """One patch on a normalized configuration: validate, settle clears, merge,
+    normalize, cross-check."""
+    shape = model.configuration_shape()
     check_values(dict(patch), shape, at(Argument.UPDATE))
     check_reserved_tags(patch.get("UserPoolTags"), at(Argument.UPDATE, "UserPoolTags"))
-    translated = patch_to_successors(patch)
+    translated = patch_to_successors(settle_clears(state, patch))
     merged = merge(state, translated, shape)
     touched = frozenset(path[0] for path, _ in patched_paths(translated, shape))
     after = normalize_request(
         merged, prefer_legacy_pre_token=names_legacy_pre_token(patch), changed=touched
     )
+    if switched_off(state, after, set(touched & factor_members())):
+        # MFA off: the factors go with it (the service refuses OFF beside an enabled factor).
+        after = {k: v for k, v in after.items() if k not in enabled_factors(after)}
     for member in touched:
         check_required(after.get(member), shape.members[member], at(Argument.UPDATE, member))
-    check_cross_fields(after, set(touched), Argument.UPDATE)
-    wanted_mfa = after.get(MFA_MEMBER, "OFF")
-    if MFA_MEMBER in touched and wanted_mfa != state.get(MFA_MEMBER, "OFF"):
-        plan_mfa(mfa_config, wanted_mfa, pool_id)  # validates: ON needs a factor
+    check_write(state, after, touched, Argument.UPDATE, pool_id)
     return after
+
+
+def _changed_members(before: Mapping[str, Any], after: Mapping[str, Any]) -> frozenset[str]:
+    return frozenset(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+
+
+def _valid_step(before: Mapping[str, Any], step: Mapping[str, Any], pool_id: str) -> bool:
+    try:
+        check_write(before, step, _changed_members(before, step), Argument.UPDATE, pool_id)
+    except GatewayError:
+        return False
+    return True
+
+
+def plan_calls(
+    before: Mapping[str, Any], after: Mapping[str, Any], pool_id: str
+) -> tuple[tuple[Call, ...], dict[str, Any] | None]:
+    """The calls that take the pool from ``before`` to ``after``, ordered so that the
+    state between them is valid (so a failure of the second leaves a valid pool), and
+    the configuration between them."""
+    changed = _changed_members(before, after)
+    mfa = (MFA_CALL, mfa_request_from(after, pool_id)) if touches_mfa(changed) else None
+    if not changed - model.mfa_members() - {MFA_MEMBER}:
+        return ((mfa,) if mfa else ()), None
+    update = (UPDATE_CALL, {"UserPoolId": pool_id, **_update_part(after)})
+    if mfa is None:
+        return (update,), None
+    mfa_first = _with_mfa_part(before, after)
+    update_first = _with_mfa_part(after, before)
+    if _valid_step(before, mfa_first, pool_id) or not _valid_step(before, update_first, pool_id):
+        return (mfa, update), mfa_first
+    # The pool must change first (e.g. email MFA needs DEVELOPER email): UpdateUserPool
+    # keeps the MFA mode it had, SetUserPoolMfaConfig then changes it.
+    request = {"UserPoolId": pool_id, **_update_part(update_first)}
+    return ((UPDATE_CALL, request), mfa), update_first
+
+
+def undo_requests(before: Mapping[str, Any], pool_id: str) -> dict[str, dict[str, Any]]:
+    """For each call, the request that puts back what ``before`` had."""
+    return {
+        MFA_CALL: mfa_request_from(before, pool_id),
+        UPDATE_CALL: {"UserPoolId": pool_id, **_update_part(before)},
+    }
 
 
 @dataclass(frozen=True)
@@ -137,30 +218,35 @@ def plan_batch(
 
     A patch that is invalid on the state before it fails alone; the others
     still apply. Each valid patch's changes are relative to the state it met.
+    ``mfa_config``: a GetUserPoolMfaConfig answer, when ``current`` is a bare
+    DescribeUserPool document (the reader already joins the two).
     """
+    if mfa_config is not None:
+        current = with_mfa(current, mfa_config)
     pool_id = str(current.get("Id", ""))
     before = dict(before) if before is not None else update_request_from(current)
     state = before
     outcomes: list[list[FieldChange] | GatewayError] = []
     for patch in patches:
         try:
-            after = apply_patch(state, patch, mfa_config, pool_id)
+            after = apply_patch(state, patch, pool_id)
         except GatewayError as error:
             outcomes.append(error)
             continue
         outcomes.append(diff(state, after))
         state = after
     valid = [o for o in outcomes if not isinstance(o, GatewayError)]
-    mfa_request = None
-    wanted_mfa = state.get(MFA_MEMBER, "OFF")
-    if wanted_mfa != before.get(MFA_MEMBER, "OFF"):
-        mfa_request = plan_mfa(mfa_config, wanted_mfa, pool_id)
+    calls, intermediate = plan_calls(before, state, pool_id)
+    preview = preview_pool(current, state)
     plan = UpdatePlan(
         request={"UserPoolId": pool_id, **state},
         # One valid patch: its own changes are the plan's changes.
         changes=valid[0] if len(valid) == 1 else diff(before, state),
-        mfa_request=mfa_request,
-        preview=preview_pool(current, state),
+        preview=preview,
+        calls=calls,
+        undo=undo_requests(before, pool_id),
+        intermediate=intermediate,
+        cautions=tuple(cautions_for(preview, _changed_members(before, state))),
     )
     return BatchPlan(plan=plan, outcomes=outcomes)
 
@@ -188,5 +274,5 @@ def plan_create(request: Mapping[str, Any]) -> dict[str, Any]:
     check_values(dict(request), shape, document)
     check_required(dict(request), shape, document)
     check_reserved_tags(request.get("UserPoolTags"), at(Argument.CREATE, "UserPoolTags"))
-    check_cross_fields(request, set(request), Argument.CREATE)
+    check_write({}, request, frozenset(request), Argument.CREATE, "")
     return dict(request)

@@ -60,6 +60,11 @@ def fewer(before: Any, after: Any) -> bool:
     return bool(set(before or ()) - set(after or ()))
 
 
+def changed(before: Any, after: Any) -> bool:
+    """Any change at all: what depends on the value breaks (the token issuer URL)."""
+    return bool(before != after)
+
+
 def removed_or_replaced(before: Any, after: Any) -> bool:
     """A configured value (a trigger's ARN) is gone or points elsewhere; adding one is not."""
     return before is not None and after != before
@@ -100,6 +105,9 @@ RULES: tuple[RiskRule, ...] = (
     RiskRule(("AdminCreateUserConfig", "AllowAdminCreateUserOnly"), turned_off,
              "self sign-up opened", default=False),
     RiskRule(("AutoVerifiedAttributes",), fewer, "a verification requirement dropped"),
+    RiskRule(("IssuerConfiguration", "Type"), changed,
+             "the token issuer URL changes: every relying party must trust the new one",
+             default="ORIGINAL"),
     RiskRule(("UserAttributeUpdateSettings", "AttributesRequireVerificationBeforeUpdate"),
              fewer, "a verification requirement dropped"),
 )  # fmt: skip

@@ -7,6 +7,10 @@ changes those after creation. That one difference would make every correct
 patch look like it reset settings, so the emulator keeps them, exactly as
 the service does. Which members are create-only comes from the model.
 
+moto also keeps two MFA modes: DescribeUserPool shows the last one
+UpdateUserPool was sent, GetUserPoolMfaConfig the last one
+SetUserPoolMfaConfig set. Cognito has one; so does the emulator here.
+
 Run it standalone with ``python -m gateway.demo.emulator -H 127.0.0.1 -p PORT [--seed]``
 (the tests do; so does ``deploy/compose.yaml``).
 """
@@ -49,6 +53,10 @@ def keep_create_only_members_on_update() -> None:
         original(self, extended_config)
         for key, value in kept.items():
             self.extended_config.setdefault(key, value)
+        # One MFA mode: the one SetUserPoolMfaConfig and DescribeUserPool both report.
+        mode = self.extended_config.pop("MfaConfiguration", None)
+        if mode is not None:
+            self.mfa_config = mode
 
     CognitoIdpUserPool.update_extended_config = update_extended_config  # type: ignore[method-assign]
     _patched = True

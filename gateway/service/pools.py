@@ -196,7 +196,7 @@ class PoolService:
         caller asked for it (a restore's or copy's as planned from the cached pool), for
         the admin-only check and the audit; a computed patch checks itself again under
         the lock."""
-        shape = model.input_shape("UpdateUserPool")
+        shape = model.configuration_shape()
         paths = [path for path, _ in patched_paths(requested, shape)]
         with self._auditor.attempt("UpdateUserPool", principal, pool_id, dry_run, paths) as event:
             event.note = note

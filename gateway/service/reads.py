@@ -13,6 +13,7 @@ import contextvars
 
 from gateway.cognito.clients import CognitoClients
 from gateway.core.ids import region_of
+from gateway.core.mfa import with_mfa
 from gateway.core.record import PoolRecord
 from gateway.service.history import HistoryRecorder
 from gateway.store.cache import SingleFlightCache
@@ -50,14 +51,21 @@ class PoolReader:
         self._background = asyncio.Semaphore(background_slots)
 
     async def describe(self, pool_id: str, background: bool = False) -> PoolRecord:
-        """A fresh DescribeUserPool, bypassing the cache (writes use this)."""
-        region = region_of(pool_id)
+        """A fresh read, bypassing the cache (writes use this): DescribeUserPool and
+        GetUserPoolMfaConfig side by side, since the MFA and passkey setup is part of
+        the pool's configuration and DescribeUserPool does not show it."""
         if background:
             async with self._background:
-                response = await self._clients.call(region, "DescribeUserPool", UserPoolId=pool_id)
-        else:
-            response = await self._clients.call(region, "DescribeUserPool", UserPoolId=pool_id)
-        return PoolRecord.of(response["UserPool"])
+                return await self._read(pool_id)
+        return await self._read(pool_id)
+
+    async def _read(self, pool_id: str) -> PoolRecord:
+        region = region_of(pool_id)
+        described, mfa = await asyncio.gather(
+            self._clients.call(region, "DescribeUserPool", UserPoolId=pool_id),
+            self._clients.call(region, "GetUserPoolMfaConfig", UserPoolId=pool_id),
+        )
+        return PoolRecord.of(with_mfa(described["UserPool"], mfa))
 
     async def get(self, pool_id: str, background: bool = False) -> PoolRecord:
         """The pool through the cache; concurrent misses make one upstream call, and

@@ -124,7 +124,7 @@ class VersionService:
                 field=Field(Argument.VERSION),
             )
         target = row.configuration
-        shape = model.input_shape("UpdateUserPool")
+        shape = model.configuration_shape()
         current = await self._pools.get(principal, pool_id)
         return await self._computed(
             principal,
@@ -148,7 +148,7 @@ class VersionService:
     ) -> UpdateResult:
         """Make ``paths`` of ``target_id`` equal to ``source_id``'s (default: every writable
         setting except the name, tags and deletion protection)."""
-        shape = model.input_shape("UpdateUserPool")
+        shape = model.configuration_shape()
         for index, path in enumerate(paths or ()):
             try:
                 model.shape_at(shape, path)

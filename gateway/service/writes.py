@@ -31,12 +31,13 @@ from typing import Any
 
 from gateway.cognito.clients import CognitoClients
 from gateway.core.backoff import Backoff
+from gateway.core.cautions import Caution
 from gateway.core.diff import FieldChange, diff
 from gateway.core.ids import region_of
-from gateway.core.planner import MFA_MEMBER, BatchPlan, UpdatePlan, mfa_request_from, plan_batch
+from gateway.core.planner import BatchPlan, UpdatePlan, plan_batch
 from gateway.core.record import PoolRecord
 from gateway.core.risk import Risk
-from gateway.core.version import pool_version, version_of
+from gateway.core.version import version_of
 from gateway.errors import Argument, ErrorCode, Field, GatewayError, invalid
 from gateway.observability.metrics import NO_METRICS, Metrics
 from gateway.service.audit import audit_path, redact_change
@@ -78,6 +79,7 @@ class UpdateResult:
     changes: list[FieldChange]
     dry_run: bool
     confirmed: bool = True  # False: written, but ``record`` is the plan, not a read-back
+    cautions: tuple[Caution, ...] = ()  # accepted, but sign-in will fail: say so
 
 
 Outcomes = list[UpdateResult | BaseException]  # one per patch of a batch, in order
@@ -86,10 +88,10 @@ Outcomes = list[UpdateResult | BaseException]  # one per patch of a batch, in or
 @dataclass
 class _Attempts:
     """What one batch's attempts share: the versions ``ifVersion`` accepts (ours
-    count too once our own MFA change has landed) and the MFA setup to restore."""
+    count too once the first of two calls has landed) and the call that undoes it."""
 
     accepted: set[str] | None
-    mfa_before: dict[str, Any] | None = None
+    undo: tuple[str, dict[str, Any]] | None = None
     count: int = field(default=0)
     leases_lost: int = field(default=0)
 
@@ -199,9 +201,7 @@ class PoolWriter:
             current, newest = await self._history.seen_locked(pool_id, describe)
         _check_version(current, attempts.accepted)
         patches = [submission.patch_for(current.request) for submission in submissions]
-        wants_mfa = any(MFA_MEMBER in patch for patch in patches)
-        mfa = await self._mfa_config(region, pool_id) if wants_mfa else None
-        batch = plan_batch(current.pool, patches, mfa, before=current.request)
+        batch = plan_batch(current.pool, patches, before=current.request)
         if dry_run:
             return _results(PoolRecord.of(batch.plan.preview), batch, dry_run=True)
         if batch.plan.is_noop:
@@ -211,7 +211,7 @@ class PoolWriter:
         self._metrics.writes.inc()
         self._metrics.coalesced_writes.inc(len(patches) - 1)
         try:
-            await self._send(region, current, batch.plan, mfa, attempts, lease)
+            await self._send(region, batch.plan, attempts, lease)
         except GatewayError as error:
             landed = await self._landed_despite(error, pool_id, batch.plan)
             if landed is not None:
@@ -220,32 +220,23 @@ class PoolWriter:
             if error.code in RETRYABLE and attempts.count < self._backoff.max_attempts:
                 await self._back_off(pool_id, error, attempts.count)
                 return None
-            if attempts.mfa_before is not None:
-                await self._restore_mfa(region, pool_id, attempts.mfa_before)
+            if attempts.undo is not None:
+                await self._undo(region, pool_id, *attempts.undo)
             raise _exhausted(error, attempts.count) from error
         fresh = await self._read_back(pool_id)
         return await self._written(pool_id, batch, fresh, submissions, newest)
 
-    async def _send(
-        self,
-        region: str,
-        current: PoolRecord,
-        plan: UpdatePlan,
-        mfa: dict[str, Any] | None,
-        attempts: _Attempts,
-        lease: Lease,
-    ) -> None:
-        """SetUserPoolMfaConfig when MFA changes (UpdateUserPool cannot turn it on), then
-        UpdateUserPool with the whole configuration; each only while the lock holds."""
-        if plan.mfa_request is not None:
+    async def _send(self, region: str, plan: UpdatePlan, attempts: _Attempts, lease: Lease) -> None:
+        """The plan's calls in order (SetUserPoolMfaConfig and/or UpdateUserPool), each
+        only while the lock holds. Once the first of two has landed, its undo is kept
+        for the case that the second fails for good, and its version counts as ours."""
+        for position, (operation, request) in enumerate(plan.calls):
             await lease.check(self._call_budget)
-            await self._clients.call(region, "SetUserPoolMfaConfig", **plan.mfa_request)
-            attempts.mfa_before = attempts.mfa_before or dict(mfa or {})
-            if attempts.accepted is not None:
-                wanted = plan.mfa_request[MFA_MEMBER]
-                attempts.accepted.add(pool_version({**current.pool, MFA_MEMBER: wanted}))
-        await lease.check(self._call_budget)
-        await self._clients.call(region, "UpdateUserPool", **plan.request)
+            await self._clients.call(region, operation, **request)
+            if position == 0 and len(plan.calls) > 1:
+                attempts.undo = attempts.undo or (operation, plan.undo[operation])
+                if attempts.accepted is not None and plan.intermediate is not None:
+                    attempts.accepted.add(version_of(plan.intermediate))
 
     async def _landed_despite(
         self, error: GatewayError, pool_id: str, plan: UpdatePlan
@@ -343,18 +334,16 @@ class PoolWriter:
         )
         await asyncio.sleep(delay)
 
-    async def _mfa_config(self, region: str, pool_id: str) -> dict[str, Any]:
-        return await self._clients.call(region, "GetUserPoolMfaConfig", UserPoolId=pool_id)
-
-    async def _restore_mfa(self, region: str, pool_id: str, previous: dict[str, Any]) -> None:
-        """Undo our SetUserPoolMfaConfig when the UpdateUserPool after it failed for good."""
-        request = mfa_request_from(previous, previous.get(MFA_MEMBER) or "OFF", pool_id)
+    async def _undo(
+        self, region: str, pool_id: str, operation: str, request: dict[str, Any]
+    ) -> None:
+        """Take back the first of two calls when the second failed for good."""
         try:
-            await self._clients.call(region, "SetUserPoolMfaConfig", **request)
+            await self._clients.call(region, operation, **request)
         except GatewayError:
             log.error(
-                "could not restore the MFA configuration after a failed update",
-                extra={"pool": pool_id, "mfa": previous.get(MFA_MEMBER)},
+                "could not undo the first call of a failed update",
+                extra={"pool": pool_id, "operation": operation},
             )
 
 
@@ -387,7 +376,9 @@ def _results(
     return [
         outcome
         if isinstance(outcome, GatewayError)
-        else UpdateResult(record, outcome, dry_run=dry_run, confirmed=confirmed)
+        else UpdateResult(
+            record, outcome, dry_run=dry_run, confirmed=confirmed, cautions=batch.plan.cautions
+        )
         for outcome in batch.outcomes
     ]
 

@@ -98,6 +98,7 @@ async def test_a_request_that_outlives_its_deadline_gets_a_504_with_a_code(
 ) -> None:
     server = start_gateway(request_timeout_seconds=0.5, cache_ttl_seconds=0)
     proxy.delay("DescribeUserPool", 2.0)
+    proxy.delay("GetUserPoolMfaConfig", 2.0)  # read beside it
     query = {"query": '{ userPool(id: "eu-west-1_slow1") { id } }'}
     response = await http.post(f"{server.url}/graphql", json=query)
     assert response.status_code == 504

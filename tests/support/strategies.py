@@ -37,6 +37,16 @@ RULE_BOUND = frozenset(
         "CustomSMSSender",
         "UnusedAccountValidityDays",
         "PoolName",
+        # Bound by the cross-field rules of core/constraints.py and core/tiers.py.
+        "SignInPolicy",
+        "UserAttributeUpdateSettings",
+        "From",
+        "EmailSendingAccount",
+        "SmsMessage",
+        "EmailMessage",
+        "SMSMessage",
+        "EmailMessageByLink",
+        "SmsAuthenticationMessage",
     }
 )
 

@@ -110,7 +110,7 @@ async def resolve_compare(
 
 async def resolve_export(info: Context, id: strawberry.ID) -> JSON:
     configuration = await info.context.versions.export(info.context.principal, str(id))
-    document: JSON = graphql_document(model.input_shape("UpdateUserPool"), configuration)
+    document: JSON = graphql_document(model.configuration_shape(), configuration)
     return document
 
 

@@ -34,9 +34,9 @@ class InputTypes(GeneratedTypes):
     def patching(self) -> bool:
         return self._flavour == PATCH
 
-    def root(self, operation: str, name: str, skip: frozenset[str]) -> type:
-        """The input type of ``operation``'s request, without the ``skip`` members."""
-        return self._structure(model.input_shape(operation), name=name, skip=skip)
+    def root(self, shape: StructureShape, name: str, skip: frozenset[str]) -> type:
+        """The input type of a request ``shape``, without the ``skip`` members."""
+        return self._structure(shape, name=name, skip=skip)
 
     def _structure(
         self, target: StructureShape, name: str | None = None, skip: frozenset[str] = frozenset()

@@ -15,6 +15,7 @@ from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
 from gateway import model
 from gateway.api.graphql.context import GatewayContext
+from gateway.api.graphql.naming import change_path
 from gateway.api.graphql.public import PublicUserPoolSettings, public_settings_object
 from gateway.api.graphql.types import (
     CREATE_SHAPE,
@@ -24,6 +25,7 @@ from gateway.api.graphql.types import (
     CreateUserPoolInput,
     PageInfo,
     PoolSource,
+    SettingWarning,
     UpdateUserPoolPayload,
     UserPool,
     UserPoolConnection,
@@ -114,6 +116,9 @@ def update_payload(result: UpdateResult) -> UpdateUserPoolPayload:
         if result.confirmed and not result.dry_run
         else PoolSource.PLAN,
         record=result.record,
+        warnings=[
+            SettingWarning(path=change_path(c.path), message=c.message) for c in result.cautions
+        ],
     )
 
 

@@ -29,10 +29,10 @@ PATCHES = InputTypes(ENUMS, PATCH)
 CREATES = InputTypes(ENUMS, CREATE)
 
 UserPool = OUTPUTS.user_pool
-UserPoolPatch = PATCHES.root("UpdateUserPool", "UserPoolPatch", frozenset({"UserPoolId"}))
-CreateUserPoolInput = CREATES.root("CreateUserPool", "CreateUserPoolInput", frozenset())
-UPDATE_SHAPE = model.input_shape("UpdateUserPool")
+UPDATE_SHAPE = model.configuration_shape()
 CREATE_SHAPE = model.input_shape("CreateUserPool")
+UserPoolPatch = PATCHES.root(UPDATE_SHAPE, "UserPoolPatch", frozenset({"UserPoolId"}))
+CreateUserPoolInput = CREATES.root(CREATE_SHAPE, "CreateUserPoolInput", frozenset())
 
 
 @strawberry.type
@@ -52,6 +52,12 @@ class ChangeRisk(Enum):
         "replaced, MFA relaxed, a password rule weakened, threat protection relaxed, self "
         "sign-up opened, a verification requirement dropped.",
     )
+
+
+@strawberry.type(description="A setting that Cognito accepts but that will not work as it stands.")
+class SettingWarning:
+    path: str = strawberry.field(description="GraphQL path of the setting to complete.")
+    message: str = strawberry.field(description="What fails, and what to set.")
 
 
 @strawberry.type(description="One setting an update changes (or would change, on a dry run).")
@@ -99,6 +105,12 @@ class UpdateUserPoolPayload:
     changes: list[FieldChange]
     dry_run: bool
     pool_source: PoolSource
+    warnings: list[SettingWarning] = strawberry.field(
+        default_factory=list,
+        description="Settings Cognito accepts (and the update applied, unless a dry run) "
+        "that will make sign-in fail until something else is set, e.g. WEB_AUTHN without a "
+        "relying party id or a domain.",
+    )
     record: strawberry.Private[PoolRecord]
 
     @strawberry.field(  # type: ignore[untyped-decorator]

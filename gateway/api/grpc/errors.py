@@ -23,6 +23,7 @@ STATUS = {
     ErrorCode.NOT_FOUND: grpc.StatusCode.NOT_FOUND,
     ErrorCode.BAD_USER_INPUT: grpc.StatusCode.INVALID_ARGUMENT,
     ErrorCode.PRECONDITION_FAILED: grpc.StatusCode.FAILED_PRECONDITION,
+    ErrorCode.DEPENDENCY_FAILED: grpc.StatusCode.FAILED_PRECONDITION,
     ErrorCode.CONFLICT: grpc.StatusCode.ABORTED,
     ErrorCode.THROTTLED: grpc.StatusCode.RESOURCE_EXHAUSTED,
     ErrorCode.UNAUTHENTICATED: grpc.StatusCode.UNAUTHENTICATED,

@@ -109,7 +109,7 @@ def parse(paths: Sequence[str]) -> list[Path]:
 def _resolve(user_pool: Message | None, segments: list[str]) -> tuple[list[str], Any]:
     """The patch keys (botocore names, map keys) of a path and the value to write
     (``user_pool`` None: only the keys)."""
-    shape: Shape = model.input_shape("UpdateUserPool")
+    shape: Shape = model.configuration_shape()
     message: Message | None = user_pool
     head, *rest = segments
     member = RENAMED.get(head) or _member_of(model.user_pool_shape(), head)

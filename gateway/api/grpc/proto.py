@@ -150,7 +150,7 @@ def collect(service: ServiceModel | None = None) -> tuple[list[ProtoMessage], li
     """The generated messages and enums, unnumbered, from ``service`` (default: botocore's)."""
     service = service or model.service_model()
     collector = _Collector(service)
-    pool_shape = service.shape_for(model.USER_POOL_SHAPE)
+    pool_shape = model.with_mfa_members(service.shape_for(model.USER_POOL_SHAPE), service)
     create_shape = service.operation_model("CreateUserPool").input_shape
     assert isinstance(pool_shape, StructureShape) and isinstance(create_shape, StructureShape)
     etag = ProtoField(

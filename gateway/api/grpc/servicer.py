@@ -212,7 +212,12 @@ class UserPoolServicer:
         if not result.confirmed:
             context.set_trailing_metadata((("x-pool-source", "plan"),))
         return self._pb.UpdateUserPoolResponse(
-            user_pool=self._pool(result.record, principal), changes=self._changes(result.changes)
+            user_pool=self._pool(result.record, principal),
+            changes=self._changes(result.changes),
+            warnings=[
+                self._pb.SettingWarning(path=masks.render(c.path), message=c.message)
+                for c in result.cautions
+            ],
         )
 
     async def CreateUserPool(self, request: Any, context: grpc.aio.ServicerContext) -> Any:

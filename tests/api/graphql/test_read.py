@@ -61,6 +61,7 @@ async def test_real_pool_documents_read_through_the_gateway(
     client = GraphQLClient(http, server.url)
     proxy.respond("DescribeUserPool", path.read_bytes())
     truth = load_real_pool(path)
+    proxy.respond("GetUserPoolMfaConfig", {"MfaConfiguration": truth.get("MfaConfiguration")})
     pool_id = truth["Id"]
     answer = await client.execute(POOL_QUERY, {"id": pool_id})
     assert "errors" not in answer, answer
