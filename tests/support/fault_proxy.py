@@ -21,6 +21,8 @@ from typing import Any
 
 from aiohttp import ClientSession, web
 
+from tests.support.strict_cognito import StrictCognito
+
 AMZ_JSON = "application/x-amz-json-1.1"
 
 
@@ -52,6 +54,8 @@ class FaultProxy:
         self._runner: web.AppRunner | None = None
         self._session: ClientSession | None = None
         self._random = random.Random(7)
+        self._stand_in: StrictCognito | None = None
+        self._sequence: list[str] = []
 
     # -- control (thread-safe) --------------------------------------------------------------
 
@@ -63,6 +67,11 @@ class FaultProxy:
         """The JSON bodies of every ``operation`` call since the last reset, in order."""
         with self._lock:
             return [json.loads(body) for body in self._bodies.get(operation, [])]
+
+    def sequence(self) -> list[str]:
+        """Every operation since the last reset, in the order the proxy received them."""
+        with self._lock:
+            return list(self._sequence)
 
     def counts(self) -> Counter[str]:
         with self._lock:
@@ -110,8 +119,16 @@ class FaultProxy:
         with self._lock:
             self._documents[operation] = body
 
+    def stand_in(self, strict: StrictCognito | None) -> None:
+        """Answer the calls on the pools ``strict`` holds from it, as the real service
+        would (faults and delays still apply); other pools still reach the emulator."""
+        with self._lock:
+            self._stand_in = strict
+
     def reset(self) -> None:
         with self._lock:
+            self._stand_in = None
+            self._sequence.clear()
             self._counts.clear()
             self._faults.clear()
             self._delays.clear()
@@ -189,6 +206,7 @@ class FaultProxy:
         operation = request.headers.get("X-Amz-Target", "").rpartition(".")[2] or "unknown"
         with self._lock:
             self._bodies.setdefault(operation, []).append(body)
+            self._sequence.append(operation)
         fault, delay, document = self._plan(operation)
         await self._pass_gate(operation)
         if delay:
@@ -197,6 +215,14 @@ class FaultProxy:
             return _error(fault)
         if document is not None:
             return web.Response(status=200, body=document, content_type=AMZ_JSON)
+        with self._lock:
+            strict = self._stand_in
+        answer = strict.handle(operation, json.loads(body or b"{}")) if strict else None
+        if answer is not None:
+            status, payload = answer
+            return web.Response(
+                status=status, body=json.dumps(payload).encode(), content_type=AMZ_JSON
+            )
         response = await self._forward(request, body)
         with self._lock:
             hook = self._hooks.pop(operation, None)

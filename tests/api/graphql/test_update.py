@@ -292,9 +292,18 @@ async def test_mfa_is_changed_through_set_user_pool_mfa_config(
         MfaConfiguration="OPTIONAL",
         SoftwareTokenMfaConfiguration={"Enabled": True},
     )
-    answer = await writer.execute(UPDATE, {"id": full_pool, "patch": {"mfaConfiguration": "ON"}})
+    # MFA ON needs the email-code first factor gone: the pool changes first, then MFA, so
+    # that the state between the two calls is one Cognito accepts.
+    patch = {
+        "mfaConfiguration": "ON",
+        "policies": {"signInPolicy": {"allowedFirstAuthFactors": ["PASSWORD"]}},
+    }
+    answer = await writer.execute(UPDATE, {"id": full_pool, "patch": patch})
     assert "errors" not in answer, answer
     assert proxy.count("SetUserPoolMfaConfig") == 1
+    writes = [op for op in proxy.sequence() if op in ("UpdateUserPool", "SetUserPoolMfaConfig")]
+    assert writes == ["UpdateUserPool", "SetUserPoolMfaConfig"]
+    assert proxy.requests("UpdateUserPool")[0]["MfaConfiguration"] == "OPTIONAL"
     assert (await describe(full_pool))["MfaConfiguration"] == "ON"
     mfa = await cognito.call(REGION, "GetUserPoolMfaConfig", UserPoolId=full_pool)
     assert mfa["SoftwareTokenMfaConfiguration"] == {"Enabled": True}
