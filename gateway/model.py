@@ -142,6 +142,12 @@ def regions() -> frozenset[str]:
     return frozenset(found)
 
 
+def document_shape(operation: str) -> StructureShape:
+    """The shape a request document of ``operation`` is walked with: a pool's whole
+    configuration for ``UpdateUserPool`` (patches carry the MFA setup too)."""
+    return configuration_shape() if operation == "UpdateUserPool" else input_shape(operation)
+
+
 @cache
 def writable_members() -> frozenset[str]:
     """Members of a pool's writable configuration, except the id that addresses the pool:

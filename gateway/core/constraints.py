@@ -20,7 +20,7 @@ from typing import Any
 from gateway.core.merge import get_path
 from gateway.core.mfa import MFA_MEMBER, PASSKEYS, enabled_factors, factor_enabled
 from gateway.core.rules import CUSTOM_SENDER_TRIGGERS
-from gateway.errors import Argument, Field, Path, invalid
+from gateway.errors import Argument, Field, GatewayError, Path, invalid
 
 Config = Mapping[str, Any]
 FIRST_FACTORS = ("Policies", "SignInPolicy", "AllowedFirstAuthFactors")
@@ -263,6 +263,26 @@ RULES: tuple[Rule, ...] = (
           "SmsAuthenticationMessage", "EmailMfaConfiguration"),
     _rule(sms_sender, "SmsConfiguration", "SmsMfaConfiguration"),
 )  # fmt: skip
+
+
+# What a pool's replica in a secondary Region may change (multi-Region user pools).
+REPLICA_WRITABLE = frozenset(
+    {"EmailConfiguration", "SmsConfiguration", "LambdaConfig", "UserPoolTags"}
+)
+
+
+def replica_refusal(touched: frozenset[str], document: Argument) -> GatewayError | None:
+    """The refusal for a write to a secondary-Region replica that touches more than it may
+    (``KeyConfiguration`` and ``IssuerConfiguration`` among them), or None."""
+    outside = sorted(touched - REPLICA_WRITABLE)
+    if not outside:
+        return None
+    return invalid(
+        "this pool is a replica in a secondary Region: only email, SMS, Lambda and tag "
+        "settings can change here; change the rest in the primary Region",
+        Field(document, (outside[0],)),
+        "secondary-replica",
+    )
 
 
 def check_constraints(write: Write) -> None:

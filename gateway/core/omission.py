@@ -11,14 +11,15 @@ more lenient and keeps or merges members Cognito resets):
   refused with a message that says what to send instead (``KEPT``);
 - some cannot be cleared at all once set (``PERMANENT``).
 
-One table, botocore paths as keys. The planner turns a patch's ``None`` at
-one of these paths into what the request really does, so an answer's
-``changes`` never claim a clear that the service would not make.
+One table, botocore paths as keys. Whenever a write would leave out one of
+these members that the pool has (cleared by ``null``, or emptied member by
+member), the planner sends what the service needs to really do that, or
+refuses; so an answer's ``changes`` never claim a clear the service would not
+make.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,15 +78,7 @@ def clear_of(path: Path) -> Clear:
     return Clear()
 
 
-def explicit_clears(patch: Mapping[str, Any], path: Path = ()) -> list[Path]:
-    """Every path where ``patch`` holds a ``None`` that the table knows (kept, permanent or
-    read back as a value), outermost first."""
-    found: list[Path] = []
-    for key, value in patch.items():
-        here = (*path, key)
-        if value is None:
-            if clear_of(here) != Clear():
-                found.append(here)
-        elif isinstance(value, Mapping):
-            found.extend(explicit_clears(value, here))
-    return found
+def omission_paths() -> list[Path]:
+    """Every path the table knows, deepest first: a member emptied inside a kept parent
+    is settled before the parent is looked at."""
+    return sorted({*CLEARED_BY, *KEPT, *PERMANENT, *RESET_TO}, key=len, reverse=True)

@@ -1,15 +1,16 @@
-"""Pure planning: (current pool, patch) -> the complete UpdateUserPool request.
+"""Pure planning: (current pool, patch) -> the calls that write it, and what they change.
 
-No I/O here. ``plan_update`` reads the current DescribeUserPool document, the
-patch (botocore-shaped, ``None`` = clear) and, when the patch touches MFA, the
-current GetUserPoolMfaConfig answer, and returns everything the service layer
-needs to write: the full request, the MFA request, the changes and a preview.
+No I/O here. ``plan_update`` reads the current pool (a DescribeUserPool document
+joined with its MFA setup, see ``core/mfa``) and the patch (botocore-shaped,
+``None`` = clear), and returns everything the service layer needs to write: the
+whole planned configuration, the calls in a safe order (UpdateUserPool and/or
+SetUserPoolMfaConfig) with their undo, the changes, warnings and a preview.
 ``plan_create`` checks a CreateUserPool request the same way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +29,7 @@ from gateway.core.mfa import (
     touches_mfa,
     with_mfa,
 )
-from gateway.core.omission import clear_of, explicit_clears
+from gateway.core.omission import clear_of, omission_paths
 from gateway.core.rules import (
     RENAMED,
     names_legacy_pre_token,
@@ -44,7 +45,7 @@ from gateway.core.validation import (
     check_reserved_tags,
     check_values,
 )
-from gateway.errors import Argument, GatewayError, invalid
+from gateway.errors import Argument, GatewayError, Path, invalid
 
 # The two calls a plan makes (``*_CALL``: deploy/iam-policy.json's test reads these names).
 MFA_CALL = "SetUserPoolMfaConfig"
@@ -105,19 +106,28 @@ def preview_pool(current: Mapping[str, Any], request: Mapping[str, Any]) -> dict
     return pool
 
 
-def settle_clears(state: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
-    """Each ``None`` of the patch as the service will take it (``core/omission``): a
-    member kept when omitted is cleared by its explicit value; one that cannot be
-    cleared is refused. A clear of something the pool does not have is left alone."""
-    result = dict(patch)
-    for path in explicit_clears(patch):
-        if get_path(state, path) is None:
-            continue
-        clear = clear_of(path)
-        if clear.refusal is not None:
-            raise invalid(clear.refusal, at(Argument.UPDATE, *path), "cannot-clear")
-        holder = writable_path_creating(result, path[:-1])
-        holder[path[-1]] = clear.value
+def settle_omissions(
+    state: Mapping[str, Any], after: dict[str, Any], cleared: Collection[Path] = ()
+) -> dict[str, Any]:
+    """``after`` as the service will take it (``core/omission``): a member the pool has
+    and the write leaves out, though Cognito keeps it when omitted, is sent with the
+    value that clears it; one that cannot be cleared is refused, at the member the patch
+    ``cleared`` if it named one, else at the outermost one left out."""
+    missing = [
+        path
+        for path in omission_paths()
+        if get_path(state, path) is not None and get_path(after, path) is None
+    ]
+    refused = [path for path in missing if clear_of(path).refusal is not None]
+    if refused:
+        path = next((p for p in refused if p in cleared), min(refused, key=len))
+        raise invalid(str(clear_of(path).refusal), at(Argument.UPDATE, *path), "cannot-clear")
+    result = after
+    for path in missing:  # deepest first
+        value = clear_of(path).value
+        if value is not None and get_path(result, path) is None:
+            result = dict(result)
+            writable_path_creating(result, path[:-1])[path[-1]] = value
     return result
 
 
@@ -142,12 +152,14 @@ def apply_patch(state: Mapping[str, Any], patch: Mapping[str, Any], pool_id: str
     shape = model.configuration_shape()
     check_values(dict(patch), shape, at(Argument.UPDATE))
     check_reserved_tags(patch.get("UserPoolTags"), at(Argument.UPDATE, "UserPoolTags"))
-    translated = patch_to_successors(settle_clears(state, patch))
+    translated = patch_to_successors(patch)
     merged = merge(state, translated, shape)
-    touched = frozenset(path[0] for path, _ in patched_paths(translated, shape))
+    leaves = list(patched_paths(translated, shape))
+    touched = frozenset(path[0] for path, _ in leaves)
     after = normalize_request(
         merged, prefer_legacy_pre_token=names_legacy_pre_token(patch), changed=touched
     )
+    after = settle_omissions(state, after, {path for path, value in leaves if value is None})
     if switched_off(state, after, set(touched & factor_members())):
         # MFA off: the factors go with it (the service refuses OFF beside an enabled factor).
         after = {k: v for k, v in after.items() if k not in enabled_factors(after)}

@@ -15,7 +15,7 @@ from typing import Any
 from botocore.model import MapShape, Shape, StructureShape
 
 from gateway import model
-from gateway.core.rules import CUSTOM_SENDER_TRIGGERS, RESERVED_TAG_PREFIX, is_reserved_tag
+from gateway.core.rules import RESERVED_TAG_PREFIX, is_reserved_tag
 from gateway.errors import Argument, Field, invalid
 
 
@@ -127,36 +127,4 @@ def check_reserved_tags(tags: Mapping[str, Any] | None, field: Field) -> None:
                 f"tag keys starting with '{RESERVED_TAG_PREFIX}' are reserved by AWS",
                 below(field, key),
                 "reserved",
-            )
-
-
-def check_cross_fields(request: Mapping[str, Any], touched: set[str], document: Argument) -> None:
-    """Rule 9 and rule 5: settings that only make sense together.
-
-    Checked only when the patch touches one of the settings involved, so an
-    unrelated patch on a pool that already breaks a rule is not blocked.
-    """
-    verifies_phone = "phone_number" in (request.get("AutoVerifiedAttributes") or [])
-    sms_touched = touched & {"AutoVerifiedAttributes", "SmsConfiguration"}
-    if sms_touched and verifies_phone and not request.get("SmsConfiguration"):
-        raise invalid(
-            "phone_number can only be auto-verified when smsConfiguration is set",
-            at(document, "AutoVerifiedAttributes"),
-            "requires-sms-configuration",
-        )
-    if touched & {"UserPoolAddOns", "UserPoolTier"}:
-        mode = (request.get("UserPoolAddOns") or {}).get("AdvancedSecurityMode")
-        if mode not in (None, "OFF") and request.get("UserPoolTier") != "PLUS":
-            raise invalid(
-                f"threat protection ({mode}) requires userPoolTier PLUS",
-                at(document, "UserPoolAddOns", "AdvancedSecurityMode"),
-                "requires-plus-tier",
-            )
-    if "LambdaConfig" in touched:
-        lambdas = request.get("LambdaConfig") or {}
-        if any(lambdas.get(t) for t in CUSTOM_SENDER_TRIGGERS) and not lambdas.get("KMSKeyID"):
-            raise invalid(
-                "custom sender triggers need a KMS key to encrypt codes",
-                at(document, "LambdaConfig", "KMSKeyID"),
-                "requires-kms-key",
             )

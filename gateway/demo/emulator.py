@@ -62,6 +62,18 @@ def keep_create_only_members_on_update() -> None:
     _patched = True
 
 
+def answer_list_user_pool_replicas() -> None:
+    """moto has no ListUserPoolReplicas; a pool it holds is never replicated."""
+    from moto.cognitoidp.responses import CognitoIdpResponse
+    from moto.core.responses import ActionResult
+
+    def list_user_pool_replicas(self: Any) -> Any:
+        self.backend.describe_user_pool(self._get_param("UserPoolId"))  # not found: an error
+        return ActionResult({"UserPoolReplicas": []})
+
+    CognitoIdpResponse.list_user_pool_replicas = list_user_pool_replicas  # type: ignore[attr-defined]
+
+
 def use_emulator_credentials() -> None:
     """The emulator accepts any credentials; make sure some exist (never real ones)."""
     for variable, value in (
@@ -76,6 +88,7 @@ def start_in_thread(host: str = "127.0.0.1", port: int = 0) -> Any:
     from moto.server import ThreadedMotoServer
 
     keep_create_only_members_on_update()
+    answer_list_user_pool_replicas()
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
     return server

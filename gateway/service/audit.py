@@ -34,7 +34,7 @@ def redacted_members(extra: Iterable[str]) -> frozenset[str]:
     """Members to redact: the configured ones and those the model marks sensitive."""
     names = set(extra)
     for operation in ("UpdateUserPool", "CreateUserPool"):
-        for path, member in model.iter_members(model.input_shape(operation)):
+        for path, member in model.iter_members(model.document_shape(operation)):
             if member.metadata.get("sensitive"):
                 names.add(path.rsplit(".", 1)[-1].rstrip("[]{}"))
     return frozenset(names)
@@ -42,7 +42,7 @@ def redacted_members(extra: Iterable[str]) -> frozenset[str]:
 
 def audit_path(operation: str, path: Path) -> str:
     """A botocore path as the audit writes it: ``UserPoolTags[env]``."""
-    return model.dotted(model.render_path(model.input_shape(operation), path))
+    return model.dotted(model.render_path(model.document_shape(operation), path))
 
 
 def open_sink(spec: str) -> Callable[[str], None]:

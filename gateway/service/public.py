@@ -3,15 +3,13 @@
 Allowed to principals with ``pools:public`` (implied by ``pools:read``) for their
 pools, and to anyone for the pools matched by ``GATEWAY_PUBLIC_POOLS``. Unknown,
 malformed and non-public pools all get the same ``NOT_FOUND``, which does not
-echo the id. Every answer comes from the describe cache (single flight), so a
-burst of page views of a cold pool makes one DescribeUserPool call; the MFA
-factors (GetUserPoolMfaConfig, only when MFA is on) are cached per pool state.
+echo the id. Every answer comes from the read cache (single flight), so a
+burst of page views of a cold pool makes one read; the MFA factors come with
+it (the reader joins GetUserPoolMfaConfig into every pool it reads).
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -19,8 +17,6 @@ from typing import Any
 
 import orjson
 
-from gateway.cognito.clients import CognitoClients
-from gateway.core.ids import region_of
 from gateway.core.public import as_json, public_settings, public_tag
 from gateway.errors import ErrorCode, GatewayError
 from gateway.service.access import PUBLIC, Principal
@@ -40,20 +36,10 @@ VIEWS_KEPT = 1024
 
 
 class PublicSettingsReader:
-    def __init__(
-        self,
-        clients: CognitoClients,
-        reader: PoolReader,
-        public_pools: Sequence[str],
-        ttl: float,
-    ) -> None:
-        self._clients = clients
+    def __init__(self, reader: PoolReader, public_pools: Sequence[str]) -> None:
         self._reader = reader
         self._public_pools = tuple(public_pools)
-        self._ttl = ttl
-        self._mfa: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
-        self._mfa_loads: dict[tuple[str, str], asyncio.Task[dict[str, Any]]] = {}
-        self._views: dict[tuple[str, str, str], PublicView] = {}  # one per pool state
+        self._views: dict[tuple[str, str], PublicView] = {}  # one per pool state
 
     def allowed(self, principal: Principal | None, pool_id: str) -> bool:
         if any(fnmatchcase(pool_id, pattern) for pattern in self._public_pools):
@@ -69,10 +55,8 @@ class PublicSettingsReader:
             if error.code in (ErrorCode.NOT_FOUND, ErrorCode.BAD_USER_INPUT):
                 raise GatewayError(NOT_PUBLIC, ErrorCode.NOT_FOUND) from None
             raise
-        mfa = None
-        if (record.pool.get("MfaConfiguration") or "OFF") != "OFF":
-            mfa = await self._mfa_config(pool_id, record.etag)
-        key = (pool_id, record.etag, orjson.dumps(mfa, option=orjson.OPT_SORT_KEYS).decode())
+        mfa = record.pool if (record.pool.get("MfaConfiguration") or "OFF") != "OFF" else None
+        key = (pool_id, record.etag)
         view = self._views.get(key)
         if view is None:
             projection = public_settings(record.pool, mfa)
@@ -82,26 +66,3 @@ class PublicSettingsReader:
                 self._views.clear()
             view = self._views[key] = PublicView(projection, tag, body)
         return view
-
-    async def _mfa_config(self, pool_id: str, etag: str) -> dict[str, Any]:
-        key = (pool_id, etag)
-        cached = self._mfa.get(key)
-        if cached is not None and time.monotonic() - cached[0] < self._ttl:
-            return cached[1]
-        task = self._mfa_loads.get(key)
-        if task is None:
-            task = asyncio.ensure_future(self._load_mfa(key))
-            self._mfa_loads[key] = task
-        return await asyncio.shield(task)
-
-    async def _load_mfa(self, key: tuple[str, str]) -> dict[str, Any]:
-        try:
-            answer = await self._clients.call(
-                region_of(key[0]), "GetUserPoolMfaConfig", UserPoolId=key[0]
-            )
-            if len(self._mfa) > 4096:
-                self._mfa.clear()
-            self._mfa[key] = (time.monotonic(), answer)
-            return answer
-        finally:
-            self._mfa_loads.pop(key, None)

@@ -23,6 +23,7 @@ from gateway.service.history import HistoryRecorder
 from gateway.service.pools import PoolService
 from gateway.service.public import PublicSettingsReader
 from gateway.service.reads import PoolReader
+from gateway.service.replicas import ReplicaRoles
 from gateway.service.versions import VersionService
 from gateway.service.writes import PoolWriter
 from gateway.settings import Settings
@@ -139,6 +140,7 @@ def build_service(
         metrics=metrics,
         history=recorder,
         require_risk_confirmation=settings.require_risk_confirmation,
+        replicas=ReplicaRoles(clients, settings.cache_ttl_seconds),
     )
     service = PoolService(
         clients,
@@ -147,9 +149,7 @@ def build_service(
         default_region=settings.region,
         auditor=Auditor(open_sink(settings.audit_sink), settings.audit_redact),
         sensitive=frozenset(settings.sensitive_members),
-        public=PublicSettingsReader(
-            clients, reader, settings.public_pools, settings.cache_ttl_seconds
-        ),
+        public=PublicSettingsReader(reader, settings.public_pools),
         history=recorder,
     )
     return service, VersionService(service, history)

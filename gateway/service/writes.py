@@ -32,6 +32,7 @@ from typing import Any
 from gateway.cognito.clients import CognitoClients
 from gateway.core.backoff import Backoff
 from gateway.core.cautions import Caution
+from gateway.core.constraints import replica_refusal
 from gateway.core.diff import FieldChange, diff
 from gateway.core.ids import region_of
 from gateway.core.planner import BatchPlan, UpdatePlan, plan_batch
@@ -44,6 +45,7 @@ from gateway.service.audit import audit_path, redact_change
 from gateway.service.coalesce import Coalescer
 from gateway.service.history import Author, HistoryRecorder, Newest
 from gateway.service.reads import PoolReader
+from gateway.service.replicas import SECONDARY, ReplicaRoles
 from gateway.store.locks import Lease, LeaseLost, LocalLocks, PoolLocks
 
 log = logging.getLogger(__name__)
@@ -110,6 +112,7 @@ class PoolWriter:
         metrics: Metrics = NO_METRICS,
         history: HistoryRecorder | None = None,
         require_risk_confirmation: bool = False,
+        replicas: ReplicaRoles | None = None,
     ) -> None:
         self._clients = clients
         self._reader = reader
@@ -121,6 +124,7 @@ class PoolWriter:
         self._metrics = metrics
         self._history = history
         self._gate = require_risk_confirmation
+        self._replicas = replicas
         self.coalescer: Coalescer[Submission, UpdateResult] = Coalescer(self.write)
 
     async def update(
@@ -133,6 +137,8 @@ class PoolWriter:
         its answer must describe exactly its own effect.
         """
         region_of(pool_id)
+        if submission.patch is not None:
+            await self._refuse_on_replica(pool_id, frozenset(submission.patch))
         gated = self._gate and not submission.confirmed
         alone = if_version is not None or dry_run or submission.towards is not None or gated
         if alone or not self._coalesce:
@@ -202,6 +208,8 @@ class PoolWriter:
         _check_version(current, attempts.accepted)
         patches = [submission.patch_for(current.request) for submission in submissions]
         batch = plan_batch(current.pool, patches, before=current.request)
+        if any(s.towards is not None for s in submissions):  # computed under the lock
+            await self._refuse_on_replica(pool_id, frozenset(c.path[0] for c in batch.plan.changes))
         if dry_run:
             return _results(PoolRecord.of(batch.plan.preview), batch, dry_run=True)
         if batch.plan.is_noop:
@@ -225,6 +233,14 @@ class PoolWriter:
             raise _exhausted(error, attempts.count) from error
         fresh = await self._read_back(pool_id)
         return await self._written(pool_id, batch, fresh, submissions, newest)
+
+    async def _refuse_on_replica(self, pool_id: str, touched: frozenset[str]) -> None:
+        """A secondary-Region replica takes only some settings: refuse the rest first."""
+        refusal = replica_refusal(touched, Argument.UPDATE)
+        if refusal is None or self._replicas is None:
+            return
+        if await self._replicas.role(pool_id) == SECONDARY:
+            raise refusal
 
     async def _send(self, region: str, plan: UpdatePlan, attempts: _Attempts, lease: Lease) -> None:
         """The plan's calls in order (SetUserPoolMfaConfig and/or UpdateUserPool), each

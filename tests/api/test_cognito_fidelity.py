@@ -57,12 +57,14 @@ async def stub(server: tuple[GatewayServer, int]) -> AsyncIterator[Any]:
         yield SERVICES.UserPoolServiceStub(channel)
 
 
-def hold(strict: StrictCognito, fixture: str) -> str:
-    """A fresh copy of a 2024-2026 fixture pool in the stand-in, under a new id."""
+def hold(strict: StrictCognito, fixture: str, role: str | None = None) -> str:
+    """A fresh copy of a 2024-2026 fixture pool in the stand-in, under a new id; with
+    ``role``, a multi-Region pool playing that role in the Region of its id."""
     pool, mfa = copy.deepcopy(named(fixture))
     region = str(pool["Id"]).partition("_")[0]
     pool["Id"] = f"{region}_{uuid.uuid4().hex[:10]}"
-    return strict.add(pool, mfa)
+    replicas = [{"RegionName": region, "Role": role, "Status": "ACTIVE"}] if role else None
+    return strict.add(pool, mfa, replicas)
 
 
 def writes(proxy: FaultProxy) -> int:
@@ -262,3 +264,65 @@ async def test_a_user_import_in_progress_is_retried_like_a_conflict(
     assert "errors" not in answer, answer
     assert proxy.count("UpdateUserPool") == 2
     assert strict.pool(pool_id)["UserPoolTags"]["k"] == "v"
+
+
+@pytest.mark.parametrize(
+    "patch",
+    [
+        {"policies": {"passwordPolicy": {"minimumLength": 20}}},
+        {"issuerConfiguration": {"type": "ORIGINAL"}},
+    ],
+)
+async def test_a_secondary_region_replica_takes_only_its_own_settings(
+    client: GraphQLClient, strict: StrictCognito, proxy: FaultProxy, patch: dict[str, Any]
+) -> None:
+    pool_id = hold(strict, "plus-eums-sms-2026", role="SECONDARY")
+    answer = await update(client, pool_id, patch)
+    extensions = answer["errors"][0]["extensions"]
+    assert (extensions["code"], extensions["rule"]) == ("BAD_USER_INPUT", "secondary-replica")
+    assert extensions["field"] == "patch." + next(iter(patch))
+    assert writes(proxy) == 0
+    tags = await update(client, pool_id, {"userPoolTags": [{"key": "k", "value": "v"}]})
+    assert "errors" not in tags, tags
+    assert strict.pool(pool_id)["UserPoolTags"]["k"] == "v"
+
+
+async def test_the_primary_region_takes_every_setting(
+    client: GraphQLClient, strict: StrictCognito
+) -> None:
+    pool_id = hold(strict, "plus-eums-sms-2026", role="PRIMARY")
+    answer = await update(client, pool_id, {"policies": {"passwordPolicy": {"minimumLength": 20}}})
+    assert "errors" not in answer, answer
+    assert strict.pool(pool_id)["Policies"]["PasswordPolicy"]["MinimumLength"] == 20
+
+
+async def test_the_mfa_setup_is_compared_copied_and_versioned(
+    client: GraphQLClient, strict: StrictCognito
+) -> None:
+    source = hold(strict, "plus-eums-sms-2026")
+    target = hold(strict, "api-reference-update-sample")
+    compared = await client.execute(
+        "query($l: ID!, $r: ID!) { compareUserPools(left: $l, right: $r) { path } }",
+        {"l": target, "r": source},
+    )
+    paths = {c["path"] for c in compared["data"]["compareUserPools"]}
+    assert "webAuthnConfiguration.relyingPartyId" in paths
+    copied = await client.execute(
+        """mutation($from: ID!, $to: ID!) {
+          copyUserPoolSettings(from: $from, to: $to, paths: ["webAuthnConfiguration"]) {
+            changes { path after } } }""",
+        {"from": source, "to": target},
+    )
+    assert "errors" not in copied, copied
+    setup = strict.mfa(target)
+    assert setup["WebAuthnConfiguration"] == strict.mfa(source)["WebAuthnConfiguration"]
+    assert setup["SoftwareTokenMfaConfiguration"] == {"Enabled": True}  # the rest is kept
+    assert setup["MfaConfiguration"] == "OPTIONAL"
+    history = await client.execute(
+        """query($id: ID!) {
+          userPoolHistory(id: $id, first: 1) { nodes { source changes { path } } } }""",
+        {"id": target},
+    )
+    newest = history["data"]["userPoolHistory"]["nodes"][0]
+    assert newest["source"] == "GATEWAY"
+    assert "webAuthnConfiguration.relyingPartyId" in {c["path"] for c in newest["changes"]}

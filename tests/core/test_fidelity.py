@@ -32,6 +32,8 @@ from tests.support.strict_cognito import StrictCognito
 AIMED: list[dict[str, Any]] = [
     {"UserAttributeUpdateSettings": None},
     {"Policies": {"SignInPolicy": None}},
+    {"Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": None}}},  # emptied, not cleared
+    {"UserAttributeUpdateSettings": {"AttributesRequireVerificationBeforeUpdate": None}},
     {"Policies": {"PasswordPolicy": {"MinimumLength": 12}}},
     {"MfaConfiguration": None},
     {"MfaConfiguration": "OFF"},

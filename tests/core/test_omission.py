@@ -64,3 +64,17 @@ def test_cautions_need_the_member_touched_and_the_missing_piece_absent() -> None
     assert cautions_for(passkeys, frozenset({"UserPoolTags"})) == []
     by_link = {"VerificationMessageTemplate": {"DefaultEmailOption": "CONFIRM_WITH_LINK"}}
     assert len(cautions_for(by_link, frozenset({"VerificationMessageTemplate"}))) == 1
+
+
+def test_a_kept_member_emptied_member_by_member_is_cleared_as_well() -> None:
+    """Emptying it leaves it out of the request as surely as a ``null`` does."""
+    plan = plan_update(
+        pool(), {"UserAttributeUpdateSettings": {"AttributesRequireVerificationBeforeUpdate": None}}
+    )
+    assert (
+        plan.request["UserAttributeUpdateSettings"] == CLEARED_BY[("UserAttributeUpdateSettings",)]
+    )
+    with pytest.raises(GatewayError) as error:
+        plan_update(pool(), {"Policies": {"PasswordPolicy": dict.fromkeys(
+            pool()["Policies"]["PasswordPolicy"])}})  # fmt: skip
+    assert error.value.rule == "cannot-clear"

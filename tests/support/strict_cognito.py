@@ -32,7 +32,15 @@ from gateway import model
 KEPT_WHEN_OMITTED = ("MfaConfiguration", "UserAttributeUpdateSettings", "UserPoolTier")
 READ_BACK_WHEN_RESET = {"DeletionProtection": "INACTIVE"}
 FACTORS = ("SmsMfaConfiguration", "SoftwareTokenMfaConfiguration", "EmailMfaConfiguration")
-OPERATIONS = ("DescribeUserPool", "UpdateUserPool", "GetUserPoolMfaConfig", "SetUserPoolMfaConfig")
+OPERATIONS = (
+    "DescribeUserPool",
+    "UpdateUserPool",
+    "GetUserPoolMfaConfig",
+    "SetUserPoolMfaConfig",
+    "ListUserPoolReplicas",
+)
+# What a replica in a secondary Region may change (Cognito multi-Region user pools).
+SECONDARY_WRITABLE = ("EmailConfiguration", "SmsConfiguration", "LambdaConfig", "UserPoolTags")
 
 
 class Refused(Exception):
@@ -55,14 +63,22 @@ class StrictCognito:
         self._lock = threading.Lock()
         self._pools: dict[str, dict[str, Any]] = {}
         self._mfa: dict[str, dict[str, Any]] = {}
+        self._replicas: dict[str, list[dict[str, Any]]] = {}
         self.calls: list[str] = []
 
     # -- control ------------------------------------------------------------------------------
 
-    def add(self, pool: dict[str, Any], mfa: dict[str, Any] | None = None) -> str:
-        """Hold ``pool`` (a DescribeUserPool document) and its MFA setup; returns its id."""
+    def add(
+        self,
+        pool: dict[str, Any],
+        mfa: dict[str, Any] | None = None,
+        replicas: list[dict[str, Any]] | None = None,
+    ) -> str:
+        """Hold ``pool`` (a DescribeUserPool document), its MFA setup and its replicas
+        (ListUserPoolReplicas entries); returns its id."""
         with self._lock:
             pool_id = str(pool["Id"])
+            self._replicas[pool_id] = copy.deepcopy(replicas or [])
             self._pools[pool_id] = copy.deepcopy(pool)
             setup = copy.deepcopy(mfa or {})
             setup.setdefault("MfaConfiguration", pool.get("MfaConfiguration", "OFF"))
@@ -105,6 +121,9 @@ class StrictCognito:
     def _DescribeUserPool(self, pool_id: str, body: dict[str, Any]) -> dict[str, Any]:
         return {"UserPool": copy.deepcopy(self._pools[pool_id])}
 
+    def _ListUserPoolReplicas(self, pool_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        return {"UserPoolReplicas": copy.deepcopy(self._replicas[pool_id])}
+
     def _GetUserPoolMfaConfig(self, pool_id: str, body: dict[str, Any]) -> dict[str, Any]:
         return copy.deepcopy(self._mfa[pool_id])
 
@@ -133,6 +152,11 @@ class StrictCognito:
         unknown = set(request) - model.update_members()
         if unknown:
             raise Refused("SerializationException", f"Unknown members {sorted(unknown)}")
+        if self._secondary(pool_id):
+            changed = [m for m in request if request[m] != pool.get(m, None)]
+            refused = sorted(set(changed) - set(SECONDARY_WRITABLE) - {"PoolName"})
+            if refused:
+                raise _invalid(f"{refused[0]} cannot be updated in a secondary region replica")
         after = self._apply(pool, request)
         self._check(pool, after, request)
         after["LastModifiedDate"] = time.time()
@@ -185,6 +209,13 @@ class StrictCognito:
             raise _invalid("SourceArn is required when EmailSendingAccount is DEVELOPER")
         self._check_tier(pool, after)
         self._check_sign_in(after, self._mfa_mode(pool), None)
+
+    def _secondary(self, pool_id: str) -> bool:
+        region = pool_id.partition("_")[0]
+        return any(
+            r.get("RegionName") == region and r.get("Role") == "SECONDARY"
+            for r in self._replicas.get(pool_id, [])
+        )
 
     def _mfa_mode(self, pool: dict[str, Any]) -> str:
         return str(self._mfa.get(str(pool.get("Id")), {}).get("MfaConfiguration", "OFF"))

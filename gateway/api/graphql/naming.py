@@ -29,7 +29,7 @@ DOCUMENTS = {Argument.UPDATE: "UpdateUserPool", Argument.CREATE: "CreateUserPool
 
 def change_path(path: Path, operation: str = "UpdateUserPool") -> str:
     """A change's path: ``policies.passwordPolicy.minimumLength``."""
-    shape = model.input_shape(operation)
+    shape = model.document_shape(operation)
     return model.dotted(model.render_path(shape, path, model.graphql_name))
 
 
@@ -48,7 +48,7 @@ def field_name(field: Field) -> str:
 def parse_path(text: str, operation: str = "UpdateUserPool") -> Path | None:
     """``policies.passwordPolicy`` -> ``("Policies", "PasswordPolicy")``; map keys in
     brackets (``userPoolTags[env]``). None when the text names no setting."""
-    shape: Shape | None = model.input_shape(operation)
+    shape: Shape | None = model.document_shape(operation)
     path: list[str] = []
     for segment in text.split("."):
         name, _, rest = segment.partition("[")

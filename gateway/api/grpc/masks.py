@@ -47,7 +47,7 @@ def quote(key: str) -> str:
 
 def render(path: Path, operation: str = "UpdateUserPool") -> str:
     """A botocore path in mask syntax: ``policies.password_policy.minimum_length``."""
-    shape = model.input_shape(operation)
+    shape = model.document_shape(operation)
     written_as = {m: n for n, m in RENAMED.items()} if operation == "UpdateUserPool" else {}
     segments = model.render_path(
         shape, path, lambda m: written_as.get(m) or field_name(m), key=quote
