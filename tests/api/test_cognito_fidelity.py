@@ -326,3 +326,33 @@ async def test_the_mfa_setup_is_compared_copied_and_versioned(
     newest = history["data"]["userPoolHistory"]["nodes"][0]
     assert newest["source"] == "GATEWAY"
     assert "webAuthnConfiguration.relyingPartyId" in {c["path"] for c in newest["changes"]}
+
+
+async def test_mfa_changed_first_is_undone_when_the_update_fails_for_good(
+    client: GraphQLClient, strict: StrictCognito, proxy: FaultProxy
+) -> None:
+    pool_id = hold(strict, "api-reference-update-sample")
+    setup = strict.mfa(pool_id)
+    proxy.fail("UpdateUserPool", "InvalidParameterException", message="refused")
+    patch = {"mfaConfiguration": "OFF", "userPoolTags": [{"key": "k", "value": "v"}]}
+    answer = await update(client, pool_id, patch)
+    assert answer["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert proxy.sequence().count("SetUserPoolMfaConfig") == 2  # the change, then its undo
+    assert strict.mfa(pool_id) == setup
+
+
+async def test_the_pool_changed_first_is_undone_when_the_mfa_call_fails_for_good(
+    client: GraphQLClient, strict: StrictCognito, proxy: FaultProxy
+) -> None:
+    pool_id = hold(strict, "essentials-passwordless-2025")
+    policies = strict.pool(pool_id)["Policies"]
+    proxy.fail("SetUserPoolMfaConfig", "InvalidParameterException", message="refused")
+    patch = {
+        "mfaConfiguration": "ON",
+        "policies": {"signInPolicy": {"allowedFirstAuthFactors": ["PASSWORD"]}},
+    }
+    answer = await update(client, pool_id, patch)
+    assert answer["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    writes_sent = [op for op in proxy.sequence() if op in WRITES]
+    assert writes_sent == ["UpdateUserPool", "SetUserPoolMfaConfig", "UpdateUserPool"]
+    assert strict.pool(pool_id)["Policies"] == policies
