@@ -40,6 +40,12 @@ def with_mfa(pool: Mapping[str, Any], answer: Mapping[str, Any] | None) -> dict[
     return result
 
 
+def mfa_setup_of(pool: Mapping[str, Any]) -> dict[str, Any]:
+    """The GetUserPoolMfaConfig answer a joined pool holds (the inverse of ``with_mfa``)."""
+    setup = model.mfa_members() | {MFA_MEMBER}
+    return {k: v for k, v in pool.items() if k in setup}
+
+
 def factor_enabled(value: Any) -> bool:
     """A factor block counts as on when it is set and not ``Enabled: false``."""
     return isinstance(value, Mapping) and bool(value) and value.get("Enabled") is not False

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+from collections.abc import Mapping
+from typing import Any
 
 from gateway.cognito.clients import CognitoClients
 from gateway.core.ids import region_of
@@ -50,22 +52,27 @@ class PoolReader:
         self._history = history
         self._background = asyncio.Semaphore(background_slots)
 
-    async def describe(self, pool_id: str, background: bool = False) -> PoolRecord:
+    async def describe(
+        self, pool_id: str, background: bool = False, mfa: Mapping[str, Any] | None = None
+    ) -> PoolRecord:
         """A fresh read, bypassing the cache (writes use this): DescribeUserPool and
         GetUserPoolMfaConfig side by side, since the MFA and passkey setup is part of
-        the pool's configuration and DescribeUserPool does not show it."""
+        the pool's configuration and DescribeUserPool does not show it. ``mfa``: the
+        setup, when the caller knows it (a write that did not change it reads it back)."""
         if background:
             async with self._background:
-                return await self._read(pool_id)
-        return await self._read(pool_id)
+                return await self._read(pool_id, mfa)
+        return await self._read(pool_id, mfa)
 
-    async def _read(self, pool_id: str) -> PoolRecord:
+    async def _read(self, pool_id: str, mfa: Mapping[str, Any] | None) -> PoolRecord:
         region = region_of(pool_id)
-        described, mfa = await asyncio.gather(
-            self._clients.call(region, "DescribeUserPool", UserPoolId=pool_id),
-            self._clients.call(region, "GetUserPoolMfaConfig", UserPoolId=pool_id),
+        describe = self._clients.call(region, "DescribeUserPool", UserPoolId=pool_id)
+        if mfa is not None:
+            return PoolRecord.of(with_mfa((await describe)["UserPool"], mfa))
+        described, setup = await asyncio.gather(
+            describe, self._clients.call(region, "GetUserPoolMfaConfig", UserPoolId=pool_id)
         )
-        return PoolRecord.of(with_mfa(described["UserPool"], mfa))
+        return PoolRecord.of(with_mfa(described["UserPool"], setup))
 
     async def get(self, pool_id: str, background: bool = False) -> PoolRecord:
         """The pool through the cache; concurrent misses make one upstream call, and

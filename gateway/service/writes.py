@@ -35,6 +35,7 @@ from gateway.core.cautions import Caution
 from gateway.core.constraints import replica_refusal
 from gateway.core.diff import FieldChange, diff
 from gateway.core.ids import region_of
+from gateway.core.mfa import mfa_setup_of
 from gateway.core.planner import BatchPlan, UpdatePlan, plan_batch
 from gateway.core.record import PoolRecord
 from gateway.core.risk import Risk
@@ -231,7 +232,9 @@ class PoolWriter:
             if attempts.undo is not None:
                 await self._undo(region, pool_id, *attempts.undo)
             raise _exhausted(error, attempts.count) from error
-        fresh = await self._read_back(pool_id)
+        # The MFA setup read under the lock still holds unless this write changed it.
+        known = None if batch.plan.mfa_request else mfa_setup_of(current.pool)
+        fresh = await self._read_back(pool_id, known)
         return await self._written(pool_id, batch, fresh, submissions, newest)
 
     async def _refuse_on_replica(self, pool_id: str, touched: frozenset[str]) -> None:
@@ -267,10 +270,12 @@ class PoolWriter:
             return None
         return now if now.version == version_of(plan.configuration) else None
 
-    async def _read_back(self, pool_id: str) -> PoolRecord | None:
+    async def _read_back(
+        self, pool_id: str, mfa: dict[str, Any] | None = None
+    ) -> PoolRecord | None:
         """The pool after a write Cognito accepted; None if it cannot be read now."""
         try:
-            return await self._reader.describe(pool_id)
+            return await self._reader.describe(pool_id, mfa=mfa)
         except GatewayError as error:
             log.warning(
                 "pool updated, but reading it back failed; answering from the plan",
