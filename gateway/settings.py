@@ -65,6 +65,17 @@ class Settings(BaseSettings):
     grpc_port: int = Field(
         default=50051, ge=0, le=65535, description="gRPC port (on GATEWAY_HOST)."
     )
+    grpc_max_mask_paths: int = Field(
+        default=500, ge=1, description="Most paths one update_mask or copy_mask may name."
+    )
+    grpc_max_mask_path_chars: int = Field(
+        default=512, ge=16, description="Longest path an update_mask or copy_mask may hold."
+    )
+    grpc_max_message_bytes: int = Field(
+        default=1024 * 1024,
+        ge=64 * 1024,
+        description="Largest gRPC request message (a full pool with a maximal mask fits).",
+    )
     region: str = Field(default="us-east-1", description="Default Region for listing pools.")
     cognito_endpoint_url: str | None = Field(
         default=None, description="Cognito endpoint; unset means real AWS."

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 import uuid
 
@@ -13,13 +12,11 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.errors import ErrorCode
-from gateway.observability.context import request_id
+from gateway.observability.context import client_request_id, request_id
 from gateway.observability.metrics import NO_METRICS, Metrics
 
 access = logging.getLogger("gateway.access")
 QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})  # probes and scrapes: no log line
-
-_CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
 def graphql_error_response(
@@ -66,7 +63,7 @@ class RequestIdMiddleware:
             ),
             "",
         )
-        value = given if _CLIENT_REQUEST_ID.match(given) else uuid.uuid4().hex
+        value = client_request_id(given) or uuid.uuid4().hex
         token = request_id.set(value)
         started = time.perf_counter()
         status = 500

@@ -12,6 +12,9 @@ import json
 
 from gateway.errors import Argument, Field, invalid
 
+# Positions are page offsets; anything past a 32-bit SQL OFFSET is no position we returned.
+MAX_OFFSET = 2**31 - 1
+
 
 def encode_cursor(token: str | None, offset: int) -> str:
     raw = json.dumps({"t": token, "o": offset}, separators=(",", ":")).encode()
@@ -23,7 +26,7 @@ def decode_cursor(cursor: str) -> tuple[str | None, int]:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
         token, offset = data["t"], int(data["o"])
-        if (token is not None and not isinstance(token, str)) or offset < 0:
+        if (token is not None and not isinstance(token, str)) or not 0 <= offset <= MAX_OFFSET:
             raise ValueError
     except (ValueError, KeyError, TypeError, OverflowError, binascii.Error):
         raise invalid(

@@ -40,6 +40,22 @@ def variable_field(message: str) -> tuple[str, str] | None:
     return field, "type"
 
 
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
+_VALUE_TAIL = re.compile(
+    r"(got invalid value|has invalid value|found|; Expected type|cannot represent)\b.*", re.DOTALL
+)
+
+
+def loggable(message: str) -> dict[str, str]:
+    """What a log line may keep of a request error: its field and rule when it is about
+    a variable, else the message without any value the caller sent (quoted strings and
+    what follows "got invalid value" / "found" can quote input, secrets included)."""
+    variable = variable_field(message)
+    if variable is not None:
+        return {"field": variable[0], "rule": variable[1]}
+    return {"error": _VALUE_TAIL.sub(r"\1 [value]", _QUOTED.sub('"[value]"', message))[:300]}
+
+
 def extensions_of(error: GatewayError) -> dict[str, Any]:
     extensions: dict[str, Any] = {"code": error.code.value}
     if error.field is not None:
@@ -93,7 +109,7 @@ class QuietSchema(strawberry.Schema):
         for error in errors:
             original = error.original_error
             if original is None or isinstance(original, GraphQLError):
-                log.info("request rejected", extra={"error": error.message})
+                log.info("request rejected", extra=loggable(error.message))
             elif is_expected(original):
                 failure = classify(original)
                 log.info(

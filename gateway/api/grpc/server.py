@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import grpc
+from google.protobuf.message import DecodeError
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from gateway.api.auth.middleware import make_authenticator
 from gateway.api.grpc import stubs
 from gateway.api.grpc.proto import SERVICE
-from gateway.api.grpc.servicer import UserPoolServicer
+from gateway.api.grpc.servicer import MaskLimits, UserPoolServicer
 from gateway.observability.metrics import Metrics
 from gateway.service.limits import ClientLimiter
 from gateway.service.pools import PoolService
@@ -27,6 +29,50 @@ from gateway.service.versions import VersionService
 from gateway.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+class _Malformed:
+    """What a request that does not decode becomes: the method answers INVALID_ARGUMENT."""
+
+
+MALFORMED = _Malformed()
+
+
+def _decoder(message_type: Any) -> Callable[[bytes], Any]:
+    def decode(raw: bytes) -> Any:
+        try:
+            return message_type.FromString(raw)
+        except DecodeError:  # grpc would answer UNKNOWN with the exception's text, and log it
+            return MALFORMED
+
+    return decode
+
+
+def _guarded(method: Callable[..., Awaitable[Any]], name: str) -> Callable[..., Awaitable[Any]]:
+    async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        if request is MALFORMED:
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT, f"the request is not a valid {name} message"
+            )
+        return await method(request, context)
+
+    return call
+
+
+def handlers(servicer: UserPoolServicer, messages: Any) -> grpc.GenericRpcHandler:
+    """``UserPoolService``'s methods, from the proto's descriptor; a request that does not
+    decode is INVALID_ARGUMENT with a fixed message, never a traceback."""
+    descriptor = messages.DESCRIPTOR.services_by_name[SERVICE.rpartition(".")[2]]
+    methods = {}
+    for method in descriptor.methods:
+        request = getattr(messages, method.input_type.name)
+        response = getattr(messages, method.output_type.name)
+        methods[method.name] = grpc.unary_unary_rpc_method_handler(
+            _guarded(getattr(servicer, method.name), method.input_type.name),
+            request_deserializer=_decoder(request),
+            response_serializer=response.SerializeToString,
+        )
+    return grpc.method_handlers_generic_handler(SERVICE, methods)
 
 
 @contextlib.asynccontextmanager
@@ -41,12 +87,20 @@ async def serving(
     if not settings.grpc:
         yield None
         return
-    messages, services = stubs.load()
-    server = grpc.aio.server()
-    servicer = UserPoolServicer(
-        service, versions, make_authenticator(settings), messages, metrics, limiter
+    messages, _ = stubs.load()
+    server = grpc.aio.server(
+        options=[("grpc.max_receive_message_length", settings.grpc_max_message_bytes)],
     )
-    services.add_UserPoolServiceServicer_to_server(servicer, server)
+    servicer = UserPoolServicer(
+        service,
+        versions,
+        make_authenticator(settings),
+        messages,
+        metrics,
+        limiter,
+        MaskLimits(settings.grpc_max_mask_paths, settings.grpc_max_mask_path_chars),
+    )
+    server.add_generic_rpc_handlers((handlers(servicer, messages),))
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(

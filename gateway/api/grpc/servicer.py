@@ -16,7 +16,8 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from typing import Any, NoReturn, TypeVar
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import grpc
 from google.protobuf import json_format, struct_pb2
@@ -30,7 +31,7 @@ from gateway.api.grpc.errors import STATUS, FieldNamer, status, to_grpc, violati
 from gateway.core.diff import FieldChange
 from gateway.core.record import PoolRecord
 from gateway.errors import Argument, ErrorCode, Field, GatewayError, classify, is_expected
-from gateway.observability.context import request_id
+from gateway.observability.context import client_request_id, request_id
 from gateway.observability.metrics import Metrics
 from gateway.service.access import ADMIN, Principal, visible_pool
 from gateway.service.limits import ClientLimiter
@@ -48,6 +49,32 @@ ARGUMENTS = {
 }
 
 
+class MaskRefused(GatewayError):
+    """A bad ``update_mask``/``copy_mask``: INVALID_ARGUMENT naming the request field."""
+
+    def __init__(self, mask: str, error: masks.MaskError) -> None:
+        super().__init__(error.description, ErrorCode.BAD_USER_INPUT)
+        self.request_field = mask if error.index is None else f"{mask}.paths[{error.index}]"
+
+
+@dataclass(frozen=True)
+class MaskLimits:
+    """How large a mask an admitted caller may send: no legitimate request names more
+    paths than a pool has settings and tags, and parsing is done on the event loop."""
+
+    paths: int = 500
+    path_chars: int = 512
+
+    def check(self, mask: str, paths: list[str]) -> None:
+        if len(paths) > self.paths:
+            raise MaskRefused(mask, masks.MaskError(None, f"at most {self.paths} paths"))
+        for index, path in enumerate(paths):
+            if len(path) > self.path_chars:
+                raise MaskRefused(
+                    mask, masks.MaskError(index, f"at most {self.path_chars} characters")
+                )
+
+
 class UserPoolServicer:
     def __init__(
         self,
@@ -57,8 +84,10 @@ class UserPoolServicer:
         messages: Any,
         metrics: Metrics,
         limiter: ClientLimiter | None = None,
+        mask_limits: MaskLimits | None = None,
     ) -> None:
         self._limiter = limiter or ClientLimiter(0, 1)
+        self._mask_limits = mask_limits or MaskLimits()
         self._service = service
         self._versions = versions
         self._authenticate = authenticate
@@ -103,12 +132,14 @@ class UserPoolServicer:
 
     async def UpdateUserPool(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
         paths = list(request.update_mask.paths)
-        try:
-            patch = masks.mask_to_patch(request.user_pool, paths)
-        except masks.MaskError as error:
-            await _refuse_mask(context, "update_mask", error)
 
         async def work(principal: Principal) -> Any:
+            # Only an admitted caller's mask is parsed (and only one of a bounded size).
+            self._mask_limits.check("update_mask", paths)
+            try:
+                patch = masks.mask_to_patch(request.user_pool, paths)
+            except masks.MaskError as error:
+                raise MaskRefused("update_mask", error) from None
             result = await self._service.update(
                 principal,
                 request.user_pool.id,
@@ -169,12 +200,13 @@ class UserPoolServicer:
 
     async def CopyUserPoolSettings(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
         paths = list(request.copy_mask.paths)
-        try:
-            parsed = masks.parse(paths) if paths else None
-        except masks.MaskError as error:
-            await _refuse_mask(context, "copy_mask", error)
 
         async def work(principal: Principal) -> Any:
+            self._mask_limits.check("copy_mask", paths)
+            try:
+                parsed = masks.parse(paths) if paths else None
+            except masks.MaskError as error:
+                raise MaskRefused("copy_mask", error) from None
             result = await self._versions.copy(
                 principal,
                 request.source_id,
@@ -258,7 +290,8 @@ class UserPoolServicer:
         metadata = {
             k.lower(): v for k, v in context.invocation_metadata() or () if isinstance(v, str)
         }
-        token = request_id.set(metadata.get("x-request-id") or next(self._request_ids))
+        given = client_request_id(metadata.get("x-request-id"))
+        token = request_id.set(given or next(self._request_ids))
         started, code = time.perf_counter(), grpc.StatusCode.OK
         failure: GatewayError | None = None
         try:
@@ -284,17 +317,12 @@ class UserPoolServicer:
             self._latency(method).observe(time.perf_counter() - started)
             request_id.reset(token)
         assert failure is not None
-        await context.abort_with_status(to_grpc(status(failure, namer)))
+        if isinstance(failure, MaskRefused):  # names the path: ``update_mask.paths[1]``
+            answer = violation(failure.request_field, failure.message)
+        else:
+            answer = status(failure, namer)
+        await context.abort_with_status(to_grpc(answer))
         raise AssertionError("abort_with_status returned")
-
-
-async def _refuse_mask(
-    context: grpc.aio.ServicerContext, mask: str, error: masks.MaskError
-) -> NoReturn:
-    """INVALID_ARGUMENT naming the bad path (``update_mask.paths[1]``) or the whole mask."""
-    field = mask if error.index is None else f"{mask}.paths[{error.index}]"
-    await context.abort_with_status(to_grpc(violation(field, error.description)))
-    raise AssertionError("abort_with_status returned")
 
 
 def _value(value: Any) -> struct_pb2.Value:
