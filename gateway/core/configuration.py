@@ -47,7 +47,9 @@ def replacing_patch(current: Any, target: Any, shape: Shape) -> Any:
             patch[key] = None
         elif current.get(key) != target[key] and target[key] != REDACTED:
             child = model.member_shape(shape, key)
-            patch[key] = replacing_patch(current.get(key), target[key], child)
+            inner = replacing_patch(current.get(key), target[key], child)
+            if inner != {} or not isinstance(current.get(key), Mapping):
+                patch[key] = inner  # an empty sub-patch (only a redacted secret differed) is none
     return patch
 
 

@@ -14,6 +14,7 @@ without a lock of its own.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 import fcntl
 import logging
@@ -94,6 +95,17 @@ def _locked_file(path: str) -> int:
     return descriptor
 
 
+def _create_private(path: str) -> None:
+    """Create the SQLite file for its owner only (0600, in a 0700 folder it creates):
+    the history holds every configuration. SQLite gives its -wal and -shm files the
+    database's mode. An existing file keeps the mode its owner gave it."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600))
+
+
 def _sqlite_pragmas(connection: Any, _: Any) -> None:
     """Write-ahead logging: readers never wait for the writer, and a commit appends to
     the log instead of syncing the database file (``synchronous=NORMAL``: a commit
@@ -161,6 +173,7 @@ class HistoryStore:
             async with self._engine.begin() as connection:
                 await connection.run_sync(_upgrade)
             return
+        await asyncio.to_thread(_create_private, database)
         lock = await asyncio.to_thread(_locked_file, f"{database}.migrate-lock")
         try:
             async with self._engine.begin() as connection:

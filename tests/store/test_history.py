@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import stat
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import pytest
 
 from gateway.core.record import PoolRecord
 from gateway.service.history import Author, HistoryRecorder
-from gateway.store.history import HistoryStore, VersionRow
+from gateway.store.history import HistoryStore, VersionRow, migrate_url
 from gateway.store.locks import LocalLocks
 
 POOL = "eu-west-1_History"
@@ -139,3 +140,12 @@ async def test_a_history_outage_never_fails_the_read(tmp_path: Path) -> None:
     assert await recorder.loaded(POOL, describe) is pool
     await recorder.written(pool, [], [Author()])  # logged and counted, not raised
     await broken.close()
+
+
+async def test_the_sqlite_file_is_created_for_its_owner_only(tmp_path: Path) -> None:
+    """It holds every configuration: 0600, in a 0700 folder of its own, whatever the umask."""
+    folder = tmp_path / "gateway-data"
+    database = folder / "history.db"
+    await migrate_url(f"sqlite+aiosqlite:///{database}")
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE(database.stat().st_mode) == 0o600

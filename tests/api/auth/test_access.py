@@ -335,3 +335,28 @@ async def test_history_needs_read_restore_and_copy_need_write_or_admin(
     assert sensitive.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     restored = await gql(http, keyed, "admin-key", RESTORE, {"id": pool, "version": first})
     assert "errors" not in restored.json(), restored.json()
+
+
+async def test_a_writer_restores_a_pool_with_sms_configured_and_its_secret_stays(
+    http: httpx.AsyncClient,
+    keyed: GatewayServer,
+    new_full_pool: PoolFactory,
+    describe: Callable[[str], Any],
+) -> None:
+    """The history stores ExternalId redacted; restoring must not turn that into a change
+    of the (admin-only) SMS configuration."""
+    pool = await new_full_pool()
+    await gql(http, keyed, "reader-key", READ, {"id": pool})  # the first version seen
+    tag = {"userPoolTags": [{"key": "owner", "value": "someone"}]}
+    changed = await gql(http, keyed, "writer-key", UPDATE, {"id": pool, "patch": tag})
+    assert "errors" not in changed.json(), changed.json()
+    history = (await gql(http, keyed, "reader-key", HISTORY_READ, {"id": pool})).json()
+    first = history["data"]["userPoolHistory"]["nodes"][-1]["version"]
+    restored = await gql(http, keyed, "writer-key", RESTORE, {"id": pool, "version": first})
+    assert "errors" not in restored.json(), restored.json()
+    assert restored.json()["data"]["restoreUserPool"]["changes"] == [
+        {"path": "userPoolTags[owner]"}
+    ]
+    pool_now = await describe(pool)
+    assert "owner" not in pool_now["UserPoolTags"]
+    assert pool_now["SmsConfiguration"]["ExternalId"] == "acme-sms-external-id"
