@@ -72,6 +72,7 @@ class GatewayError(Exception):
         field: Field | None = None,
         rule: str | None = None,
         upstream: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -79,6 +80,7 @@ class GatewayError(Exception):
         self.field = field
         self.rule = rule
         self.upstream = upstream
+        self.retry_after = retry_after  # seconds, when retrying sooner is pointless
 
 
 INTERNAL_MESSAGE = "Internal error."

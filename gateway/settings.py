@@ -169,6 +169,18 @@ class Settings(BaseSettings):
         default=50.0, ge=0, description="Requests per second per client (0: no limit)."
     )
     client_burst: float = Field(default=100.0, ge=1, description="Burst per client.")
+    upstream_calls_per_client: int = Field(
+        default=4,
+        ge=0,
+        description="Cognito calls one client may have queued or in flight at once, so one "
+        "client's burst cannot starve the others of the account's quota (0: no limit).",
+    )
+    client_table_size: int = Field(
+        default=10_000,
+        ge=10,
+        description="Clients the rate limiter remembers per table (principals; anonymous "
+        "addresses), the least recently seen evicted first.",
+    )
     request_timeout_seconds: float = Field(
         default=55.0, gt=0, description="Whole-request deadline; keep it below the load balancer's."
     )

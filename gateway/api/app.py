@@ -144,7 +144,8 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastA
     # One budget per client, whichever surface it calls; without authentication (a
     # loopback developer setup) there are no clients to tell apart.
     rate = settings.client_requests_per_second if settings.auth_mode != "none" else 0
-    limiter = ClientLimiter(rate, settings.client_burst)
+    size = settings.client_table_size
+    limiter = ClientLimiter(rate, settings.client_burst, clients=size, anonymous=size)
     app = FastAPI(
         title="Cognito user-pool gateway",
         lifespan=lifespan_for(settings, metrics, limiter),
@@ -155,7 +156,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastA
     app.router.routes.extend(
         [
             graphql_route(settings, metrics, names),
-            public_settings_route(authenticate, settings.cache_ttl_seconds),
+            public_settings_route(authenticate, settings.cache_ttl_seconds, limiter),
             *health_routes(metrics),
             *([asset_route()] if settings.graphiql else []),
         ]

@@ -1,29 +1,40 @@
 """``GET /pools/{id}/public-settings``: a pool's public settings as cacheable JSON.
 
 Credentials are optional here: without any, only the pools of
-``GATEWAY_PUBLIC_POOLS`` answer; with invalid ones, 401. The answer has a
-strong ``ETag`` (a hash of the public object itself), ``Cache-Control:
-public, max-age`` of the describe cache period, and ``304`` for a matching
-``If-None-Match``. Unknown and non-public pools get the same 404, which does
-not echo the id.
+``GATEWAY_PUBLIC_POOLS`` answer; with invalid ones, 401. Every caller is rate
+limited like on ``/graphql`` (a principal by name, anyone else by address).
+The answer has a strong ``ETag`` (a hash of the public object itself),
+``Cache-Control: public, max-age`` of the describe cache period (``private``
+when only the credentials made the pool readable, so no shared cache serves it
+to others), and ``304`` for a matching ``If-None-Match``. Unknown and
+non-public pools get the same 404, which does not echo the id.
 """
 
 from __future__ import annotations
+
+import math
 
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from gateway.api.auth.middleware import Authenticator, credentials_presented
+from gateway.api.auth.middleware import (
+    PUBLIC_CALLER,
+    Authenticator,
+    client_key,
+    credentials_presented,
+)
 from gateway.api.http import graphql_error_response
 from gateway.errors import ErrorCode, GatewayError
+from gateway.observability.context import caller
+from gateway.service.limits import ClientLimiter
 from gateway.service.runtime import Runtime
 
 
-def public_settings_route(authenticate: Authenticator, max_age: float) -> Route:
-    cache_control = f"public, max-age={int(max_age)}"
-
+def public_settings_route(
+    authenticate: Authenticator, max_age: float, limiter: ClientLimiter
+) -> Route:
     async def endpoint(request: Request) -> Response:
         headers = {k.lower(): v for k, v in request.headers.items()}
         principal = None
@@ -33,9 +44,20 @@ def public_settings_route(authenticate: Authenticator, max_age: float) -> Route:
                 return graphql_error_response(
                     "missing or invalid credentials", ErrorCode.UNAUTHENTICATED, status=401
                 )
+        key = client_key(principal or PUBLIC_CALLER, request.scope)
+        wait = limiter.wait_for(key)
+        if wait > 0:
+            return graphql_error_response(
+                f"too many requests from this client; retry in {math.ceil(wait)}s",
+                ErrorCode.THROTTLED,
+                status=429,
+                headers={"Retry-After": str(max(1, math.ceil(wait)))},
+            )
         runtime: Runtime = request.app.state.runtime
+        pool_id = request.path_params["pool_id"]
+        token = caller.set(key)  # its upstream calls take places of this caller's share
         try:
-            view = await runtime.service.public.get(principal, request.path_params["pool_id"])
+            view = await runtime.service.public.get(principal, pool_id)
         except GatewayError as error:
             if error.code != ErrorCode.NOT_FOUND:
                 return graphql_error_response(error.message, error.code, status=502)
@@ -44,7 +66,11 @@ def public_settings_route(authenticate: Authenticator, max_age: float) -> Route:
                 status_code=404,
                 media_type="application/json",
             )
+        finally:
+            caller.reset(token)
         etag = f'"{view.tag}"'
+        shared = runtime.service.public.allowed(None, pool_id)  # anyone may read it
+        cache_control = f"{'public' if shared else 'private'}, max-age={int(max_age)}"
         common = {"ETag": etag, "Cache-Control": cache_control, "Vary": "Authorization, X-API-Key"}
         if etag in request.headers.get("if-none-match", ""):
             return Response(status_code=304, headers=common)

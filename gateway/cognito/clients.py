@@ -20,6 +20,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from gateway import model
 from gateway.cognito.errors import error_code_of, translate
+from gateway.cognito.shares import CallerShares
+from gateway.observability.context import caller
 from gateway.observability.metrics import NO_METRICS, Metrics
 from gateway.observability.tracing import client_span
 from gateway.settings import Settings
@@ -41,6 +43,7 @@ class CognitoClients:
     ) -> None:
         self._settings = settings
         self._quota = quota
+        self._shares = CallerShares(settings.upstream_calls_per_client)
         self._metrics = metrics
         self._quota_wait = functools.cache(metrics.quota_wait_seconds.labels)
         self._session = get_session()
@@ -87,7 +90,12 @@ class CognitoClients:
             return self._clients[region]
 
     async def call(self, region: str, operation: str, **params: Any) -> dict[str, Any]:
-        """Call ``operation`` (PascalCase) in ``region``; failures become GatewayError."""
+        """Call ``operation`` (PascalCase) in ``region``; failures become GatewayError.
+        A place of the current caller's share is held throughout (``shares.py``)."""
+        async with self._shares.slot(caller.get()):
+            return await self._call(region, operation, params)
+
+    async def _call(self, region: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         client = await self.client(region)
         method = getattr(client, xform_name(operation))
         if self._quota is not None:

@@ -6,6 +6,9 @@ import contextvars
 import re
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
+# Who the current request counts against (the rate limiter's key): upstream calls made
+# for it take a place from that caller's share (``gateway.cognito.shares``).
+caller: contextvars.ContextVar[str] = contextvars.ContextVar("caller", default="")
 
 # A client's own request id is taken only if it looks like one: it goes into logs, the
 # audit and the history, so it is short and plain on every surface.

@@ -1,39 +1,94 @@
 """Per-client request rate limits, so one caller cannot spend the account's Cognito quota.
 
-A token bucket per principal (an API key's name, a token's subject), in this
-process: ``rate`` requests a second with bursts of ``burst``. Each surface asks
-before doing any work and answers in its own vocabulary (HTTP 429 with
-``Retry-After``, gRPC ``RESOURCE_EXHAUSTED``).
+A token bucket per client, in this process: ``rate`` requests a second with
+bursts of ``burst``. Principals (an API key's name, a token's subject) and
+anonymous callers (by address; IPv6 by its /64, which one host usually holds
+whole) live in separate tables, each bounded with least-recently-used
+eviction: a flood of made-up addresses evicts only the quietest anonymous
+buckets, never a principal's, and never empties a table (which would reset a
+throttled client). Each surface asks before doing any work and answers in its
+own vocabulary (HTTP 429 with ``Retry-After``, gRPC ``RESOURCE_EXHAUSTED``).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import time
+from collections import OrderedDict
 
 MAX_CLIENTS = 10_000
+MAX_ANONYMOUS = 10_000
+ANONYMOUS = "anonymous"
+
+
+def address_key(address: str | None) -> str:
+    """The bucket of an anonymous caller: its IPv4 address, or its IPv6 /64."""
+    if not address:
+        return f"{ANONYMOUS}:?"
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return f"{ANONYMOUS}:{address[:64]}"
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return f"{ANONYMOUS}:{parsed.ipv4_mapped}"
+        return f"{ANONYMOUS}:{ipaddress.ip_network(f'{parsed}/64', strict=False)}"
+    return f"{ANONYMOUS}:{parsed}"
+
+
+def client_key(kind: str, name: str, address: str | None) -> str:
+    """Who a rate limit counts: a principal by ``kind:name``; an anonymous caller (kind
+    ``anonymous``) by its address. Both surfaces use this one rule."""
+    return address_key(address) if kind == ANONYMOUS else f"{kind}:{name}"
+
+
+def peer_address(peer: str) -> str | None:
+    """The address in a gRPC peer string (``ipv4:1.2.3.4:5``, ``ipv6:[::1]:5``)."""
+    scheme, _, rest = peer.partition(":")
+    if scheme == "ipv4":
+        return rest.rpartition(":")[0] or None
+    if scheme == "ipv6":
+        return rest.rpartition("]")[0].lstrip("[") or None
+    return None
+
+
+class _Buckets:
+    """Token buckets by client, the least recently used evicted past ``size``."""
+
+    def __init__(self, rate: float, burst: float, size: int) -> None:
+        self._rate = rate
+        self._burst = burst
+        self._size = size
+        self._table: OrderedDict[str, tuple[float, float]] = OrderedDict()  # (tokens, at)
+
+    def wait_for(self, client: str) -> float:
+        now = time.monotonic()
+        tokens, at = self._table.pop(client, (self._burst, now))
+        tokens = min(self._burst, tokens + (now - at) * self._rate)
+        wait = 0.0 if tokens >= 1 else (1 - tokens) / self._rate
+        self._table[client] = (tokens - 1 if wait == 0 else tokens, now)  # most recent last
+        while len(self._table) > self._size:
+            self._table.popitem(last=False)
+        return wait
 
 
 class ClientLimiter:
-    def __init__(self, rate: float, burst: float) -> None:
+    def __init__(
+        self, rate: float, burst: float, clients: int = MAX_CLIENTS, anonymous: int = MAX_ANONYMOUS
+    ) -> None:
         self._rate = rate
-        self._burst = max(1.0, burst)
-        self._buckets: dict[str, tuple[float, float]] = {}  # client -> (tokens, at)
+        burst = max(1.0, burst)
+        self._principals = _Buckets(rate, burst, clients)
+        self._anonymous = _Buckets(rate, burst, anonymous)
 
     @property
     def enabled(self) -> bool:
         return self._rate > 0
 
     def wait_for(self, client: str) -> float:
-        """0 when ``client`` may go now (a token is taken); else seconds until it may."""
+        """0 when ``client`` may go now (a token is taken); else seconds until it may.
+        ``client``: ``kind:name`` of a principal, or :func:`address_key` of an address."""
         if not self.enabled:
             return 0.0
-        now = time.monotonic()
-        tokens, at = self._buckets.get(client, (self._burst, now))
-        tokens = min(self._burst, tokens + (now - at) * self._rate)
-        if tokens >= 1:
-            if len(self._buckets) >= MAX_CLIENTS and client not in self._buckets:
-                self._buckets.clear()  # a flood of made-up clients: start over
-            self._buckets[client] = (tokens - 1, now)
-            return 0.0
-        self._buckets[client] = (tokens, now)
-        return (1 - tokens) / self._rate
+        table = self._anonymous if client.startswith(f"{ANONYMOUS}:") else self._principals
+        return table.wait_for(client)

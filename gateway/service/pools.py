@@ -223,7 +223,7 @@ class PoolService:
             response = await self._clients.call(self._default_region, "CreateUserPool", **checked)
             record = PoolRecord.of(response["UserPool"])
             event.pool = str(record.pool.get("Id"))
-        await self._reader.cache.set(str(record.pool["Id"]), record)
+        await self._reader.remember(record)
         if self.history is not None:
             created = diff({}, record.request)
             await self.history.written(record, created, [author_of(principal)])

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,6 +19,7 @@ from gateway.cognito.clients import CognitoClients
 from gateway.core.ids import region_of
 from gateway.core.mfa import with_mfa
 from gateway.core.record import PoolRecord
+from gateway.errors import ErrorCode, GatewayError
 from gateway.service.history import HistoryRecorder
 from gateway.store.cache import SingleFlightCache
 
@@ -29,6 +32,39 @@ def record_read(pool_id: str, etag: str) -> None:
     seen = reads.get()
     if seen is not None:
         seen[pool_id] = etag
+
+
+MISSING_KEPT = 4096
+
+
+class MissingPools:
+    """Pool ids Cognito said it does not have, remembered for the cache period: unknown
+    ids (typos, scans, a sign-up page for a deleted pool) would otherwise spend a token
+    of the account's shared read quota on every request."""
+
+    def __init__(self, ttl: float) -> None:
+        self._ttl = ttl
+        self._until: OrderedDict[str, float] = OrderedDict()
+
+    def check(self, pool_id: str) -> None:
+        until = self._until.get(pool_id)
+        if until is None:
+            return
+        if time.monotonic() < until:
+            raise GatewayError(f"User pool {pool_id[:64]} does not exist.", ErrorCode.NOT_FOUND)
+        self._until.pop(pool_id, None)
+
+    def add(self, pool_id: str) -> None:
+        if self._ttl <= 0:
+            return
+        self._until[pool_id] = time.monotonic() + self._ttl
+        self._until.move_to_end(pool_id)
+        while len(self._until) > MISSING_KEPT:
+            self._until.popitem(last=False)
+
+    def discard(self, pool_id: str) -> None:
+        """A pool created under this id (or one that reappears) is no longer missing."""
+        self._until.pop(pool_id, None)
 
 
 class PoolReader:
@@ -46,11 +82,13 @@ class PoolReader:
         cache: SingleFlightCache,
         background_slots: int = 2,
         history: HistoryRecorder | None = None,
+        missing_ttl: float = 5.0,
     ) -> None:
         self._clients = clients
         self.cache = cache
         self._history = history
         self._background = asyncio.Semaphore(background_slots)
+        self._missing = MissingPools(missing_ttl)
 
     async def describe(
         self, pool_id: str, background: bool = False, mfa: Mapping[str, Any] | None = None
@@ -74,10 +112,17 @@ class PoolReader:
         )
         return PoolRecord.of(with_mfa(described["UserPool"], setup))
 
+    async def remember(self, record: PoolRecord) -> None:
+        """A pool just created: cached, and no longer missing if its id was asked for."""
+        pool_id = str(record.pool["Id"])
+        self._missing.discard(pool_id)
+        await self.cache.set(pool_id, record)
+
     async def get(self, pool_id: str, background: bool = False) -> PoolRecord:
         """The pool through the cache; concurrent misses make one upstream call, and
         the history notes a version it has not seen (a change made outside the gateway)."""
         region_of(pool_id)
+        self._missing.check(pool_id)
         history = self._history
 
         async def load() -> PoolRecord:
@@ -85,6 +130,11 @@ class PoolReader:
                 return await self.describe(pool_id, background=background)
             return await history.loaded(pool_id, lambda: self.describe(pool_id, background))
 
-        record = await self.cache.get_or_load(pool_id, load)
+        try:
+            record = await self.cache.get_or_load(pool_id, load)
+        except GatewayError as error:
+            if error.code == ErrorCode.NOT_FOUND:
+                self._missing.add(pool_id)
+            raise
         record_read(str(record.pool.get("Id", pool_id)), record.etag)
         return record

@@ -124,7 +124,7 @@ def build_service(
     recorder = HistoryRecorder(
         history, state.locks, secret, metrics, sole_writer=state.client is None
     )
-    reader = PoolReader(clients, cache, history=recorder)
+    reader = PoolReader(clients, cache, history=recorder, missing_ttl=settings.cache_ttl_seconds)
     backoff = Backoff(
         base_seconds=settings.update_backoff_base_seconds,
         cap_seconds=settings.update_backoff_max_seconds,

@@ -191,6 +191,13 @@ class SharedStore:
             await self._l1.close()
 
 
+def _collect(task: asyncio.Task[PoolRecord]) -> None:
+    """Retrieve a load's outcome even when every caller has gone, so a failure is never
+    'Task exception was never retrieved' in the log (callers still get it when waiting)."""
+    if not task.cancelled():
+        task.exception()
+
+
 class SingleFlightCache:
     def __init__(self, store: PoolStore, metrics: Metrics = NO_METRICS) -> None:
         self._store = store
@@ -198,6 +205,7 @@ class SingleFlightCache:
         self._hits = metrics.cache_lookups.labels("hit")
         self._misses = metrics.cache_lookups.labels("miss")
         self._inflight: dict[str, asyncio.Task[PoolRecord]] = {}
+        self._waiting: dict[asyncio.Task[PoolRecord], int] = {}  # callers awaiting a load
 
     async def set(self, key: str, value: PoolRecord) -> None:
         """Store the result of a write (fresh Describe after Update)."""
@@ -215,10 +223,21 @@ class SingleFlightCache:
         task = self._inflight.get(key)
         if task is None:
             task = asyncio.ensure_future(self._load(key, load))
+            task.add_done_callback(_collect)
             self._inflight[key] = task
         else:
             self._metrics.single_flight_joins.inc()
-        return await asyncio.shield(task)
+        self._waiting[task] = self._waiting.get(task, 0) + 1
+        try:
+            return await asyncio.shield(task)
+        finally:
+            left = self._waiting.pop(task) - 1
+            if left > 0:
+                self._waiting[task] = left
+            elif not task.done():
+                # The last caller is gone (cancelled, timed out, disconnected): a load
+                # nobody waits for must not hold a place in the upstream quota's queue.
+                task.cancel()
 
     async def _load(self, key: str, load: Callable[[], Awaitable[PoolRecord]]) -> PoolRecord:
         try:

@@ -102,6 +102,18 @@ async def test_etag_304_and_cache_headers(
     assert again.status_code == 304 and again.content == b""
 
 
+async def test_an_answer_that_needed_credentials_is_private(
+    http: httpx.AsyncClient, server: GatewayServer, public_pool: str, new_full_pool: PoolFactory
+) -> None:
+    """A shared cache that ignores Vary must not hand a non-public pool to anyone."""
+    unlisted = await new_full_pool()
+    reader = await http.get(url(server, unlisted), headers={"X-API-Key": "reader"})
+    assert reader.status_code == 200
+    assert reader.headers["cache-control"] == "private, max-age=1"
+    listed = await http.get(url(server, public_pool), headers={"X-API-Key": "reader"})
+    assert listed.headers["cache-control"] == "public, max-age=1"  # anyone may read it
+
+
 async def test_changes_show_after_a_patch_and_after_an_out_of_band_change(
     http: httpx.AsyncClient,
     start_gateway: Callable[..., GatewayServer],

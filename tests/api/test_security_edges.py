@@ -185,3 +185,17 @@ async def test_no_input_value_reaches_a_log_line_and_request_ids_are_checked(
     audit = [json.loads(line) for line in output.splitlines() if '"type":"audit"' in line]
     ids = [event["requestId"] for event in audit if event["pool"] == pool_id]
     assert ids and all(re.fullmatch(r"[A-Za-z0-9._:-]{1,128}", i) for i in ids)
+
+
+async def test_grpc_has_the_server_s_own_deadline(
+    start_gateway: Callable[..., GatewayServer], proxy: Any
+) -> None:
+    port = free_port()
+    start_gateway(grpc=True, grpc_port=port, request_timeout_seconds=0.5, cache_ttl_seconds=0)
+    proxy.delay("DescribeUserPool", 2.0)
+    proxy.delay("GetUserPoolMfaConfig", 2.0)
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        stub = SERVICES.UserPoolServiceStub(channel)
+        error = await refused(stub.GetUserPool(PB.GetUserPoolRequest(id="eu-west-1_slow2")))
+    assert error.code() == grpc.StatusCode.UNAVAILABLE
+    assert "took longer than 0.5s" in (error.details() or "")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import time
 from collections.abc import AsyncIterator
 
@@ -97,6 +99,58 @@ async def test_single_flight_makes_one_load_for_concurrent_misses() -> None:
 
     results = await asyncio.gather(*(cache.get_or_load("pool", load) for _ in range(20)))
     assert results == [NEW] * 20 and loads == 1
+
+
+async def test_a_load_nobody_waits_for_any_more_is_cancelled() -> None:
+    """A read whose callers all gave up must not keep its place in the quota's queue."""
+    cache = SingleFlightCache(MemoryStore(30))
+    started, cancelled = asyncio.Event(), asyncio.Event()
+
+    async def load() -> PoolRecord:
+        started.set()
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+        return NEW
+
+    waiters = [asyncio.ensure_future(cache.get_or_load("pool", load)) for _ in range(2)]
+    await started.wait()
+    waiters[0].cancel()
+    await asyncio.sleep(0.05)
+    assert not cancelled.is_set()  # one caller still waits
+    waiters[1].cancel()
+    await asyncio.wait_for(cancelled.wait(), 1)
+    await asyncio.gather(*waiters, return_exceptions=True)
+
+
+async def test_a_failed_load_is_collected_even_with_no_caller_left(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A load that outlives its last caller (it did not stop when cancelled) and then
+    fails leaves no 'Task exception was never retrieved' in the log."""
+    cache = SingleFlightCache(MemoryStore(30))
+    started, failed = asyncio.Event(), asyncio.Event()
+
+    async def load() -> PoolRecord:
+        started.set()
+        with contextlib.suppress(asyncio.CancelledError):  # a load that does not stop
+            await asyncio.sleep(30)
+        await asyncio.sleep(0.01)
+        failed.set()
+        raise RuntimeError("upstream went away")
+
+    waiter = asyncio.ensure_future(cache.get_or_load("pool", load))
+    await started.wait()
+    waiter.cancel()
+    await asyncio.gather(waiter, return_exceptions=True)
+    await asyncio.wait_for(failed.wait(), 1)
+    del waiter
+    for _ in range(3):  # the failed task is freed, and reported then if unretrieved
+        await asyncio.sleep(0.01)
+        gc.collect()
+    assert "never retrieved" not in caplog.text
 
 
 async def test_l1_entry_dropped_by_invalidation_is_not_served(redis_server: RedisServer) -> None:

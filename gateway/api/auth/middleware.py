@@ -20,6 +20,8 @@ from gateway.api.auth.tokens import JwtAuthenticator, TokenRejected
 from gateway.api.documents import queries_of_only
 from gateway.api.http import graphql_error_response
 from gateway.errors import ErrorCode
+from gateway.observability.context import caller
+from gateway.service import limits
 from gateway.service.access import ANONYMOUS, Principal
 from gateway.service.limits import ClientLimiter
 from gateway.settings import Settings
@@ -122,9 +124,8 @@ def _public_only(scope: Scope) -> bool:
 
 def client_key(principal: Principal, scope: Scope) -> str:
     """Who a rate limit counts: the principal, or, anonymous, the client address."""
-    if principal.kind == "anonymous":
-        return f"anonymous:{(scope.get('client') or ('?',))[0]}"
-    return f"{principal.kind}:{principal.name}"
+    address = (scope.get("client") or (None,))[0]
+    return limits.client_key(principal.kind, principal.name, address)
 
 
 class AuthMiddleware:
@@ -168,10 +169,11 @@ class AuthMiddleware:
             )
             await response(scope, receive, send)
             return
-        wait = self._limiter.wait_for(client_key(principal, scope))
+        key = client_key(principal, scope)
+        wait = self._limiter.wait_for(key)
         if wait > 0:
             response = graphql_error_response(
-                "too many requests from this client; retry later",
+                f"too many requests from this client; retry in {max(1, math.ceil(wait))}s",
                 ErrorCode.THROTTLED,
                 status=429,
                 headers={"Retry-After": str(max(1, math.ceil(wait)))},
@@ -180,4 +182,8 @@ class AuthMiddleware:
             return
         state: dict[str, Any] = scope.setdefault("state", {})
         state["principal"] = principal
-        await self._app(scope, receive, send)
+        token = caller.set(key)  # its upstream calls take places of this caller's share
+        try:
+            await self._app(scope, receive, send)
+        finally:
+            caller.reset(token)

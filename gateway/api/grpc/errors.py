@@ -10,10 +10,11 @@ offending path.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import grpc
-from google.protobuf import any_pb2
+from google.protobuf import any_pb2, duration_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
@@ -57,6 +58,10 @@ def status(
             },
         )
     ]
+    if error.retry_after is not None:
+        delay = duration_pb2.Duration()
+        delay.FromNanoseconds(int(math.ceil(error.retry_after) * 1e9))
+        details.append(error_details_pb2.RetryInfo(retry_delay=delay))
     field, path = field_override, ""
     if field is None and error.field is not None and namer is not None:
         field, path = namer(error.field)

@@ -90,6 +90,7 @@ async def serving(
     messages, _ = stubs.load()
     server = grpc.aio.server(
         options=[("grpc.max_receive_message_length", settings.grpc_max_message_bytes)],
+        maximum_concurrent_rpcs=settings.max_concurrency,  # beyond: RESOURCE_EXHAUSTED
     )
     servicer = UserPoolServicer(
         service,
@@ -99,6 +100,7 @@ async def serving(
         metrics,
         limiter,
         MaskLimits(settings.grpc_max_mask_paths, settings.grpc_max_mask_path_chars),
+        deadline_seconds=settings.request_timeout_seconds,
     )
     server.add_generic_rpc_handlers((handlers(servicer, messages),))
     health_servicer = health.aio.HealthServicer()

@@ -7,6 +7,8 @@ service method GraphQL calls, and converts the answer (or the error).
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import functools
 import itertools
 import json
@@ -31,10 +33,10 @@ from gateway.api.grpc.errors import STATUS, FieldNamer, status, to_grpc, violati
 from gateway.core.diff import FieldChange
 from gateway.core.record import PoolRecord
 from gateway.errors import Argument, ErrorCode, Field, GatewayError, classify, is_expected
-from gateway.observability.context import client_request_id, request_id
+from gateway.observability.context import caller, client_request_id, request_id
 from gateway.observability.metrics import Metrics
 from gateway.service.access import ADMIN, Principal, visible_pool
-from gateway.service.limits import ClientLimiter
+from gateway.service.limits import ClientLimiter, client_key, peer_address
 from gateway.service.pools import MAX_PAGE_SIZE, PoolService
 from gateway.service.versions import MAX_VERSIONS_PAGE, VersionService
 from gateway.service.writes import UpdateResult
@@ -85,9 +87,11 @@ class UserPoolServicer:
         metrics: Metrics,
         limiter: ClientLimiter | None = None,
         mask_limits: MaskLimits | None = None,
+        deadline_seconds: float | None = None,
     ) -> None:
         self._limiter = limiter or ClientLimiter(0, 1)
         self._mask_limits = mask_limits or MaskLimits()
+        self._deadline = deadline_seconds
         self._service = service
         self._versions = versions
         self._authenticate = authenticate
@@ -294,18 +298,29 @@ class UserPoolServicer:
         token = request_id.set(given or next(self._request_ids))
         started, code = time.perf_counter(), grpc.StatusCode.OK
         failure: GatewayError | None = None
+        counted: contextvars.Token[str] | None = None
         try:
             principal = await self._authenticate(metadata)
-            wait = self._limiter.wait_for(f"{principal.kind}:{principal.name}") if principal else 0
+            address = peer_address(context.peer() or "")
+            key = client_key(principal.kind, principal.name, address) if principal else ""
+            wait = self._limiter.wait_for(key) if principal else 0
+            counted = caller.set(key)  # its upstream calls take places of this caller's share
             if principal is None:
                 failure = GatewayError("missing or invalid credentials", ErrorCode.UNAUTHENTICATED)
             elif wait > 0:
                 failure = GatewayError(
                     f"too many requests from this client; retry in {math.ceil(wait)}s",
                     ErrorCode.THROTTLED,
+                    retry_after=wait,
                 )
             else:
-                return await work(principal)
+                return await asyncio.wait_for(work(principal), self._deadline)
+        except TimeoutError:  # the server's own deadline, as on HTTP (writes are shielded)
+            failure = GatewayError(
+                f"the request took longer than {self._deadline:g}s; a change it made may "
+                "still land: read the pool before you retry",
+                ErrorCode.SERVICE_UNAVAILABLE,
+            )
         except Exception as error:  # every failure is answered with a status
             failure = classify(error)
             if not is_expected(error):
@@ -315,6 +330,8 @@ class UserPoolServicer:
                 code = STATUS[failure.code]
             self._series(method, code.name).inc()
             self._latency(method).observe(time.perf_counter() - started)
+            if counted is not None:
+                caller.reset(counted)
             request_id.reset(token)
         assert failure is not None
         if isinstance(failure, MaskRefused):  # names the path: ``update_mask.paths[1]``

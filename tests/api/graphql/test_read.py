@@ -76,6 +76,16 @@ async def test_unknown_pool_is_not_found(graphql: GraphQLClient) -> None:
     assert answer["errors"][0]["extensions"] == {"code": "NOT_FOUND"}
 
 
+async def test_an_unknown_pool_costs_one_describe_per_cache_period(
+    graphql: GraphQLClient, proxy: FaultProxy
+) -> None:
+    """Unknown ids spend the account's shared read quota: the answer is remembered."""
+    for _ in range(5):
+        answer = await graphql.execute(POOL_QUERY, {"id": f"{REGION}_neverThere42"})
+        assert answer["errors"][0]["extensions"] == {"code": "NOT_FOUND"}
+    assert proxy.count("DescribeUserPool") == 1
+
+
 @pytest.mark.parametrize("bad_id", ["not-a-pool", "eu-west-1_", "_abc", "nowhere_abc", "a" * 80])
 async def test_malformed_pool_id_is_bad_user_input_and_calls_nothing(
     graphql: GraphQLClient, proxy: FaultProxy, bad_id: str
