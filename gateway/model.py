@@ -142,10 +142,21 @@ def regions() -> frozenset[str]:
     return frozenset(found)
 
 
+@cache
+def create_shape() -> StructureShape:
+    """``CreateUserPoolRequest`` and the MFA-only members: a new pool with its MFA and
+    passkey setup (an export of any pool creates its twin)."""
+    return with_mfa_members(input_shape("CreateUserPool"))
+
+
 def document_shape(operation: str) -> StructureShape:
     """The shape a request document of ``operation`` is walked with: a pool's whole
-    configuration for ``UpdateUserPool`` (patches carry the MFA setup too)."""
-    return configuration_shape() if operation == "UpdateUserPool" else input_shape(operation)
+    configuration for ``UpdateUserPool`` and ``CreateUserPool`` (with the MFA setup)."""
+    if operation == "UpdateUserPool":
+        return configuration_shape()
+    if operation == "CreateUserPool":
+        return create_shape()
+    return input_shape(operation)
 
 
 @cache

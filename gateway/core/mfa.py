@@ -35,7 +35,7 @@ def with_mfa(pool: Mapping[str, Any], answer: Mapping[str, Any] | None) -> dict[
         value = (answer or {}).get(member)
         if value:
             result[member] = value
-    if answer and answer.get(MFA_MEMBER) and MFA_MEMBER not in result:
+    if answer and answer.get(MFA_MEMBER):  # the MFA operation's word on the mode wins
         result[MFA_MEMBER] = answer[MFA_MEMBER]
     return result
 

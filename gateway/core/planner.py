@@ -281,7 +281,7 @@ def plan_create(request: Mapping[str, Any]) -> dict[str, Any]:
 
     Raises ``BAD_USER_INPUT`` naming the field before anything is sent.
     """
-    shape = model.input_shape("CreateUserPool")
+    shape = model.create_shape()
     document = at(Argument.CREATE)
     check_values(dict(request), shape, document)
     check_required(dict(request), shape, document)

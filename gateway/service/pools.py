@@ -18,6 +18,7 @@ from gateway import model
 from gateway.cognito.clients import CognitoClients
 from gateway.core.diff import diff
 from gateway.core.merge import patched_paths
+from gateway.core.mfa import MFA_MEMBER, mfa_request_from, with_mfa
 from gateway.core.paging import decode_cursor, encode_cursor
 from gateway.core.planner import plan_create
 from gateway.core.record import PoolRecord
@@ -214,20 +215,44 @@ class PoolService:
 
     async def create(self, principal: Principal, request: dict[str, Any]) -> PoolRecord:
         """CreateUserPool in the default Region, checked before anything is sent, audited."""
-        shape = model.input_shape("CreateUserPool")
+        shape = model.create_shape()
         requested = [path for path, _ in patched_paths(request, shape)]
         with self._auditor.attempt("CreateUserPool", principal, None, False, requested) as event:
             require_create(principal, self._default_region)
             require_members(principal, request, self._sensitive, Argument.CREATE)
             checked = plan_create(request)
-            response = await self._clients.call(self._default_region, "CreateUserPool", **checked)
-            record = PoolRecord.of(response["UserPool"])
+            record = await self._create(checked)
             event.pool = str(record.pool.get("Id"))
         await self._reader.remember(record)
         if self.history is not None:
             created = diff({}, record.request)
             await self.history.written(record, created, [author_of(principal)])
         return record
+
+    async def _create(self, request: dict[str, Any]) -> PoolRecord:
+        """CreateUserPool, then SetUserPoolMfaConfig when the request carries an MFA setup
+        (CreateUserPool takes only the mode). If that second call fails, the pool exists:
+        the error says so and names it, so nobody creates it twice."""
+        region = self._default_region
+        created_members = model.input_shape("CreateUserPool").members
+        setup = {k: v for k, v in request.items() if k in model.mfa_members()}
+        response = await self._clients.call(
+            region, "CreateUserPool", **{k: v for k, v in request.items() if k in created_members}
+        )
+        pool = response["UserPool"]
+        answer = {MFA_MEMBER: pool.get(MFA_MEMBER) or "OFF"}
+        if setup:
+            mfa = mfa_request_from({**answer, **setup}, str(pool["Id"]))
+            try:
+                answer = await self._clients.call(region, "SetUserPoolMfaConfig", **mfa)
+            except GatewayError as error:
+                raise GatewayError(
+                    f"pool {pool['Id']} was created, but its MFA setup was not applied: "
+                    f"{error.message}. Patch it, or delete the pool",
+                    error.code,
+                    upstream=error.upstream,
+                ) from error
+        return PoolRecord.of(with_mfa(pool, answer))
 
 
 def author_of(principal: Principal) -> Author:

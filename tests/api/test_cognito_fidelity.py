@@ -356,3 +356,28 @@ async def test_the_pool_changed_first_is_undone_when_the_mfa_call_fails_for_good
     writes_sent = [op for op in proxy.sequence() if op in WRITES]
     assert writes_sent == ["UpdateUserPool", "SetUserPoolMfaConfig", "UpdateUserPool"]
     assert strict.pool(pool_id)["Policies"] == policies
+
+
+async def test_an_export_with_an_mfa_setup_creates_its_twin(
+    client: GraphQLClient, strict: StrictCognito, proxy: FaultProxy, cognito: Any
+) -> None:
+    """createUserPool takes the MFA setup an export carries: CreateUserPool, then
+    SetUserPoolMfaConfig with all of it (CreateUserPool takes only the mode)."""
+    source = hold(strict, "api-reference-update-sample")
+    exported = await client.execute("query($id: ID!) { exportUserPool(id: $id) }", {"id": source})
+    document = exported["data"]["exportUserPool"]
+    assert document["webAuthnConfiguration"]["relyingPartyId"] == "auth.example.com"
+    created = await client.execute(
+        "mutation($input: CreateUserPoolInput!) { createUserPool(input: $input) { id "
+        "mfaConfiguration softwareTokenMfaConfiguration { enabled } } }",
+        {"input": {**document, "poolName": f"twin-{uuid.uuid4().hex[:6]}"}},
+    )
+    assert "errors" not in created, created
+    twin = created["data"]["createUserPool"]
+    assert twin["mfaConfiguration"] == "OPTIONAL"
+    assert twin["softwareTokenMfaConfiguration"] == {"enabled": True}
+    (sent,) = proxy.requests("SetUserPoolMfaConfig")
+    assert sent["UserPoolId"] == twin["id"]
+    assert sent["WebAuthnConfiguration"] == strict.mfa(source)["WebAuthnConfiguration"]
+    setup = await cognito.call("eu-west-1", "GetUserPoolMfaConfig", UserPoolId=twin["id"])
+    assert setup["MfaConfiguration"] == "OPTIONAL"

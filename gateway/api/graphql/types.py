@@ -30,7 +30,7 @@ CREATES = InputTypes(ENUMS, CREATE)
 
 UserPool = OUTPUTS.user_pool
 UPDATE_SHAPE = model.configuration_shape()
-CREATE_SHAPE = model.input_shape("CreateUserPool")
+CREATE_SHAPE = model.create_shape()
 UserPoolPatch = PATCHES.root(UPDATE_SHAPE, "UserPoolPatch", frozenset({"UserPoolId"}))
 CreateUserPoolInput = CREATES.root(CREATE_SHAPE, "CreateUserPoolInput", frozenset())
 

@@ -151,7 +151,9 @@ def collect(service: ServiceModel | None = None) -> tuple[list[ProtoMessage], li
     service = service or model.service_model()
     collector = _Collector(service)
     pool_shape = model.with_mfa_members(service.shape_for(model.USER_POOL_SHAPE), service)
-    create_shape = service.operation_model("CreateUserPool").input_shape
+    create_shape = model.with_mfa_members(
+        service.operation_model("CreateUserPool").input_shape, service
+    )
     assert isinstance(pool_shape, StructureShape) and isinstance(create_shape, StructureShape)
     etag = ProtoField(
         "etag",

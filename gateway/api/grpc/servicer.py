@@ -226,7 +226,7 @@ class UserPoolServicer:
     async def ExportUserPool(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
         async def work(principal: Principal) -> Any:
             configuration = await self._versions.export(principal, request.id)
-            shape = model.input_shape("CreateUserPool")
+            shape = model.create_shape()
             return to_message(shape, configuration, self._pb.CreateUserPoolRequest())
 
         return await self._call("ExportUserPool", context, work, _namer("id"))
@@ -258,7 +258,7 @@ class UserPoolServicer:
 
     async def CreateUserPool(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
         async def work(principal: Principal) -> Any:
-            document = to_document(model.input_shape("CreateUserPool"), request)
+            document = to_document(model.create_shape(), request)
             return self._pool(await self._service.create(principal, document), principal)
 
         return await self._call("CreateUserPool", context, work, _create_namer)
