@@ -52,6 +52,7 @@ def lifespan_for(settings: Settings, metrics: Metrics, limiter: ClientLimiter) -
         ):
             app.state.runtime = runtime
             app.state.grpc_port = grpc_port
+            limiter.share(runtime.rates)  # one budget per client across the fleet
             # The schema, the service model and the clients live as long as the
             # process: move them out of the collector's sight, so collections
             # during requests scan only what requests allocate.

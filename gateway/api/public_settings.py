@@ -45,7 +45,7 @@ def public_settings_route(
                     "missing or invalid credentials", ErrorCode.UNAUTHENTICATED, status=401
                 )
         key = client_key(principal or PUBLIC_CALLER, request.scope)
-        wait = limiter.wait_for(key)
+        wait = await limiter.wait_for(key)
         if wait > 0:
             return graphql_error_response(
                 f"too many requests from this client; retry in {math.ceil(wait)}s",

@@ -1,12 +1,14 @@
 """Per-client request rate limits, so one caller cannot spend the account's Cognito quota.
 
-A token bucket per client, in this process: ``rate`` requests a second with
-bursts of ``burst``. Principals (an API key's name, a token's subject) and
-anonymous callers (by address; IPv6 by its /64, which one host usually holds
-whole) live in separate tables, each bounded with least-recently-used
-eviction: a flood of made-up addresses evicts only the quietest anonymous
-buckets, never a principal's, and never empties a table (which would reset a
-throttled client). Each surface asks before doing any work and answers in its
+A token bucket per client: ``rate`` requests a second with bursts of ``burst``,
+shared by every replica through Redis when one is configured (``store/rates.py``),
+else (and while Redis is unreachable) in this process. In process, principals (an
+API key's name, a token's subject) and anonymous callers (by address; IPv6 by its
+/64, which one host usually holds whole) live in separate tables, each bounded
+with least-recently-used eviction: a flood of made-up addresses evicts only the
+quietest anonymous buckets, never a principal's, and never empties a table
+(which would reset a throttled client); in Redis each bucket expires once it
+would be full again. Each surface asks before doing any work and answers in its
 own vocabulary (HTTP 429 with ``Retry-After``, gRPC ``RESOURCE_EXHAUSTED``).
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 import ipaddress
 import time
 from collections import OrderedDict
+from typing import Protocol
 
 MAX_CLIENTS = 10_000
 MAX_ANONYMOUS = 10_000
@@ -72,23 +75,38 @@ class _Buckets:
         return wait
 
 
+class SharedBuckets(Protocol):
+    """Buckets every replica shares; ``wait_for`` answers None when they are unreachable."""
+
+    async def wait_for(self, client: str, rate: float, burst: float) -> float | None: ...
+
+
 class ClientLimiter:
     def __init__(
         self, rate: float, burst: float, clients: int = MAX_CLIENTS, anonymous: int = MAX_ANONYMOUS
     ) -> None:
         self._rate = rate
-        burst = max(1.0, burst)
-        self._principals = _Buckets(rate, burst, clients)
-        self._anonymous = _Buckets(rate, burst, anonymous)
+        self._burst = max(1.0, burst)
+        self._principals = _Buckets(rate, self._burst, clients)
+        self._anonymous = _Buckets(rate, self._burst, anonymous)
+        self._shared: SharedBuckets | None = None
 
     @property
     def enabled(self) -> bool:
         return self._rate > 0
 
-    def wait_for(self, client: str) -> float:
+    def share(self, buckets: SharedBuckets | None) -> None:
+        """Count against buckets every replica shares (Redis), from now on."""
+        self._shared = buckets
+
+    async def wait_for(self, client: str) -> float:
         """0 when ``client`` may go now (a token is taken); else seconds until it may.
         ``client``: ``kind:name`` of a principal, or :func:`address_key` of an address."""
         if not self.enabled:
             return 0.0
+        if self._shared is not None:
+            wait = await self._shared.wait_for(client, self._rate, self._burst)
+            if wait is not None:
+                return wait
         table = self._anonymous if client.startswith(f"{ANONYMOUS}:") else self._principals
         return table.wait_for(client)

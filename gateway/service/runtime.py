@@ -32,6 +32,7 @@ from gateway.store.cache import MemoryStore, PoolStore, SharedStore, SingleFligh
 from gateway.store.history import HistoryStore
 from gateway.store.locks import DistributedLocks, LocalLocks, PoolLocks
 from gateway.store.quota import QuotaGuard
+from gateway.store.rates import SharedRates
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ class Runtime:
     versions: VersionService
     default_region: str
     redis: redis.Redis | None = None
+    rates: SharedRates | None = None  # per-client rate limits every replica shares
     draining: bool = False
 
 
@@ -57,6 +59,7 @@ class SharedState:
     quota: QuotaGuard
     client: redis.Redis | None = None
     bus: shared.InvalidationBus | None = None
+    rates: SharedRates | None = None
 
     async def close(self) -> None:
         if self.bus is not None:
@@ -109,7 +112,8 @@ def redis_state(settings: Settings, url: str, metrics: Metrics) -> SharedState:
         settings.quota_reads_per_second,
         settings.quota_updates_per_second,
     )
-    return SharedState(store=store, locks=locks, quota=quota, client=client, bus=bus)
+    rates = SharedRates(client, health)
+    return SharedState(store=store, locks=locks, quota=quota, client=client, bus=bus, rates=rates)
 
 
 def build_service(
@@ -171,7 +175,14 @@ async def open_runtime(settings: Settings, metrics: Metrics) -> AsyncIterator[Ru
         await history.migrate()
         async with clients:
             service, versions = build_service(settings, clients, state, cache, metrics, history)
-            runtime = Runtime(clients, service, versions, settings.region, redis=state.client)
+            runtime = Runtime(
+                clients,
+                service,
+                versions,
+                settings.region,
+                redis=state.client,
+                rates=state.rates,
+            )
             yield runtime
             runtime.draining = True
             await service.writer.coalescer.drain()

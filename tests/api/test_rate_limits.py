@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Callable
+from typing import Any
 
 import grpc
 import httpx
@@ -147,15 +148,41 @@ def test_anonymous_ipv6_callers_share_their_64_and_ipv4_mapped_ones_are_ipv4() -
     assert address_key("::ffff:10.1.2.3") == address_key("10.1.2.3")
 
 
-def test_the_least_recently_seen_anonymous_caller_is_evicted_first() -> None:
+async def test_the_least_recently_seen_anonymous_caller_is_evicted_first() -> None:
     limiter = ClientLimiter(rate=0.001, burst=1, clients=10, anonymous=10)
-    assert limiter.wait_for("key:greedy") == 0 and limiter.wait_for("key:greedy") > 0
-    assert limiter.wait_for(address_key("10.0.0.1")) == 0
+    assert await limiter.wait_for("key:greedy") == 0 and await limiter.wait_for("key:greedy") > 0
+    assert await limiter.wait_for(address_key("10.0.0.1")) == 0
     for i in range(2, 30):
-        limiter.wait_for(address_key(f"10.0.0.{i}"))
-    assert limiter.wait_for("key:greedy") > 0  # another table: untouched by the flood
-    assert limiter.wait_for(address_key("10.0.0.1")) == 0  # evicted: starts afresh
-    assert limiter.wait_for(address_key("10.0.0.29")) > 0  # recent: still remembered
+        await limiter.wait_for(address_key(f"10.0.0.{i}"))
+    assert await limiter.wait_for("key:greedy") > 0  # another table: untouched by the flood
+    assert await limiter.wait_for(address_key("10.0.0.1")) == 0  # evicted: starts afresh
+    assert await limiter.wait_for(address_key("10.0.0.29")) > 0  # recent: still remembered
+
+
+async def test_replicas_on_one_redis_allow_a_client_its_rate_once(
+    http: httpx.AsyncClient, start_gateway: Callable[..., GatewayServer], redis_server: Any
+) -> None:
+    """Two replicas, burst 3: the fourth request is refused whichever replica it reaches
+    (each replica alone would allow three). Without Redis, each counts on its own."""
+    settings = {
+        "auth_mode": "api-key",
+        "api_keys": [key("fleet")],
+        "client_requests_per_second": 0.01,
+        "client_burst": 3,
+        "redis_url": redis_server.url,
+        "lock_timeout_seconds": 3,
+        "upstream_timeout_seconds": 1,
+    }
+    replicas = [start_gateway(**settings), start_gateway(**settings)]
+    headers = {"X-API-Key": "fleet"}
+    codes = [
+        (await http.post(f"{replicas[i % 2].url}/graphql", json=QUERY, headers=headers)).status_code
+        for i in range(4)
+    ]
+    assert codes == [200, 200, 200, 429]
+    redis_server.kill()  # Redis gone: each replica falls back to its own buckets
+    alone = await http.post(f"{replicas[0].url}/graphql", json=QUERY, headers=headers)
+    assert alone.status_code == 200
 
 
 @pytest.fixture(scope="module")

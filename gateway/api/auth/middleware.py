@@ -170,7 +170,7 @@ class AuthMiddleware:
             await response(scope, receive, send)
             return
         key = client_key(principal, scope)
-        wait = self._limiter.wait_for(key)
+        wait = await self._limiter.wait_for(key)
         if wait > 0:
             response = graphql_error_response(
                 f"too many requests from this client; retry in {max(1, math.ceil(wait))}s",

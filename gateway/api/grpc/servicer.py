@@ -303,7 +303,7 @@ class UserPoolServicer:
             principal = await self._authenticate(metadata)
             address = peer_address(context.peer() or "")
             key = client_key(principal.kind, principal.name, address) if principal else ""
-            wait = self._limiter.wait_for(key) if principal else 0
+            wait = await self._limiter.wait_for(key) if principal else 0
             counted = caller.set(key)  # its upstream calls take places of this caller's share
             if principal is None:
                 failure = GatewayError("missing or invalid credentials", ErrorCode.UNAUTHENTICATED)
