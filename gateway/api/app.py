@@ -13,7 +13,12 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from gateway.api.allow_list import AllowListMiddleware, load_allowed
-from gateway.api.auth.middleware import Authenticator, AuthMiddleware, make_authenticator
+from gateway.api.auth.middleware import (
+    Authenticator,
+    AuthMiddleware,
+    PublicOnlyGate,
+    make_authenticator,
+)
 from gateway.api.graphiql.assets import asset_route
 from gateway.api.graphql.endpoint import graphql_route
 from gateway.api.graphql.observability import OperationNames
@@ -81,8 +86,8 @@ def add_middleware(
     names: OperationNames,
     limiter: ClientLimiter,
 ) -> None:
-    """Outermost last: request id, size limit, JSON guard, CORS, authentication, response
-    cache."""
+    """Outermost last: request id, deadline, size limit, host check, CORS, admission
+    (headers only), JSON guard, allow-list, public-only gate, response cache."""
 
     async def current_tag(pool_id: str) -> str | None:
         runtime: Runtime = app.state.runtime
@@ -98,6 +103,13 @@ def add_middleware(
             max_bytes=settings.response_cache_max_bytes,
             max_entry_bytes=settings.response_cache_max_entry_bytes,
         )
+    app.add_middleware(PublicOnlyGate)  # after the allow-list has resolved a hash
+    if settings.allowed_operations_file:
+        app.add_middleware(
+            AllowListMiddleware, allowed=load_allowed(settings.allowed_operations_file)
+        )
+    app.add_middleware(JsonGuardMiddleware)
+    # Admission reads headers only: no body is parsed for a caller it refuses.
     app.add_middleware(
         AuthMiddleware,
         authenticate=authenticate,
@@ -113,15 +125,10 @@ def add_middleware(
             allow_headers=["authorization", "content-type", "x-api-key", "x-request-id"],
             expose_headers=["x-request-id"],
         )
-    if settings.allowed_operations_file:
-        app.add_middleware(
-            AllowListMiddleware, allowed=load_allowed(settings.allowed_operations_file)
-        )
     if settings.auth_mode == "none":
         # Unauthenticated on loopback: a page on another site could still reach us through
         # DNS rebinding, but it cannot make the browser send our host name.
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
-    app.add_middleware(JsonGuardMiddleware)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_request_bytes)
     app.add_middleware(RequestTimeoutMiddleware, seconds=settings.request_timeout_seconds)
     app.add_middleware(RequestIdMiddleware, metrics=metrics)

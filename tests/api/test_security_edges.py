@@ -199,3 +199,24 @@ async def test_grpc_has_the_server_s_own_deadline(
         error = await refused(stub.GetUserPool(PB.GetUserPoolRequest(id="eu-west-1_slow2")))
     assert error.code() == grpc.StatusCode.UNAVAILABLE
     assert "took longer than 0.5s" in (error.details() or "")
+
+
+async def test_http_admits_from_the_headers_before_it_reads_the_body(
+    keyed: tuple[GatewayServer, int], http: httpx.AsyncClient
+) -> None:
+    """Bad credentials are 401 whatever the body holds: nothing is parsed for a caller
+    admission refuses (before, the JSON guard answered 400 first)."""
+    server, _ = keyed
+    broken = b'{"query": ' + b"[" * 5000
+    for headers in ({"X-API-Key": "wrong"}, {"Authorization": "Bearer wrong"}):
+        answer = await http.post(
+            f"{server.url}/graphql",
+            content=broken,
+            headers={**headers, "Content-Type": "application/json"},
+        )
+        assert answer.status_code == 401
+        assert answer.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    anonymous = await http.post(
+        f"{server.url}/graphql", json={"query": "{ userPools { nodes { id } } }"}
+    )
+    assert anonymous.status_code == 401  # without credentials: public settings only, as before

@@ -13,6 +13,7 @@ import math
 from typing import Any, Protocol
 
 from graphql import GraphQLError, OperationDefinitionNode, parse
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.api.auth.apikeys import ApiKeyAuthenticator
@@ -128,7 +129,36 @@ def client_key(principal: Principal, scope: Scope) -> str:
     return limits.client_key(principal.kind, principal.name, address)
 
 
+def unauthenticated() -> Response:
+    return graphql_error_response(
+        "missing or invalid credentials",
+        ErrorCode.UNAUTHENTICATED,
+        status=401,
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+class PublicOnlyGate:
+    """After the JSON guard has read the body: a caller admitted without credentials may
+    run documents of ``userPoolPublicSettings`` queries only; anything else is 401, as
+    if it had come with no credentials at all."""
+
+    def __init__(self, app: ASGIApp, path: str = "/graphql") -> None:
+        self._app = app
+        self._path = path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        principal = scope.get("state", {}).get("principal")
+        if principal is PUBLIC_CALLER and scope["type"] == "http" and not _public_only(scope):
+            await unauthenticated()(scope, receive, send)
+            return
+        await self._app(scope, receive, send)
+
+
 class AuthMiddleware:
+    """Admission, from the headers alone (before the body is read): credentials, then the
+    rate limit, by principal or, without credentials, by address."""
+
     def __init__(
         self,
         app: ASGIApp,
@@ -158,16 +188,12 @@ class AuthMiddleware:
             await self._app(scope, receive, send)  # CORS preflight, the GraphiQL page itself
             return
         principal = await self._authenticate(headers)
-        if principal is None and not credentials_presented(headers) and _public_only(scope):
-            principal = PUBLIC_CALLER  # anonymous: public settings and nothing else
+        if principal is None and not credentials_presented(headers):
+            # Admitted on its address; PublicOnlyGate, after the body is read, lets it run
+            # queries of public settings and nothing else.
+            principal = PUBLIC_CALLER
         if principal is None:
-            response = graphql_error_response(
-                "missing or invalid credentials",
-                ErrorCode.UNAUTHENTICATED,
-                status=401,
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-            await response(scope, receive, send)
+            await unauthenticated()(scope, receive, send)
             return
         key = client_key(principal, scope)
         wait = await self._limiter.wait_for(key)
