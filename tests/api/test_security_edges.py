@@ -141,7 +141,8 @@ async def test_no_input_value_reaches_a_log_line_and_request_ids_are_checked(
     start_replicas: Callable[..., Any], http: httpx.AsyncClient, new_full_pool: PoolFactory
 ) -> None:
     """The secret goes through every error path of both surfaces; then the process's
-    whole output (logs and audit) is searched for it."""
+    whole output (logs and audit) and its metrics are searched for it (spans carry only
+    operation names and Regions: ``observability/tracing.py``)."""
     port = free_port()
     (replica,) = start_replicas(1, grpc="true", grpc_port=port, log_level="INFO")
     pool_id = await new_full_pool()
@@ -179,6 +180,8 @@ async def test_no_input_value_reaches_a_log_line_and_request_ids_are_checked(
         )
         await stub.UpdateUserPool(tags, metadata=(("x-request-id", long_id),))
     await asyncio.sleep(0.2)
+    metrics = (await http.get(f"{replica.url}/metrics")).text
+    assert "gateway_" in metrics and SECRET not in metrics and long_id not in metrics
     output = replica.log_text()
     assert SECRET not in output
     assert long_id not in output
