@@ -11,18 +11,22 @@ read (``reads``), the describe fan-out of listings, and the error vocabulary
 from __future__ import annotations
 
 import asyncio
+import copy
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from gateway import model
 from gateway.cognito.clients import CognitoClients
+from gateway.core.configuration import replacing_patch
 from gateway.core.diff import diff
-from gateway.core.merge import patched_paths
+from gateway.core.merge import get_path, patched_paths
 from gateway.core.mfa import MFA_MEMBER, mfa_request_from, with_mfa
 from gateway.core.paging import decode_cursor, encode_cursor
 from gateway.core.planner import plan_create
 from gateway.core.record import PoolRecord
-from gateway.errors import Argument, Field, GatewayError, invalid
+from gateway.core.rules import writable_path_creating
+from gateway.errors import Argument, Field, GatewayError, Path, invalid
 from gateway.observability.context import request_id
 from gateway.service.access import (
     READ,
@@ -176,10 +180,17 @@ class PoolService:
         if_version: str | None = None,
         dry_run: bool = False,
         confirm_high_risk: bool = False,
+        replace: Sequence[Path] = (),
     ) -> UpdateResult:
-        """Patch a pool (botocore-shaped; ``None`` clears) for ``principal``, audited."""
+        """Patch a pool (botocore-shaped; ``None`` clears) for ``principal``, audited.
+        ``replace``: maps the patch holds whole, to replace (keys it lacks are deleted)
+        rather than merge; computed against the pool read under its lock."""
+        towards = replacing(patch, replace) if replace else None
         submission = Submission(
-            patch=patch, author=author_of(principal), confirmed=confirm_high_risk
+            patch=None if towards else patch,
+            towards=towards,
+            author=author_of(principal),
+            confirmed=confirm_high_risk,
         )
         return await self.submit(principal, pool_id, submission, patch, if_version, dry_run)
 
@@ -253,6 +264,25 @@ class PoolService:
                     upstream=error.upstream,
                 ) from error
         return PoolRecord.of(with_mfa(pool, answer))
+
+
+def replacing(
+    patch: dict[str, Any], maps: Sequence[Path]
+) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    """A patch computed from the fresh configuration: ``patch``, with each of ``maps``
+    turned into the patch that makes the pool's map equal to it."""
+    shape = model.configuration_shape()
+
+    def towards(configuration: Mapping[str, Any]) -> dict[str, Any]:
+        result = copy.deepcopy(patch)
+        for path in maps:
+            wanted = get_path(patch, path)
+            current = get_path(configuration, path)
+            value = replacing_patch(current, wanted, model.shape_at(shape, path))
+            writable_path_creating(result, path[:-1])[path[-1]] = value
+        return result
+
+    return towards
 
 
 def author_of(principal: Principal) -> Author:

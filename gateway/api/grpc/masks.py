@@ -15,7 +15,7 @@ Paths and the gRPC spelling of botocore paths (``render``) live here too.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,18 +80,59 @@ def split(path: str) -> list[str]:
     return segments
 
 
-def mask_to_patch(user_pool: Message, paths: Sequence[str]) -> dict[str, Any]:
-    """The patch that changes exactly ``paths``, with the values ``user_pool`` holds."""
+@dataclass(frozen=True)
+class MaskedPatch:
+    """The patch a mask makes, and the maps it names whole: those are replaced by the
+    request's entries (AIP-134), which the patch alone cannot say (it merges by key)."""
+
+    patch: dict[str, Any]
+    replaced: tuple[Path, ...]
+
+
+def mask_to_patch(user_pool: Message, paths: Sequence[str]) -> MaskedPatch:
+    """The patch that changes exactly ``paths``, with the values ``user_pool`` holds.
+    A value ``user_pool`` holds that no path names is refused, never dropped."""
     if not paths:
         raise MaskError(None, "update_mask is required: list the paths to change")
     patch: dict[str, Any] = {}
+    replaced: list[Path] = []
     for index, path in enumerate(paths):
         try:
             keys, value = _resolve(user_pool, split(path))
         except ValueError as error:
             raise MaskError(index, f"{path}: {error}") from None
         writable_path_creating(patch, tuple(keys[:-1]))[keys[-1]] = value
-    return patch
+        if isinstance(model.shape_at(model.configuration_shape(), keys), MapShape):
+            replaced.append(tuple(keys))
+    _refuse_unmasked(user_pool, [split(path) for path in paths])
+    return MaskedPatch(patch, tuple(replaced))
+
+
+def _refuse_unmasked(user_pool: Message, masked: list[list[str]]) -> None:
+    for leaf in _set_leaves(user_pool, []):
+        if not any(leaf[: len(path)] == path for path in masked):
+            shown = ".".join(quote(s) for s in leaf)
+            raise MaskError(
+                None,
+                f"user_pool.{shown} is set but no path names it: add it to update_mask "
+                "(a map by key, or the whole map to replace it), or leave it unset",
+            )
+
+
+def _set_leaves(message: Message, prefix: list[str]) -> Iterator[list[str]]:
+    """Every set field of ``message`` as mask segments; map entries by key."""
+    for descriptor, value in message.ListFields():
+        here = [*prefix, descriptor.name]
+        if not prefix and descriptor.name in ("id", "etag"):
+            continue  # the pool's name for the call, and an output-only field
+        entry = descriptor.message_type
+        if entry is not None and entry.GetOptions().map_entry:
+            for key in value:
+                yield [*here, str(key)]
+        elif entry is not None and not _repeated(descriptor) and value.ListFields():
+            yield from _set_leaves(value, here)
+        else:
+            yield here
 
 
 def parse(paths: Sequence[str]) -> list[Path]:
@@ -138,6 +179,10 @@ def _resolve(user_pool: Message | None, segments: list[str]) -> tuple[list[str],
     return keys, _leaf(message, name, shape)
 
 
+def _repeated(descriptor: Any) -> bool:
+    return bool(descriptor.is_repeated)
+
+
 def _child(message: Message | None, name: str) -> Message | None:
     return getattr(message, name) if message is not None and message.HasField(name) else None
 
@@ -154,8 +199,6 @@ def _map_entry(shape: MapShape, entries: Any, key: str) -> Any:
 def _leaf(message: Message | None, name: str, shape: Shape) -> Any:
     if message is None:
         return None
-    if isinstance(shape, MapShape) and getattr(message, name):
-        raise ValueError("set map entries by key (field.key); the whole map can only be cleared")
     if isinstance(shape, StructureShape):
         return replacement(shape, getattr(message, name)) if message.HasField(name) else None
     if isinstance(shape, ListShape | MapShape) or message.HasField(name):

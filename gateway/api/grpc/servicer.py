@@ -141,16 +141,17 @@ class UserPoolServicer:
             # Only an admitted caller's mask is parsed (and only one of a bounded size).
             self._mask_limits.check("update_mask", paths)
             try:
-                patch = masks.mask_to_patch(request.user_pool, paths)
+                masked = masks.mask_to_patch(request.user_pool, paths)
             except masks.MaskError as error:
                 raise MaskRefused("update_mask", error) from None
             result = await self._service.update(
                 principal,
                 request.user_pool.id,
-                patch,
+                masked.patch,
                 if_version=request.etag or None,
                 dry_run=request.validate_only,
                 confirm_high_risk=request.confirm_high_risk,
+                replace=masked.replaced,
             )
             return self._update_response(result, principal, context)
 

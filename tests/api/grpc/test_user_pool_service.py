@@ -171,7 +171,8 @@ async def test_validate_only_answers_the_would_be_pool_and_writes_nothing(
         (["deletion_protection", "no_such_field"], "update_mask.paths[1]", "no_such_field"),
         (["arn"], "update_mask.paths[0]", "read-only"),
         (["policies.password_policy.nope"], "update_mask.paths[0]", "nope"),
-        (["user_pool_tags"], "update_mask.paths[0]", "by key"),
+        # A value no path names (deletion_protection here) is refused, never dropped.
+        (["user_pool_tags"], "update_mask", "user_pool.deletion_protection is set"),
     ],
 )
 async def test_bad_masks_are_invalid_arguments_naming_the_path(
@@ -290,3 +291,33 @@ async def test_deadlines_are_honoured(
     proxy.delay("DescribeUserPool", 2.0)
     error = await refused(stub.GetUserPool(PB.GetUserPoolRequest(id=pool_id), timeout=0.3))
     assert error.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+
+
+async def test_a_mask_naming_a_whole_map_replaces_it_with_the_request_s_entries(
+    stub: Any, new_full_pool: PoolFactory, describe: Callable[[str], Any]
+) -> None:
+    """The only way JSON clients can name keys such as ``CostCenter`` or ``cost-center``
+    (a JSON FieldMask path is camelCase and cannot quote a key)."""
+    pool_id = await new_full_pool()
+    tags = {"Name": "acme", "CostCenter": "cc-7", "cost-center": "cc-8", "team": "identity"}
+    answer = await stub.UpdateUserPool(update(pool_id, ["user_pool_tags"], user_pool_tags=tags))
+    assert dict(answer.user_pool.user_pool_tags) == tags
+    pool_tags = (await describe(pool_id))["UserPoolTags"]
+    assert pool_tags == tags  # "env" is gone, "team" kept its value, three keys are new
+    changed = sorted(c.path for c in answer.changes)
+    assert "user_pool_tags.env" in changed and "user_pool_tags.team" not in changed
+
+
+async def test_a_value_no_mask_path_names_is_refused_not_dropped(
+    stub: Any, new_full_pool: PoolFactory, proxy: FaultProxy
+) -> None:
+    """What a JSON client sends for ``userPoolTags.costCenter``: the mask arrives as
+    ``user_pool_tags.cost_center`` while the map holds ``CostCenter``. This answered OK
+    with no change; it is INVALID_ARGUMENT naming the value and nothing is written."""
+    pool_id = await new_full_pool()
+    request = update(pool_id, ["user_pool_tags.cost_center"], user_pool_tags={"CostCenter": "x"})
+    error = await refused(stub.UpdateUserPool(request))
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    [(violated, description)] = details(error)["violations"]
+    assert violated == "update_mask" and "user_pool.user_pool_tags.CostCenter" in description
+    assert proxy.count("UpdateUserPool") == 0
