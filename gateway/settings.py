@@ -185,7 +185,20 @@ class Settings(BaseSettings):
         default=55.0, gt=0, description="Whole-request deadline; keep it below the load balancer's."
     )
     max_concurrency: int = Field(
-        default=256, ge=1, description="Connections and requests per process; more get 503."
+        default=256,
+        ge=1,
+        description="Cognito calls in flight per process (what is expensive: uncached reads, "
+        "writes, listings); more wait up to GATEWAY_CONCURRENCY_WAIT_SECONDS, then 503. "
+        "Answers from the caches are never counted.",
+    )
+    concurrency_wait_seconds: float = Field(
+        default=10.0, ge=0, description="How long expensive work waits for a place."
+    )
+    max_connections: int = Field(
+        default=4096,
+        ge=1,
+        description="Open connections (HTTP) and calls in flight (gRPC) per process; more "
+        "get 503 / RESOURCE_EXHAUSTED at once.",
     )
     cors_origins: StrList = Field(default_factory=list)
     public_pools: StrList = Field(

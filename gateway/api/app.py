@@ -191,7 +191,7 @@ def run(settings: Settings, *, demo: bool = False) -> None:
         timeout_graceful_shutdown=int(settings.shutdown_timeout_seconds),
         loop="uvloop",
         http=timed_protocol(settings.header_timeout_seconds, settings.body_timeout_seconds),
-        limit_concurrency=settings.max_concurrency,
+        limit_concurrency=settings.max_connections,
     )
 
 

@@ -59,6 +59,11 @@ def public_settings_route(
         try:
             view = await runtime.service.public.get(principal, pool_id)
         except GatewayError as error:
+            if error.code == ErrorCode.SERVICE_UNAVAILABLE:  # at capacity: come back soon
+                retry = str(max(1, math.ceil(error.retry_after or 1)))
+                return graphql_error_response(
+                    error.message, error.code, status=503, headers={"Retry-After": retry}
+                )
             if error.code != ErrorCode.NOT_FOUND:
                 return graphql_error_response(error.message, error.code, status=502)
             return Response(

@@ -20,7 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from gateway import model
 from gateway.cognito.errors import error_code_of, translate
-from gateway.cognito.shares import CallerShares
+from gateway.cognito.shares import CallerShares, Capacity
 from gateway.observability.context import caller
 from gateway.observability.metrics import NO_METRICS, Metrics
 from gateway.observability.tracing import client_span
@@ -44,6 +44,7 @@ class CognitoClients:
         self._settings = settings
         self._quota = quota
         self._shares = CallerShares(settings.upstream_calls_per_client)
+        self._capacity = Capacity(settings.max_concurrency, settings.concurrency_wait_seconds)
         self._metrics = metrics
         self._quota_wait = functools.cache(metrics.quota_wait_seconds.labels)
         self._session = get_session()
@@ -91,8 +92,10 @@ class CognitoClients:
 
     async def call(self, region: str, operation: str, **params: Any) -> dict[str, Any]:
         """Call ``operation`` (PascalCase) in ``region``; failures become GatewayError.
-        A place of the current caller's share is held throughout (``shares.py``)."""
-        async with self._shares.slot(caller.get()):
+        A place of the current caller's share (``shares.py``) and one of the process's
+        capacity are held throughout: answers from the caches never take either, so a
+        burst of cheap reads is never refused, and expensive work queues for a while."""
+        async with self._shares.slot(caller.get()), self._capacity.slot():
             return await self._call(region, operation, params)
 
     async def _call(self, region: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:

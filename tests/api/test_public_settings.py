@@ -201,3 +201,21 @@ async def test_mfa_factors_come_from_the_mfa_setup(
     server = start_gateway(public_pools=[pool_id])
     body = (await http.get(url(server, pool_id))).json()
     assert body["mfa"] == {"mode": "OPTIONAL", "factors": ["SOFTWARE_TOKEN_MFA"]}
+
+
+@pytest.mark.timeout(120)
+async def test_a_burst_of_500_sign_up_pages_all_get_the_settings_from_one_describe(
+    start_replicas: Callable[..., Any], new_full_pool: PoolFactory, proxy: FaultProxy
+) -> None:
+    """500 browsers open a sign-up page of a cold public pool at once, against `gateway
+    serve` with default settings: cheap answers are never refused by the cap (295 of them
+    were 503 when it counted connections)."""
+    pool_id = await new_full_pool()
+    [replica] = start_replicas(1, public_pools=pool_id)
+    proxy.reset()
+    limits = httpx.Limits(max_connections=500, max_keepalive_connections=0)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as browsers:
+        answers = await asyncio.gather(*(browsers.get(url(replica, pool_id)) for _ in range(500)))
+    assert [a.status_code for a in answers].count(200) == 500
+    assert {a.json()["id"] for a in answers} == {pool_id}
+    assert proxy.count("DescribeUserPool") == 1

@@ -52,10 +52,10 @@ async def test_slow_headers_and_slow_bodies_are_cut_off(start_replicas: Callable
         body.close()
 
 
-async def test_requests_over_the_concurrency_cap_get_503(
+async def test_connections_over_the_cap_get_503(
     start_replicas: Callable[..., Any], http: httpx.AsyncClient
 ) -> None:
-    [replica] = start_replicas(1, max_concurrency=2, body_timeout_seconds=30)
+    [replica] = start_replicas(1, max_connections=2, body_timeout_seconds=30)
     held = [
         slow(
             replica.port,

@@ -90,7 +90,7 @@ async def serving(
     messages, _ = stubs.load()
     server = grpc.aio.server(
         options=[("grpc.max_receive_message_length", settings.grpc_max_message_bytes)],
-        maximum_concurrent_rpcs=settings.max_concurrency,  # beyond: RESOURCE_EXHAUSTED
+        maximum_concurrent_rpcs=settings.max_connections,  # beyond: RESOURCE_EXHAUSTED
     )
     servicer = UserPoolServicer(
         service,
