@@ -31,6 +31,7 @@ from gateway.core.mfa import (
 )
 from gateway.core.omission import clear_of, omission_paths
 from gateway.core.rules import (
+    LEGACY_FIELDS,
     RENAMED,
     names_legacy_pre_token,
     normalize_request,
@@ -96,13 +97,18 @@ def _with_mfa_part(base: Mapping[str, Any], source: Mapping[str, Any]) -> dict[s
 
 
 def preview_pool(current: Mapping[str, Any], request: Mapping[str, Any]) -> dict[str, Any]:
-    """The DescribeUserPool document the request would produce (for dry runs)."""
+    """The DescribeUserPool document the request would produce (for dry runs): as the
+    service does, the legacy message fields mirror the template the request sends."""
     writable = model.writable_members()
     written_as = {written: described for described, written in RENAMED.items()}
     pool = {k: v for k, v in current.items() if k not in writable}
     for key, value in request.items():
         if key != "UserPoolId":
             pool[written_as.get(key, key)] = value
+    for legacy in LEGACY_FIELDS[1:]:  # rule 4's message fields
+        mirrored = get_path(request, legacy.successor)
+        if mirrored is not None:
+            pool[legacy.legacy[-1]] = mirrored
     return pool
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import grpc
 import pytest
-from google.protobuf import field_mask_pb2
+from google.protobuf import field_mask_pb2, json_format
 
 from gateway.core.rules import update_request_from
 from tests.api.grpc.conftest import PB, details
@@ -321,3 +321,25 @@ async def test_a_value_no_mask_path_names_is_refused_not_dropped(
     [(violated, description)] = details(error)["violations"]
     assert violated == "update_mask" and "user_pool.user_pool_tags.CostCenter" in description
     assert proxy.count("UpdateUserPool") == 0
+
+
+async def test_validate_only_answers_the_pool_the_real_call_answers(
+    stub: Any, new_full_pool: PoolFactory
+) -> None:
+    """AIP-163: the dry run's pool is the real answer's, field by field (the legacy
+    message fields mirror the template, as the service reports them)."""
+    pool_id = await new_full_pool()
+    request = update(
+        pool_id,
+        ["verification_message_template.sms_message", "user_pool_tags.env"],
+        verification_message_template=PB.VerificationMessageTemplate(sms_message="Hi {####}"),
+        user_pool_tags={"env": "x"},
+    )
+    request.validate_only = True
+    dry = await stub.UpdateUserPool(request)
+    request.validate_only = False
+    real = await stub.UpdateUserPool(request)
+    for answer in (dry, real):
+        answer.user_pool.ClearField("last_modified_date")
+    assert dry.user_pool.sms_verification_message == "Hi {####}"
+    assert json_format.MessageToDict(dry.user_pool) == json_format.MessageToDict(real.user_pool)
