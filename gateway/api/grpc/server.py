@@ -16,7 +16,7 @@ from typing import Any
 import grpc
 from google.protobuf.message import DecodeError
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
+from grpc_reflection.v1alpha import reflection, reflection_pb2
 
 from gateway.api.auth.middleware import make_authenticator
 from gateway.api.grpc import stubs
@@ -75,6 +75,22 @@ def handlers(servicer: UserPoolServicer, messages: Any) -> grpc.GenericRpcHandle
     return grpc.method_handlers_generic_handler(SERVICE, methods)
 
 
+REFLECTION_V1 = "grpc.reflection.v1.ServerReflection"
+
+
+def reflection_v1(names: tuple[str, ...]) -> grpc.GenericRpcHandler:
+    """Server reflection v1 (the protocol tools such as buf curl prefer), served by the
+    installed v1alpha servicer: v1 is the same protocol under a new package name, so the
+    v1alpha messages read and write v1's bytes as they are."""
+    servicer = reflection.aio.ReflectionServicer(names)
+    method = grpc.stream_stream_rpc_method_handler(
+        servicer.ServerReflectionInfo,
+        request_deserializer=reflection_pb2.ServerReflectionRequest.FromString,
+        response_serializer=reflection_pb2.ServerReflectionResponse.SerializeToString,
+    )
+    return grpc.method_handlers_generic_handler(REFLECTION_V1, {"ServerReflectionInfo": method})
+
+
 @contextlib.asynccontextmanager
 async def serving(
     settings: Settings,
@@ -105,9 +121,9 @@ async def serving(
     server.add_generic_rpc_handlers((handlers(servicer, messages),))
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection(
-        (SERVICE, health.SERVICE_NAME, reflection.SERVICE_NAME), server
-    )
+    names = (SERVICE, health.SERVICE_NAME, reflection.SERVICE_NAME, REFLECTION_V1)
+    reflection.enable_server_reflection(names, server)
+    server.add_generic_rpc_handlers((reflection_v1(names),))
     port = server.add_insecure_port(f"{settings.host}:{settings.grpc_port}")
     if port == 0:
         raise RuntimeError(f"gRPC could not bind {settings.host}:{settings.grpc_port}")

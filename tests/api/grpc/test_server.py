@@ -92,6 +92,18 @@ async def test_health_reflection_and_metrics(
         responses = [r async for r in reflection.ServerReflectionInfo(iter([request]))]
         listed = {s.name for s in responses[0].list_services_response.service}
         assert SERVICE in listed
+        # Reflection v1 too (buf curl tries it first): the same messages at the v1 path.
+        v1 = channel.stream_stream(
+            "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+            request_serializer=reflection_pb2.ServerReflectionRequest.SerializeToString,
+            response_deserializer=reflection_pb2.ServerReflectionResponse.FromString,
+        )
+        symbol = reflection_pb2.ServerReflectionRequest(file_containing_symbol=SERVICE)
+        [found] = [r async for r in v1(iter([symbol]))]
+        assert found.file_descriptor_response.file_descriptor_proto
+        v1_listed = [r async for r in v1(iter([request]))]
+        names = {s.name for s in v1_listed[0].list_services_response.service}
+        assert {SERVICE, "grpc.reflection.v1.ServerReflection"} <= names
         stub = SERVICES.UserPoolServiceStub(channel)
         await stub.GetUserPool(PB.GetUserPoolRequest(id=await new_full_pool()))
         with pytest.raises(grpc.aio.AioRpcError):
