@@ -20,27 +20,14 @@ import redis.asyncio as redis
 from redis.exceptions import RedisError
 
 from gateway import model
+from gateway.store.rates import TAKE_TOKEN
 from gateway.store.redis import RedisHealth
 
 log = logging.getLogger(__name__)
 
 
-# Refill by elapsed time, take one token if there is one; else say how long to wait.
-TAKE_TOKEN = """
-local rate = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens = tonumber(state[1]) or burst
-local at = tonumber(state[2]) or now
-tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
-local wait = 0
-if tokens >= 1 then tokens = tokens - 1 else wait = (1 - tokens) / rate end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
-redis.call('EXPIRE', KEYS[1], 60)
-return tostring(wait)
-"""
+# Seconds a bucket's key outlives its last use (it is full again long before).
+BUCKET_KEPT_SECONDS = 60
 
 
 kind_of = model.call_kind
@@ -86,7 +73,8 @@ class SharedBucket:
     async def take(self) -> None:
         while True:
             try:
-                wait = float(await self._script(keys=[self._key], args=[self._rate, self._burst]))
+                args = [self._rate, self._burst, BUCKET_KEPT_SECONDS]
+                wait = float(await self._script(keys=[self._key], args=args))
             except (RedisError, OSError) as error:
                 self._health.failed(error, "quota")
                 await self._fallback.take()

@@ -16,7 +16,9 @@ from redis.exceptions import RedisError
 
 from gateway.store.redis import RedisHealth
 
-TAKE = """
+# Refill by elapsed time, take one token if there is one, else say how long to wait;
+# the key expires ARGV[3] seconds after its last use. The quota guard uses it too.
+TAKE_TOKEN = """
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local clock = redis.call('TIME')
@@ -37,7 +39,7 @@ LONGEST_KEPT_SECONDS = 86_400
 
 class SharedRates:
     def __init__(self, client: redis.Redis, health: RedisHealth) -> None:
-        self._script = client.register_script(TAKE)
+        self._script = client.register_script(TAKE_TOKEN)
         self._health = health
 
     async def wait_for(self, client: str, rate: float, burst: float) -> float | None:
