@@ -30,3 +30,18 @@ if [ $((${#missing[@]} + ${#lean[@]})) -gt 0 ]; then
   fi
 fi
 # The package may start a system redis on 6379; the tests start their own on free ports.
+
+# buf (lint and breaking-change checks of the gRPC contract) ships as a pinned npm package
+# with its binary inside; it goes into tests/.tools, which git ignores.
+BUF_VERSION=1.75.0
+cd "$(dirname "$0")/.."
+if [ ! -x tests/.tools/node_modules/.bin/buf ] || \
+   [ "$(tests/.tools/node_modules/.bin/buf --version 2>/dev/null)" != "$BUF_VERSION" ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends npm >/dev/null
+  fi
+  npm install --silent --no-save --no-audit --no-fund --prefix tests/.tools "@bufbuild/buf@$BUF_VERSION" >/dev/null
+fi
