@@ -119,3 +119,27 @@ async def test_the_readme_snippet_shows_live_password_rules_in_a_browser(
                 await browser.close()
     finally:
         page_server.shutdown()
+
+
+@pytest.mark.timeout(120)
+async def test_graphiql_s_docs_pane_shows_the_schema(
+    start_gateway: Callable[..., GatewayServer], tmp_path: Path
+) -> None:
+    """GraphiQL fetches the schema with its own IntrospectionQuery; the depth limit once
+    refused it and the Docs pane said "Error fetching schema"."""
+    server = start_gateway(graphiql=True, introspection=True)  # as `gateway demo` serves it
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            page = await browser.new_page()
+            await page.goto(f"{server.url}/graphql")
+            await page.locator(".graphiql-query-editor .CodeMirror").first.wait_for(timeout=30_000)
+            await page.get_by_label("Show Documentation Explorer").click()
+            docs = page.locator(".graphiql-doc-explorer")
+            await docs.get_by_text("Root Types").wait_for(timeout=30_000)
+            text = await docs.inner_text()
+            await page.screenshot(path=str(tmp_path / "graphiql-docs.png"))
+        finally:
+            await browser.close()
+    assert "Error fetching schema" not in text
+    assert all(name in text for name in ("Query", "Mutation", "UserPool", "UserPoolPatch"))

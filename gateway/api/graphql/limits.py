@@ -24,6 +24,8 @@ from graphql import (
 )
 from graphql.language import DocumentNode
 
+UNWRAP = "ofType"
+
 
 @dataclass(frozen=True)
 class Measure:
@@ -44,7 +46,11 @@ class _Measurer:
         for selection in node.selections if node is not None else ():
             if isinstance(selection, FieldNode):
                 below = self.selection_set(selection.selection_set)
-                depth = max(depth, below.depth + 1 if selection.selection_set else 0)
+                # __Type.ofType unwraps a list or non-null one level at a time: a linear
+                # chain, not nesting that multiplies work, so GraphiQL's own
+                # IntrospectionQuery (seven ofType levels) fits the depth limit.
+                level = 0 if selection.name.value == UNWRAP else 1
+                depth = max(depth, below.depth + level if selection.selection_set else 0)
                 aliases += below.aliases + (1 if selection.alias is not None else 0)
             else:
                 inner = (

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from graphql import get_introspection_query
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import Mode, from_schema
@@ -111,6 +112,30 @@ async def test_introspection_and_suggestions_are_off_by_default(
     assert "errors" not in opened.json()
     typo = await post(http, open_server, {"query": '{ userPool(id: "eu-west-1_a") { nam } }'})
     assert "Did you mean 'name'?" in typo.text
+
+
+async def test_graphiql_s_own_introspection_query_is_answered_within_the_depth_limit(
+    http: httpx.AsyncClient, start_gateway: Callable[..., GatewayServer]
+) -> None:
+    """GraphiQL's Docs pane sends the full IntrospectionQuery (seven ofType levels); it
+    was refused as deeper than 10, so the pane showed "Error fetching schema". Nesting
+    that multiplies work is limited as before."""
+    server = start_gateway(introspection=True)
+    full = get_introspection_query(
+        descriptions=True,
+        specified_by_url=True,
+        directive_is_repeatable=True,
+        schema_description=True,
+        input_value_deprecation=True,
+    )
+    answer = await post(http, server, {"query": full, "operationName": "IntrospectionQuery"})
+    body = answer.json()
+    assert "errors" not in body, body.get("errors")
+    names = {t["name"] for t in body["data"]["__schema"]["types"]}
+    assert {"Query", "UserPool", "UserPoolPatch"} <= names
+    deep = "{ __schema { types { " + "fields { type { " * 5 + "name" + " } }" * 5 + " } } }"
+    refused = (await post(http, server, {"query": deep})).json()
+    assert "exceeds maximum operation depth" in refused["errors"][0]["message"]
 
 
 async def test_cors_allows_only_configured_origins(
