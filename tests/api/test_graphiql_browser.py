@@ -3,13 +3,14 @@ Playwright (which never downloads a browser of its own here)."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from playwright.async_api import Route, async_playwright
+from playwright.async_api import Page, Route, async_playwright
 
 from tests.conftest import GatewayServer, PoolFactory
 
@@ -26,13 +27,10 @@ FLAGS = [
 ]
 
 
-@pytest.mark.timeout(120)
-async def test_graphiql_runs_a_query_typed_into_its_editor_offline(
-    start_gateway: Callable[..., GatewayServer], new_full_pool: PoolFactory, tmp_path: Path
-) -> None:
-    server = start_gateway(graphiql=True, introspection=True)
-    pool_id = await new_full_pool()
-    outside: list[str] = []
+@contextlib.asynccontextmanager
+async def graphiql(server: GatewayServer, outside: list[str]) -> AsyncIterator[Page]:
+    """GraphiQL open in headless chromium, its editor ready; every request that is not
+    to loopback is blocked and noted in ``outside``."""
 
     async def loopback_only(route: Route) -> None:
         host = urlparse(route.request.url).hostname or ""
@@ -48,21 +46,29 @@ async def test_graphiql_runs_a_query_typed_into_its_editor_offline(
             page = await browser.new_page()
             await page.route("**/*", loopback_only)
             await page.goto(f"{server.url}/graphql")
-            editor = page.locator(".graphiql-query-editor .CodeMirror").first
-            await editor.wait_for(timeout=30_000)
-            await editor.click()
-            await page.keyboard.press("Control+A")
-            await page.keyboard.press("Delete")
-            await page.keyboard.type(
-                f'{{ userPool(id: "{pool_id}") {{ name deletionProtection }} }}'
-            )
-            await page.locator(".graphiql-execute-button").click()
-            response = page.locator(".graphiql-response")
-            await response.get_by_text('"acme-customers"').wait_for(timeout=30_000)
-            text = await response.inner_text()
-            await page.screenshot(path=str(tmp_path / "graphiql.png"))
+            await page.locator(".graphiql-query-editor .CodeMirror").first.wait_for(timeout=30_000)
+            yield page
         finally:
             await browser.close()
+
+
+@pytest.mark.timeout(120)
+async def test_graphiql_runs_a_query_typed_into_its_editor_offline(
+    start_gateway: Callable[..., GatewayServer], new_full_pool: PoolFactory, tmp_path: Path
+) -> None:
+    server = start_gateway(graphiql=True, introspection=True)
+    pool_id = await new_full_pool()
+    outside: list[str] = []
+    async with graphiql(server, outside) as page:
+        await page.locator(".graphiql-query-editor .CodeMirror").first.click()
+        await page.keyboard.press("Control+A")
+        await page.keyboard.press("Delete")
+        await page.keyboard.type(f'{{ userPool(id: "{pool_id}") {{ name deletionProtection }} }}')
+        await page.locator(".graphiql-execute-button").click()
+        response = page.locator(".graphiql-response")
+        await response.get_by_text('"acme-customers"').wait_for(timeout=30_000)
+        text = await response.inner_text()
+        await page.screenshot(path=str(tmp_path / "graphiql.png"))
     assert '"deletionProtection": "ACTIVE"' in text
     assert outside == [], f"the page tried to reach the internet: {outside}"
 
@@ -128,18 +134,13 @@ async def test_graphiql_s_docs_pane_shows_the_schema(
     """GraphiQL fetches the schema with its own IntrospectionQuery; the depth limit once
     refused it and the Docs pane said "Error fetching schema"."""
     server = start_gateway(graphiql=True, introspection=True)  # as `gateway demo` serves it
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        try:
-            page = await browser.new_page()
-            await page.goto(f"{server.url}/graphql")
-            await page.locator(".graphiql-query-editor .CodeMirror").first.wait_for(timeout=30_000)
-            await page.get_by_label("Show Documentation Explorer").click()
-            docs = page.locator(".graphiql-doc-explorer")
-            await docs.get_by_text("Root Types").wait_for(timeout=30_000)
-            text = await docs.inner_text()
-            await page.screenshot(path=str(tmp_path / "graphiql-docs.png"))
-        finally:
-            await browser.close()
+    outside: list[str] = []
+    async with graphiql(server, outside) as page:
+        await page.get_by_label("Show Documentation Explorer").click()
+        docs = page.locator(".graphiql-doc-explorer")
+        await docs.get_by_text("Root Types").wait_for(timeout=30_000)
+        text = await docs.inner_text()
+        await page.screenshot(path=str(tmp_path / "graphiql-docs.png"))
+    assert outside == [], f"the page tried to reach the internet: {outside}"
     assert "Error fetching schema" not in text
     assert all(name in text for name in ("Query", "Mutation", "UserPool", "UserPoolPatch"))
