@@ -22,6 +22,11 @@ MFA_MEMBER = "MfaConfiguration"
 PASSKEYS = "WebAuthnConfiguration"
 
 
+def setup_members() -> frozenset[str]:
+    """What SetUserPoolMfaConfig writes: the mode and the MFA-only members."""
+    return model.mfa_members() | {MFA_MEMBER}
+
+
 def factor_members() -> frozenset[str]:
     """The factor blocks: every MFA-only member but the passkey settings."""
     return model.mfa_members() - {PASSKEYS}
@@ -42,7 +47,7 @@ def with_mfa(pool: Mapping[str, Any], answer: Mapping[str, Any] | None) -> dict[
 
 def mfa_setup_of(pool: Mapping[str, Any]) -> dict[str, Any]:
     """The GetUserPoolMfaConfig answer a joined pool holds (the inverse of ``with_mfa``)."""
-    setup = model.mfa_members() | {MFA_MEMBER}
+    setup = setup_members()
     return {k: v for k, v in pool.items() if k in setup}
 
 
@@ -57,7 +62,7 @@ def enabled_factors(configuration: Mapping[str, Any]) -> list[str]:
 
 def touches_mfa(members: set[str] | frozenset[str]) -> bool:
     """Whether a change of these top-level members needs SetUserPoolMfaConfig."""
-    return bool(members & (model.mfa_members() | {MFA_MEMBER}))
+    return bool(members & setup_members())
 
 
 def mfa_request_from(configuration: Mapping[str, Any], pool_id: str) -> dict[str, Any]:

@@ -21,10 +21,11 @@ from gateway.core.diff import FieldChange, diff
 from gateway.core.ids import region_of
 from gateway.core.merge import get_path, merge, patched_paths
 from gateway.core.mfa import (
-    MFA_MEMBER,
     enabled_factors,
     factor_members,
     mfa_request_from,
+    mfa_setup_of,
+    setup_members,
     switched_off,
     touches_mfa,
     with_mfa,
@@ -90,10 +91,8 @@ def _update_part(configuration: Mapping[str, Any]) -> dict[str, Any]:
 
 def _with_mfa_part(base: Mapping[str, Any], source: Mapping[str, Any]) -> dict[str, Any]:
     """``base`` with its MFA setup (mode and MFA-only members) taken from ``source``."""
-    setup = model.mfa_members() | {MFA_MEMBER}
-    result = {k: v for k, v in base.items() if k not in setup}
-    result.update({k: v for k, v in source.items() if k in setup})
-    return result
+    setup = setup_members()
+    return {**{k: v for k, v in base.items() if k not in setup}, **mfa_setup_of(source)}
 
 
 def preview_pool(current: Mapping[str, Any], request: Mapping[str, Any]) -> dict[str, Any]:
@@ -195,7 +194,7 @@ def plan_calls(
     the configuration between them."""
     changed = _changed_members(before, after)
     mfa = (MFA_CALL, mfa_request_from(after, pool_id)) if touches_mfa(changed) else None
-    if not changed - model.mfa_members() - {MFA_MEMBER}:
+    if not changed - setup_members():
         return ((mfa,) if mfa else ()), None
     update = (UPDATE_CALL, {"UserPoolId": pool_id, **_update_part(after)})
     if mfa is None:
