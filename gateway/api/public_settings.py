@@ -24,6 +24,7 @@ from gateway.api.auth.middleware import (
     Authenticator,
     client_key,
     credentials_presented,
+    throttled,
 )
 from gateway.api.http import graphql_error_response
 from gateway.errors import ErrorCode, GatewayError
@@ -47,12 +48,7 @@ def public_settings_route(
         key = client_key(principal or PUBLIC_CALLER, request.scope)
         wait = await limiter.wait_for(key)
         if wait > 0:
-            return graphql_error_response(
-                f"too many requests from this client; retry in {math.ceil(wait)}s",
-                ErrorCode.THROTTLED,
-                status=429,
-                headers={"Retry-After": str(max(1, math.ceil(wait)))},
-            )
+            return throttled(wait)
         runtime: Runtime = request.app.state.runtime
         pool_id = request.path_params["pool_id"]
         token = caller.set(key)  # its upstream calls take places of this caller's share

@@ -138,6 +138,17 @@ def unauthenticated() -> Response:
     )
 
 
+def throttled(wait: float) -> Response:
+    """429 for a client over its rate, with when to come back (whole seconds, at least 1)."""
+    seconds = max(1, math.ceil(wait))
+    return graphql_error_response(
+        f"too many requests from this client; retry in {seconds}s",
+        ErrorCode.THROTTLED,
+        status=429,
+        headers={"Retry-After": str(seconds)},
+    )
+
+
 class PublicOnlyGate:
     """After the JSON guard has read the body: a caller admitted without credentials may
     run documents of ``userPoolPublicSettings`` queries only; anything else is 401, as
@@ -198,13 +209,7 @@ class AuthMiddleware:
         key = client_key(principal, scope)
         wait = await self._limiter.wait_for(key)
         if wait > 0:
-            response = graphql_error_response(
-                f"too many requests from this client; retry in {max(1, math.ceil(wait))}s",
-                ErrorCode.THROTTLED,
-                status=429,
-                headers={"Retry-After": str(max(1, math.ceil(wait)))},
-            )
-            await response(scope, receive, send)
+            await throttled(wait)(scope, receive, send)
             return
         state: dict[str, Any] = scope.setdefault("state", {})
         state["principal"] = principal
