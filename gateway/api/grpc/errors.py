@@ -6,6 +6,12 @@ Which errors are ours and what a client may learn of the rest is decided in
 ``extensions.code``) and, for bad input, a ``google.rpc.BadRequest`` whose
 field violation names the request field (``update_mask.paths[1]``) and the
 offending path.
+
+The same details also travel once more, as JSON in a ``google.protobuf.Struct`` keyed
+by type name: buf curl decodes an ``Any`` only with the types compiled into its own
+binary (``google.rpc.Status``, not ``BadRequest``), whatever reflection offers, so
+without the copy it prints the typed details as base64. Typed clients and grpcurl
+(which resolves them through reflection) read the typed ones.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import math
 from collections.abc import Callable
 
 import grpc
-from google.protobuf import any_pb2, duration_pb2
+from google.protobuf import any_pb2, duration_pb2, json_format, struct_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
@@ -77,8 +83,10 @@ def status(
                 ]
             )
         )
+    readable = struct_pb2.Struct()
+    readable.update({d.DESCRIPTOR.full_name: json_format.MessageToDict(d) for d in details})
     packed = []
-    for detail in details:
+    for detail in (*details, readable):
         holder = any_pb2.Any()
         holder.Pack(detail)
         packed.append(holder)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
-BUF = ROOT / "tests" / ".tools" / "node_modules" / ".bin" / "buf"
+from tests.support.tools import BUF, ROOT
+
 PROTO = ROOT / "proto"
 
 
