@@ -31,17 +31,24 @@ if [ $((${#missing[@]} + ${#lean[@]})) -gt 0 ]; then
 fi
 # The package may start a system redis on 6379; the tests start their own on free ports.
 
-# buf (lint and breaking-change checks of the gRPC contract) ships as a pinned npm package
-# with its binary inside; it goes into tests/.tools, which git ignores.
-BUF_VERSION=1.75.0
+# From npm, pinned, into tests/.tools (which git ignores): buf (lint and breaking-change
+# checks of the gRPC contract, and a JSON gRPC client with its binary inside) and a Node
+# app's binary gRPC client (@grpc/grpc-js with @grpc/proto-loader).
+NPM_PACKAGES=("@bufbuild/buf@1.75.0" "@grpc/grpc-js@1.14.7" "@grpc/proto-loader@0.8.1")
 cd "$(dirname "$0")/.."
-if [ ! -x tests/.tools/node_modules/.bin/buf ] || \
-   [ "$(tests/.tools/node_modules/.bin/buf --version 2>/dev/null)" != "$BUF_VERSION" ]; then
+installed() {  # name@version -> is that version in tests/.tools?
+  local name="${1%@*}" version="${1##*@}"
+  grep -qs "\"version\": \"$version\"" "tests/.tools/node_modules/$name/package.json"
+}
+wanted=()
+for package in "${NPM_PACKAGES[@]}"; do installed "$package" || wanted+=("$package"); done
+if [ ${#wanted[@]} -gt 0 ]; then
   if ! command -v npm >/dev/null 2>&1; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends npm >/dev/null
   fi
-  npm install --silent --no-save --no-audit --no-fund --prefix tests/.tools "@bufbuild/buf@$BUF_VERSION" >/dev/null
+  # --no-save: every run names all packages, so an install never drops another.
+  npm install --silent --no-save --no-audit --no-fund --prefix tests/.tools "${NPM_PACKAGES[@]}" >/dev/null
 fi
