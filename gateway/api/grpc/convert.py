@@ -75,6 +75,32 @@ def _scalar_out(shape: Shape, value: Any) -> Any:
     return value
 
 
+def proto_json(shape: Shape, value: Any) -> Any:
+    """A botocore value as the message's protobuf JSON spells it: camelCase field names,
+    enum values by their protobuf names (``DELETION_PROTECTION_TYPE_ACTIVE``), so a
+    ``FieldChange`` says a value the way ``user_pool`` in the same answer does."""
+    if value is None:
+        return None
+    if isinstance(shape, StructureShape) and isinstance(value, Mapping):
+        return {
+            _json_name(field_name(name)): proto_json(shape.members[name], item)
+            for name, item in value.items()
+            if name in shape.members
+        }
+    if isinstance(shape, MapShape) and isinstance(value, Mapping):
+        return {key: proto_json(shape.value, item) for key, item in value.items()}
+    if isinstance(shape, ListShape) and isinstance(value, list):
+        return [proto_json(shape.member, item) for item in value]
+    if is_enum(shape) and value in (getattr(shape, "enum", None) or ()):
+        return enum_value_name(shape.name, str(value))
+    return value
+
+
+def _json_name(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
 def _datetime(value: Any) -> datetime.datetime:
     return value if isinstance(value, datetime.datetime) else parse_timestamp(value)
 

@@ -28,11 +28,19 @@ from google.protobuf.message import Message
 from gateway import model
 from gateway.api.auth.middleware import Authenticator
 from gateway.api.grpc import masks
-from gateway.api.grpc.convert import to_document, to_message
+from gateway.api.grpc.convert import proto_json, to_document, to_message
 from gateway.api.grpc.errors import STATUS, FieldNamer, status, to_grpc, violation
 from gateway.core.diff import FieldChange
 from gateway.core.record import PoolRecord
-from gateway.errors import Argument, ErrorCode, Field, GatewayError, classify, is_expected
+from gateway.errors import (
+    Argument,
+    ErrorCode,
+    Field,
+    GatewayError,
+    Path,
+    classify,
+    is_expected,
+)
 from gateway.observability.context import caller, client_request_id, request_id
 from gateway.observability.metrics import Metrics
 from gateway.service.access import ADMIN, Principal, visible_pool
@@ -236,8 +244,8 @@ class UserPoolServicer:
         return [
             self._pb.FieldChange(
                 path=masks.render(c.path),
-                before=_value(c.before),
-                after=_value(c.after),
+                before=_value(_spelled(c.path, c.before)),
+                after=_value(_spelled(c.path, c.after)),
                 risk=self._pb.ChangeRisk.Value(f"CHANGE_RISK_{c.risk.value}"),
             )
             for c in changes
@@ -341,6 +349,15 @@ class UserPoolServicer:
             answer = status(failure, namer)
         await context.abort_with_status(to_grpc(answer))
         raise AssertionError("abort_with_status returned")
+
+
+def _spelled(path: Path, value: Any) -> Any:
+    """A change's value spelled as protobuf JSON spells the ``user_pool`` field at ``path``."""
+    try:
+        shape = model.shape_at(model.configuration_shape(), path)
+    except KeyError:
+        return value
+    return proto_json(shape, value)
 
 
 def _value(value: Any) -> struct_pb2.Value:

@@ -42,7 +42,12 @@ async def test_versions_restore_and_compare(
         metadata=(("x-request-id", "grpc-req-1"),),
     )
     assert [change(c) for c in answer.changes] == [
-        ("deletion_protection", "ACTIVE", "INACTIVE", "CHANGE_RISK_HIGH")
+        (
+            "deletion_protection",
+            "DELETION_PROTECTION_TYPE_ACTIVE",
+            "DELETION_PROTECTION_TYPE_INACTIVE",
+            "CHANGE_RISK_HIGH",
+        )
     ]
 
     listed = await stub.ListUserPoolVersions(PB.ListUserPoolVersionsRequest(id=pool_id))
@@ -54,7 +59,12 @@ async def test_versions_restore_and_compare(
     assert (newest.principal, newest.request_id) == ("none:anonymous", "grpc-req-1")
     assert newest.record_time.seconds > 0
     assert [change(c) for c in newest.changes] == [
-        ("deletion_protection", "ACTIVE", "INACTIVE", "CHANGE_RISK_HIGH")
+        (
+            "deletion_protection",
+            "DELETION_PROTECTION_TYPE_ACTIVE",
+            "DELETION_PROTECTION_TYPE_INACTIVE",
+            "CHANGE_RISK_HIGH",
+        )
     ]
     page = await stub.ListUserPoolVersions(PB.ListUserPoolVersionsRequest(id=pool_id, page_size=1))
     assert page.next_page_token
@@ -73,7 +83,12 @@ async def test_versions_restore_and_compare(
     assert PoolRecord.of(await describe(pool_id)).version == answer.user_pool.etag
     restored = await stub.RestoreUserPool(PB.RestoreUserPoolRequest(id=pool_id, version=first))
     assert [change(c) for c in restored.changes] == [
-        ("deletion_protection", "INACTIVE", "ACTIVE", "CHANGE_RISK_LOW")
+        (
+            "deletion_protection",
+            "DELETION_PROTECTION_TYPE_INACTIVE",
+            "DELETION_PROTECTION_TYPE_ACTIVE",
+            "CHANGE_RISK_LOW",
+        )
     ]
     assert PoolRecord.of(await describe(pool_id)).version == first
 

@@ -84,6 +84,31 @@ async def test_a_value_no_mask_path_names_is_invalid_argument_and_changes_nothin
     assert (await describe(pool_id))["UserPoolTags"] == before["UserPoolTags"]
 
 
+async def test_an_answer_spells_an_enum_one_way_in_the_pool_and_in_its_changes(
+    grpc_server: tuple[GatewayServer, int], new_full_pool: PoolFactory
+) -> None:
+    pool_id = await new_full_pool()
+    body = {
+        "userPool": {
+            "id": pool_id,
+            "deletionProtection": "DELETION_PROTECTION_TYPE_INACTIVE",
+            "autoVerifiedAttributes": ["VERIFIED_ATTRIBUTE_TYPE_EMAIL"],
+        },
+        "updateMask": "deletionProtection,autoVerifiedAttributes",
+        "validateOnly": True,
+    }
+    code, answer = await buf_curl(grpc_server[1], "UpdateUserPool", body)
+    assert code == 0, answer
+    pool, changes = answer["userPool"], {c["path"]: c for c in answer["changes"]}
+    assert changes["deletion_protection"]["before"] == "DELETION_PROTECTION_TYPE_ACTIVE"
+    assert changes["deletion_protection"]["after"] == pool["deletionProtection"]
+    assert changes["auto_verified_attributes"]["before"] == [
+        "VERIFIED_ATTRIBUTE_TYPE_EMAIL",
+        "VERIFIED_ATTRIBUTE_TYPE_PHONE_NUMBER",
+    ]
+    assert changes["auto_verified_attributes"]["after"] == pool["autoVerifiedAttributes"]
+
+
 async def test_error_details_print_as_readable_json(
     grpc_server: tuple[GatewayServer, int], new_full_pool: PoolFactory
 ) -> None:
