@@ -1,7 +1,9 @@
 """The gRPC contract, generated from the botocore model: ``gateway export-proto``.
 
 Every ``UserPoolType`` member (recursively) and the whole
-``CreateUserPoolRequest`` become protobuf messages; names are botocore's own
+``CreateUserPoolRequest`` become protobuf messages (the export's answer is a
+wire-identical twin of the latter); every message, field and enum value has a
+comment, the model's documentation where it has one; names are botocore's own
 ``xform_name`` (``KMSKeyID`` -> ``kms_key_id``), enums follow the protobuf
 style guide (values prefixed with the enum's UPPER_SNAKE name, a zero
 ``..._UNSPECIFIED``), scalars have explicit presence.
@@ -15,6 +17,7 @@ commit with it.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import textwrap
@@ -42,6 +45,7 @@ SCALARS = {
     "blob": "bytes",
     "timestamp": "google.protobuf.Timestamp",
 }
+EXPORT_MESSAGE = "ExportUserPoolResponse"
 POOL_EXTRA_FIELDS = ("etag",)  # fields of UserPool that are not botocore members
 Registry = dict[str, Any]
 
@@ -82,6 +86,7 @@ class ProtoMessage:
     comment: str | None
     fields: list[ProtoField]
     reserved: dict[str, int] = field(default_factory=dict)
+    numbered_as: str | None = None  # a wire-identical twin: that message's numbers, always
 
 
 @dataclass
@@ -104,14 +109,15 @@ class _Collector:
         name = message_name(shape)
         if name in self.messages:
             return name
-        message = ProtoMessage(name, model.plain_documentation(shape.documentation), [*extra])
+        comment = model.plain_documentation(shape.documentation) or _from_api(shape.name)
+        message = ProtoMessage(name, comment, [*extra])
         self.messages[name] = message
         for member_name, member in shape.members.items():
             message.fields.append(self.member(member_name, member))
         return name
 
     def member(self, member_name: str, member: Shape) -> ProtoField:
-        comment = model.plain_documentation(member.documentation)
+        comment = model.plain_documentation(member.documentation) or _from_api(member_name)
         if isinstance(member, MapShape):
             value = self.value_type(member.value)
             return ProtoField(field_name(member_name), f"map<string, {value}>", "", comment)
@@ -140,7 +146,7 @@ class _Collector:
                 raise ValueError(f"{shape.name}: enum values collide once upper-cased")
             self.enums[shape.name] = ProtoEnum(
                 str(shape.name),
-                model.plain_documentation(shape.documentation),
+                model.plain_documentation(shape.documentation) or _from_api(shape.name),
                 [(v, 0) for v in values],
             )
         return str(shape.name)
@@ -163,16 +169,31 @@ def collect(service: ServiceModel | None = None) -> tuple[list[ProtoMessage], li
         "UpdateUserPoolRequest.etag to make an update conditional.",
     )
     collector.structure(pool_shape, extra=(etag,))
-    collector.structure(create_shape)
+    request = collector.messages[collector.structure(create_shape)]
+    collector.messages[EXPORT_MESSAGE] = ProtoMessage(
+        EXPORT_MESSAGE,
+        "The pool's writable configuration: field for field (same names and numbers) a "
+        "CreateUserPoolRequest, so its bytes or JSON go to CreateUserPool unchanged, or "
+        "into Git.",
+        [dataclasses.replace(f) for f in request.fields],
+        numbered_as=request.name,
+    )
     return list(collector.messages.values()), list(collector.enums.values())
+
+
+def _from_api(name: str) -> str:
+    """The comment of what the model leaves undocumented: where it comes from."""
+    return f"`{name}` in the Cognito API."
 
 
 def number(messages: list[ProtoMessage], enums: list[ProtoEnum], registry: Registry) -> Registry:
     """Give every field and enum value its registered number, new ones the next free
     number, and turn registered names the model no longer has into ``reserved``."""
     result: Registry = {"messages": {}, "enums": {}}
-    for message in messages:
+    for message in sorted(messages, key=lambda m: m.numbered_as is not None):
         known = registry.get("messages", {}).get(message.name, {})
+        if message.numbered_as is not None:
+            known = result["messages"][message.numbered_as]
         numbers, reserved = _assign(
             [f.name for f in message.fields], known.get("fields", {}), known.get("reserved", {})
         )
@@ -222,7 +243,7 @@ def generate(registry: Registry, service: ServiceModel | None = None) -> tuple[s
             member = "PoolName"
         if member is None and proto_field.name != "etag":
             proto_field.comment = (proto_field.comment or "") + " Output only."
-    first = [m for m in messages if m.name in ("UserPool", "CreateUserPoolRequest")]
+    first = [m for m in messages if m.name in ("UserPool", "CreateUserPoolRequest", EXPORT_MESSAGE)]
     rest = sorted((m for m in messages if m not in first), key=lambda m: m.name)
     parts = [HEADER, *(_message(m) for m in [*first, *rest])]
     parts += [_enum(e) for e in sorted(enums, key=lambda e: e.name)]
@@ -253,8 +274,10 @@ def _enum(enum: ProtoEnum) -> str:
     lines = [*_comment(enum.comment), f"enum {enum.name} {{"]
     if enum.reserved:
         lines.append(f"  reserved {', '.join(str(n) for n in enum.reserved.values())};")
+    lines.append("  // Unset.")
     lines.append(f"  {prefix}_UNSPECIFIED = 0;")
     for api_value, value_number in sorted(enum.values, key=lambda v: v[1]):
+        lines.append(f"  // `{api_value}` in the Cognito API.")
         lines.append(f"  {enum_value_name(enum.name, api_value)} = {value_number};")
     lines.append("}\n")
     return "\n".join(lines)

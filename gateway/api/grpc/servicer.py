@@ -236,7 +236,7 @@ class UserPoolServicer:
         async def work(principal: Principal) -> Any:
             configuration = await self._versions.export(principal, request.id)
             shape = model.create_shape()
-            return to_message(shape, configuration, self._pb.CreateUserPoolRequest())
+            return to_message(shape, configuration, self._pb.ExportUserPoolResponse())
 
         return await self._call("ExportUserPool", context, work, _namer("id"))
 

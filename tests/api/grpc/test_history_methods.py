@@ -109,8 +109,11 @@ async def test_export_create_compare_and_copy(stub: Any, new_full_pool: PoolFact
     assert exported.pool_name == "acme-customers"
     # Without authentication the caller is an admin, who may read the secret.
     assert exported.sms_configuration.external_id == "acme-sms-external-id"
-    exported.pool_name = "acme-grpc-copy"
-    created = await stub.CreateUserPool(exported)
+    # The answer is a CreateUserPoolRequest byte for byte.
+    request = PB.CreateUserPoolRequest.FromString(exported.SerializeToString())
+    assert request.sms_configuration.external_id == "acme-sms-external-id"
+    request.pool_name = "acme-grpc-copy"
+    created = await stub.CreateUserPool(request)
     compared = await stub.CompareUserPools(
         PB.CompareUserPoolsRequest(left=pool_id, right=created.id)
     )

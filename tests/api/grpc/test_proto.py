@@ -16,6 +16,7 @@ from grpc_tools import protoc
 from gateway import model
 from gateway.api.grpc import proto
 from gateway.api.grpc.stubs import proto_root
+from tests.api.grpc.conftest import PB
 
 ROOT = proto_root()
 
@@ -168,3 +169,19 @@ def test_mask_paths_split_with_backtick_quoting(path: str, segments: list[str]) 
 
     assert split(path) == segments
     assert ".".join([segments[0], quote(segments[-1])]) == path
+
+
+def test_the_export_answer_is_wire_identical_to_a_create_request() -> None:
+    """An old client reading ExportUserPool's answer as a CreateUserPoolRequest (what it
+    answered before) reads every byte and JSON name the same."""
+
+    def fields(message: Any) -> list[tuple[Any, ...]]:
+        found = []
+        for f in message.DESCRIPTOR.fields:
+            kind = f.message_type or f.enum_type
+            repeated = f.is_repeated if hasattr(f, "is_repeated") else f.label == f.LABEL_REPEATED
+            found.append((f.name, f.number, f.type, repeated, f.json_name, kind and kind.name))
+        return sorted(found)
+
+    assert fields(PB.ExportUserPoolResponse) == fields(PB.CreateUserPoolRequest)
+    assert len(fields(PB.ExportUserPoolResponse)) > 20
