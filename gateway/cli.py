@@ -43,6 +43,12 @@ def _migrated(command: str, settings: Settings) -> bool:
     try:
         asyncio.run(migrate_url(settings.history_url))
     except HistoryUnavailable as error:
+        if command == "serve" and error.unreachable:  # it may be restarting: serve anyway
+            sys.stderr.write(
+                f"gateway {command}: warning: {error}; serving, with the history journaled "
+                "until the database answers\n"
+            )
+            return True
         sys.stderr.write(f"gateway {command}: {error}\n")
         return False
     return True

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import json
+import os
 import re
+from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlparse
 
@@ -52,6 +55,12 @@ LIST_FIELDS = (
     "api_keys",
     "public_pools",
 )
+
+
+def data_directory() -> Path:
+    """The per-user data directory (XDG): where the history lives unless configured."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "cognito-gateway"
 
 
 class Settings(BaseSettings):
@@ -225,9 +234,18 @@ class Settings(BaseSettings):
         default=256 * 1024, ge=0, description="Larger answers are not cached."
     )
     history_url: str = Field(
-        default="sqlite+aiosqlite:///gateway-history.db",
+        default_factory=lambda: f"sqlite+aiosqlite:///{data_directory() / 'history.db'}",
         description="Configuration history store: sqlite+aiosqlite:///<file> for one replica, "
-        "postgresql+asyncpg://user:password@host/db for a fleet.",
+        "postgresql+asyncpg://user:password@host/db for a fleet. Default: history.db in the "
+        "per-user data directory ($XDG_DATA_HOME/cognito-gateway, else "
+        "~/.local/share/cognito-gateway), never the current directory.",
+    )
+    history_journal_dir: str | None = Field(
+        default=None,
+        description="Where the history's journal file lives when Redis does not hold it "
+        "(writes waiting for the history database, intents of writes in flight). Default: "
+        "beside the SQLite file, or the per-user data directory for PostgreSQL. On a pod, "
+        "an ephemeral disk loses it with the pod: configure Redis for a fleet.",
     )
     require_risk_confirmation: bool = Field(
         default=False,
@@ -291,6 +309,21 @@ class Settings(BaseSettings):
         if unknown:
             raise ValueError(f"not UpdateUserPool members: {', '.join(unknown)}")
         return members
+
+    @property
+    def history_journal_folder(self) -> Path | None:
+        """The journal's folder: beside the SQLite file, or in ``history_journal_dir`` or
+        the per-user data directory, named for the database so two never share one; None
+        for an in-memory SQLite history (nothing outlives it)."""
+        if self.history_url.startswith("sqlite"):
+            database = self.history_url.split(":///", 1)[-1] if ":///" in self.history_url else ""
+            if not database or database == ":memory:":
+                return None
+            if not self.history_journal_dir:
+                return Path(f"{database}.journal")
+        folder = Path(self.history_journal_dir) if self.history_journal_dir else data_directory()
+        database_id = hashlib.sha256(self.history_url.encode()).hexdigest()[:12]
+        return folder / f"history-journal-{database_id}"
 
     @property
     def call_budget_seconds(self) -> float:

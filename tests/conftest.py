@@ -4,6 +4,7 @@ verification that bypasses the gateway (and the proxy's counters)."""
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import glob
 import os
@@ -36,6 +37,8 @@ def aws_environment(tmp_path_factory: pytest.TempPathFactory) -> None:
     history of every gateway the tests start goes to one temporary SQLite file."""
     history = tmp_path_factory.mktemp("history") / "history.db"
     os.environ["GATEWAY_HISTORY_URL"] = f"sqlite+aiosqlite:///{history}"
+    # Whatever defaults to the per-user data directory stays in the test's tree.
+    os.environ["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("data-home"))
     os.environ["AWS_ACCESS_KEY_ID"] = "testing"
     os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
     os.environ.pop("AWS_PROFILE", None)
@@ -357,12 +360,32 @@ class PostgresServer:
 
     def start(self) -> PostgresServer:
         self._run(f"{self._bin}/initdb", "-D", self._data, "-A", "trust", "-U", self.user)
+        return self.resume()
+
+    def resume(self) -> PostgresServer:
+        """Start the cluster again after :meth:`stop` (crash recovery, same data)."""
         options = f"-p {self.port} -k {self._data} -c listen_addresses=127.0.0.1 -c fsync=off"
         self._run(f"{self._bin}/pg_ctl", "-D", self._data, "-o", options, "-w", "start")
         return self
 
     def stop(self) -> None:
         self._run(f"{self._bin}/pg_ctl", "-D", self._data, "-m", "immediate", "stop")
+
+    def sql(self, statement: str, database: str = "postgres") -> None:
+        self._run(
+            f"{self._bin}/psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", self.user,
+            "-d", database, "-c", statement,
+        )  # fmt: skip
+
+    def read_only(self, database: str, on: bool) -> None:
+        """Make ``database`` refuse writes (or take them again), from every connection:
+        its default changes for new sessions and the open ones are ended."""
+        value = "on" if on else "off"
+        self.sql(f"ALTER DATABASE {database} SET default_transaction_read_only = {value}")
+        self.sql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            f"WHERE datname = '{database}' AND pid <> pg_backend_pid()"
+        )
 
     def new_database(self) -> str:
         """A fresh, empty database; its SQLAlchemy async URL."""
@@ -373,6 +396,19 @@ class PostgresServer:
             "-d", "postgres", "-c", f"CREATE DATABASE {name}",
         )  # fmt: skip
         return f"postgresql+asyncpg://{self.user}@127.0.0.1:{self.port}/{name}"
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL cluster of the test's own, which it may stop and start."""
+    workdir = tempfile.mkdtemp(prefix="gateway-pg-")
+    server = PostgresServer(workdir).start()
+    try:
+        yield server
+    finally:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from gateway.config_errors import load_settings
+from tests.conftest import PostgresServer
 
 ROOT = Path(__file__).resolve().parents[1]
 CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
@@ -188,16 +189,28 @@ def test_a_bad_history_url_never_echoes_its_password() -> None:
     assert "hunter2" not in result.stderr
 
 
-@pytest.mark.parametrize("command", ["migrate", "serve"])
-def test_an_unreachable_history_database_is_one_line(command: str) -> None:
+def test_an_unreachable_history_database_is_one_line_for_migrate() -> None:
+    """``migrate`` has nothing to do without the database; ``serve`` starts anyway and
+    journals the history (tests/service/test_history_outages.py)."""
     result = gateway_cli(
-        command, GATEWAY_HISTORY_URL="postgresql+asyncpg://gateway:hunter2@127.0.0.1:1/history"
+        "migrate", GATEWAY_HISTORY_URL="postgresql+asyncpg://gateway:hunter2@127.0.0.1:1/history"
     )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith(f"gateway {command}: GATEWAY_HISTORY_URL: cannot prepare")
+    assert lines[0].startswith("gateway migrate: GATEWAY_HISTORY_URL: cannot prepare")
     assert "gateway:***@127.0.0.1:1" in lines[0] and "hunter2" not in result.stderr
+
+
+def test_a_database_that_refuses_stops_serve_with_one_line(postgres: PostgresServer) -> None:
+    """An answer no waiting fixes (no such database) is not an outage: one line, exit 2."""
+    missing = postgres.new_database().rsplit("/", 1)[0] + "/no_such_database"
+    result = gateway_cli("serve", GATEWAY_HISTORY_URL=missing)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("gateway serve: GATEWAY_HISTORY_URL: cannot prepare")
+    assert "no_such_database" in lines[0]
 
 
 def test_migrate_creates_the_schema_and_is_repeatable(tmp_path: Path) -> None:

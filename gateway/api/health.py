@@ -28,7 +28,8 @@ async def readyz(request: Request) -> Response:
     Cognito quota, and a Cognito or credentials blip (which every replica would
     see at once) must not empty the Service. Upstream health is in the metrics
     (``gateway_cognito_calls_total{outcome}``). Without Redis the gateway still
-    serves reads and rides through for writes: 200 with ``status: degraded``.
+    serves reads and rides through for writes: 200 with ``status: degraded``; so
+    with the history database down (writes are journaled, ``history: degraded``).
     """
     runtime: Runtime | None = getattr(request.app.state, "runtime", None)
     if runtime is None or runtime.draining:
@@ -40,7 +41,11 @@ async def readyz(request: Request) -> Response:
             body["redis"] = "reachable"
         except (RedisError, OSError, TimeoutError):
             body["redis"] = "unreachable"
-    status = "degraded" if body.get("redis") == "unreachable" else "ready"
+    history = runtime.service.history
+    if history is not None:  # a history outage never fails a read or a write: reported
+        body["history"] = "degraded" if history.degraded else "ready"
+    degraded = body.get("redis") == "unreachable" or body.get("history") == "degraded"
+    status = "degraded" if degraded else "ready"
     return JSONResponse({"status": status, **body})
 
 

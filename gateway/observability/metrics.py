@@ -187,6 +187,17 @@ class Metrics:
             "History reads or writes that failed (the pool read or write itself went on).",
             registry=r,
         )
+        self.history_spooled = Gauge(
+            "gateway_history_spooled",
+            "Journal entries waiting to become history rows: writes the history database "
+            "could not take yet, and intents whose outcome is not known yet.",
+            registry=r,
+        )
+        self.history_replayed = Counter(
+            "gateway_history_replayed",
+            "Journaled writes recorded in the history once its database took them.",
+            registry=r,
+        )
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -3,19 +3,23 @@ seen on a read (a change made outside the gateway).
 
 Where each is recorded, and why that is enough for a fleet sharing one database:
 
-- A write records its version (source ``GATEWAY``) while it still holds the
-  pool's write lock, right after Cognito accepted it. Its fresh read before
-  planning is also an observation: a version nobody recorded yet was made
-  outside the gateway (``EXTERNAL``).
-- A cache load (a describe for a read) notes the newest recorded row *before*
-  describing, and records the version it read as ``EXTERNAL`` only if it is
-  new, no writer holds the pool's lock (a gateway write in flight would
-  otherwise be taken for an outside one), and nobody appended a row since it
-  looked (the store's per-pool sequence refuses a second row in that place).
+- Before a write calls Cognito, its intent (author, request ids, planned version, the
+  version it starts from) goes into the journal (``store/journal.py``), which does not
+  depend on the history database. Once Cognito accepted the write, the row is appended
+  while the pool's lock still holds; if the database cannot take it, the journal keeps
+  it and it is replayed, in order, under the pool's lock when the database is back.
+- A row's ``changes`` are always the difference from the row before it: when that row
+  is not the version the writer started from, what happened in between is recorded
+  first (as the intent that produced it, or as EXTERNAL).
+- A version seen on a read or under the lock that nobody recorded is matched against
+  the journal's intents first: a dead or timed-out writer's landed write is recorded as
+  GATEWAY with its author, never as EXTERNAL. The sweeper (:meth:`sweep`, every second)
+  resolves intents whose writer is gone and replays the backlog.
+- A cache load notes the newest row before describing and records a new version only
+  if no writer holds the pool's lock and nobody appended a row since it looked (the
+  store's per-pool sequence refuses a second row in that place).
 
-Recording never fails a read or a write: the pool is the truth, the history
-its log. A failure is logged and counted (``gateway_history_errors_total``);
-the version is then recorded on a later observation, as ``EXTERNAL``.
+Recording never fails a read or a write: the pool is the truth, the history its log.
 """
 
 from __future__ import annotations
@@ -23,48 +27,26 @@ from __future__ import annotations
 import asyncio
 import datetime
 import logging
+import time
+import uuid
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-from gateway.core.configuration import redact, redacted_change
+from gateway.core.configuration import redact
 from gateway.core.diff import FieldChange, diff
 from gateway.core.record import PoolRecord
+from gateway.core.version import version_of
 from gateway.observability.metrics import NO_METRICS, Metrics
-from gateway.store.history import HistoryStore, VersionRow
+from gateway.service.history_journal import JournalReplay
+from gateway.service.history_rows import Author, Newest, VersionSource, joined, stored_change
+from gateway.store.history import HistoryStore, HistoryUnavailable, VersionRow
+from gateway.store.journal import INTENT, Entry, FileJournal, Journal
 from gateway.store.locks import PoolLocks
 
 log = logging.getLogger(__name__)
-APPEND_ATTEMPTS = 3
 MEMO_POOLS = 1024
-
-
-class VersionSource(StrEnum):
-    GATEWAY = "GATEWAY"
-    EXTERNAL = "EXTERNAL"
-
-
-@dataclass(frozen=True)
-class Author:
-    """Who asked for a write: the principal (``kind:name``) and the request id."""
-
-    principal: str | None = None
-    request_id: str | None = None
-
-
-def stored_change(change: FieldChange, secret: frozenset[str]) -> dict[str, Any]:
-    """A change as history keeps it: the botocore path as a list, secrets redacted."""
-    shown = redacted_change(change, secret)
-    return {"path": list(shown.path), "before": shown.before, "after": shown.after}
-
-
-@dataclass(frozen=True)
-class Newest:
-    """The newest recorded row of a pool as last seen (``row`` None: no rows yet)."""
-
-    row: VersionRow | None
+DEGRADED_AFTER_FAILURE_SECONDS = 10.0
 
 
 class HistoryRecorder:
@@ -75,14 +57,116 @@ class HistoryRecorder:
         secret: frozenset[str],
         metrics: Metrics = NO_METRICS,
         sole_writer: bool = False,
+        journal: Journal | None = None,
+        ready: bool = True,
     ) -> None:
         """``sole_writer``: no other process records into this store (one replica, no
-        Redis), so the newest row of each pool can be remembered instead of read."""
+        Redis), so the newest row of each pool can be remembered instead of read.
+        ``ready``: the store is migrated (False: it was unreachable at start)."""
         self.store = store
         self._locks = locks
         self._secret = secret
         self._metrics = metrics
         self._memo: OrderedDict[str, Newest] | None = OrderedDict() if sole_writer else None
+        self.journal: Journal = journal or FileJournal.in_memory()
+        self.ready = ready
+        self.replay = JournalReplay(self)
+        self.waiting = 0  # journal entries left after the last sweep
+        self._last_failure = -1e9
+
+    @property
+    def degraded(self) -> bool:
+        """For ``/readyz``: not migrated, a backlog waits, or the store failed lately."""
+        recent = time.monotonic() - self._last_failure < DEGRADED_AFTER_FAILURE_SECONDS
+        return not self.ready or self.waiting > 0 or recent
+
+    # -- writes --------------------------------------------------------------------------
+
+    async def intend(
+        self,
+        current: PoolRecord,
+        planned: Mapping[str, Any],
+        changes: Sequence[FieldChange],
+        authors: Sequence[Author],
+    ) -> Entry:
+        """Before calling Cognito (under the lock): what this write will record, kept in
+        the journal. Never fails the write: a journal that cannot keep it logs why."""
+        author = joined(authors)
+        version = version_of(planned)
+        entry = Entry(
+            id=uuid.uuid4().hex,
+            pool_id=str(current.pool.get("Id")),
+            order=time.time_ns(),
+            state=INTENT,
+            version=version,
+            changes_to=version,
+            principal=author.principal,
+            request_id=author.request_id,
+            changes=[stored_change(c, self._secret) for c in changes],
+            configuration=redact(dict(planned), self._secret),
+            started_from=current.version,
+            started_configuration=redact(current.request, self._secret),
+        )
+        try:
+            await self.journal.put(entry)
+        except Exception as error:
+            self._failed("journaling", entry.pool_id, error)
+        return entry
+
+    async def abandoned(self, entry: Entry) -> None:
+        """The write never reached Cognito, or Cognito refused it: nothing to record."""
+        try:
+            await self.journal.remove(entry.pool_id, entry.id)
+        except Exception as error:
+            self._failed("journaling", entry.pool_id, error)
+
+    async def written(self, record: PoolRecord, entry: Entry, newest: Newest | None) -> None:
+        """A write Cognito accepted (still under the lock): ``record`` is the pool after
+        it. The journal's backlog for the pool goes first, then this row; if the store
+        cannot take them, the entry stays in the journal as written, for the replay."""
+        done = entry.as_written(record.version, redact(record.request, self._secret))
+        pool_id = entry.pool_id
+        try:
+            newest = newest or await self._newest(pool_id)
+            if newest is not None:
+                newest = await self.replay.backlog(pool_id, newest)
+                await self.replay.append_entry(done, newest)
+                await self.journal.remove(pool_id, entry.id)
+                return
+        except Exception as error:
+            self._remember(pool_id, None)
+            self._failed("recording", pool_id, error)
+        await self._keep(done)
+
+    async def _keep(self, entry: Entry) -> None:
+        try:
+            await self.journal.put(entry)
+            log.warning(
+                "history: write journaled until the history database takes it",
+                extra={"pool": entry.pool_id, "version": entry.version},
+            )
+        except Exception as error:
+            self._failed("journaling", entry.pool_id, error)
+
+    async def created(
+        self, record: PoolRecord, changes: Sequence[FieldChange], author: Author
+    ) -> None:
+        """A pool created through the gateway: its first row, every setting as added."""
+        entry = Entry(
+            id=uuid.uuid4().hex,
+            pool_id=str(record.pool.get("Id")),
+            order=time.time_ns(),
+            state=INTENT,
+            version=record.version,
+            changes_to=record.version,
+            principal=author.principal,
+            request_id=author.request_id,
+            changes=[stored_change(c, self._secret) for c in changes],
+            configuration=self.redacted(record),
+        )
+        await self.written(record, entry, None)
+
+    # -- observations --------------------------------------------------------------------
 
     async def loaded(self, pool_id: str, load: Callable[[], Awaitable[PoolRecord]]) -> PoolRecord:
         """``load()`` (a describe for the cache), observing the version it reads."""
@@ -95,7 +179,7 @@ class HistoryRecorder:
             return record
         try:
             if not await self._locks.is_held(pool_id):
-                await self._append(record, VersionSource.EXTERNAL, before, None, Author())
+                await self.replay.observed(record, newest, locked=False)
         except Exception as error:
             self._failed("recording", pool_id, error)
         return record
@@ -104,10 +188,10 @@ class HistoryRecorder:
         self, pool_id: str, describe: Callable[[], Awaitable[PoolRecord]]
     ) -> tuple[PoolRecord, Newest | None]:
         """``describe()``, a fresh read under the pool's write lock: no gateway write is in
-        flight, so a version that is not the newest recorded one was made outside the
-        gateway. The newest row is read while the pool is described (a write waits for
-        both at once, not one after the other). Returns the pool and the newest row
-        afterwards (None if unknown), for :meth:`written`."""
+        flight, so the journal's backlog is replayed and a version nobody recorded is a
+        journaled intent's or was made outside the gateway. The newest row is read while
+        the pool is described. Returns the pool and the newest row afterwards (None if
+        unknown), for :meth:`written`."""
         newest = asyncio.ensure_future(self._newest(pool_id))
         try:
             record = await describe()
@@ -117,10 +201,20 @@ class HistoryRecorder:
         seen = await newest
         if seen is None:
             return record, None
-        return record, await self._record(record, VersionSource.EXTERNAL, None, Author(), seen)
+        try:
+            seen = await self.replay.backlog(pool_id, seen)
+            return record, await self.replay.observed(record, seen, locked=True)
+        except Exception as error:
+            self._remember(pool_id, None)
+            self._failed("recording", pool_id, error)
+            return record, None
+
+    # -- the store -----------------------------------------------------------------------
 
     async def _newest(self, pool_id: str) -> Newest | None:
         """The newest row of the pool (remembered, or read); None if it cannot be read."""
+        if not self.ready:
+            return None
         if self._memo is not None and pool_id in self._memo:
             self._memo.move_to_end(pool_id)
             return self._memo[pool_id]
@@ -144,84 +238,79 @@ class HistoryRecorder:
         while len(self._memo) > MEMO_POOLS:
             self._memo.popitem(last=False)
 
-    async def written(
+    async def append(
         self,
-        record: PoolRecord,
-        changes: Sequence[FieldChange],
-        authors: Sequence[Author],
-        newest: Newest | None = None,
-    ) -> None:
-        """A write Cognito accepted (still under the lock): ``record`` is the pool after it.
-        ``newest``: what :meth:`seen_locked` returned under the same lock (saves a query;
-        if another row took its place meanwhile, the append is refused and retried)."""
-        principals = sorted({a.principal for a in authors if a.principal})
-        request_ids = [a.request_id for a in authors if a.request_id]
-        author = Author(", ".join(principals) or None, ", ".join(request_ids) or None)
-        await self._record(record, VersionSource.GATEWAY, changes, author, newest)
-
-    async def _record(
-        self,
-        record: PoolRecord,
-        source: VersionSource,
-        changes: Sequence[FieldChange] | None,
-        author: Author,
-        newest: Newest | None = None,
-    ) -> Newest | None:
-        pool_id = str(record.pool.get("Id"))
-        try:
-            for _ in range(APPEND_ATTEMPTS):
-                newest = newest or await self._newest(pool_id)
-                if newest is None:
-                    return None
-                before, newest = newest.row, None
-                if before is not None and before.version == record.version:
-                    return Newest(before)
-                appended = await self._append(record, source, before, changes, author)
-                if appended is not None:
-                    return Newest(appended)
-        except Exception as error:
-            self._remember(pool_id, None)
-            self._failed("recording", pool_id, error)
-        return None
-
-    async def _append(
-        self,
-        record: PoolRecord,
+        pool_id: str,
+        version: str,
+        configuration: dict[str, Any],
         source: VersionSource,
         before: VersionRow | None,
-        changes: Sequence[FieldChange] | None,
+        changes: list[dict[str, Any]] | None,
         author: Author,
     ) -> VersionRow | None:
-        """Append after ``before`` (the newest row seen); None if that place is taken."""
-        configuration = redact(record.request, self._secret)
-        if changes is None:  # an observation: the difference from the last known version
-            changes = diff(before.configuration, configuration) if before is not None else []
+        """Append after ``before`` (the newest row seen); None if that place is taken.
+        ``changes`` None: the difference from ``before``."""
+        if changes is None:
+            changes = (
+                [stored_change(c, self._secret) for c in diff(before.configuration, configuration)]
+                if before is not None
+                else []
+            )
         row = VersionRow(
-            pool_id=str(record.pool.get("Id")),
+            pool_id=pool_id,
             seq=before.seq + 1 if before is not None else 1,
-            version=record.version,
+            version=version,
             recorded_at=datetime.datetime.now(datetime.UTC),
             source=source.value,
             principal=author.principal,
             request_id=author.request_id,
-            changes=[stored_change(c, self._secret) for c in changes],
+            changes=changes,
             configuration=configuration,
         )
         appended = await self.store.append(row)
         self._remember(row.pool_id, Newest(row) if appended else None)
-        if appended:
-            self._metrics.history_records.labels(source.value).inc()
-            log.info(
-                "pool version recorded",
-                extra={"pool": row.pool_id, "version": row.version, "source": source.value},
-            )
-            return row
-        return None
+        if not appended:
+            return None
+        self._metrics.history_records.labels(source.value).inc()
+        log.info(
+            "pool version recorded",
+            extra={"pool": row.pool_id, "version": row.version, "source": source.value},
+        )
+        return row
+
+    async def newest(self, pool_id: str) -> Newest | None:
+        return await self._newest(pool_id)
+
+    def forget(self, pool_id: str) -> None:
+        self._remember(pool_id, None)
+
+    def redacted(self, record: PoolRecord) -> dict[str, Any]:
+        return dict(redact(record.request, self._secret))
+
+    # -- a database that was down at start -----------------------------------------------
+
+    async def try_migrate(self) -> bool:
+        """Migrate a store that was unreachable at start; True once it is ready."""
+        if self.ready:
+            return True
+        try:
+            await self.store.migrate()
+        except HistoryUnavailable:
+            return False
+        self.ready = True
+        log.info("history database reachable and migrated; replaying the journal")
+        return True
 
     def _failed(self, doing: str, pool_id: str, error: Exception) -> None:
+        self._last_failure = time.monotonic()
         self._metrics.history_errors.inc()
         log.warning(
             f"history: {doing} failed; the pool itself is unaffected",
             # The driver's error class names the cause; its message may quote values.
             extra={"pool": pool_id, "error": type(getattr(error, "orig", None) or error).__name__},
         )
+
+    failed = _failed
+
+
+__all__ = ["Author", "HistoryRecorder", "Newest", "VersionSource", "joined", "stored_change"]

@@ -236,9 +236,13 @@ class PoolService:
             event.pool = str(record.pool.get("Id"))
         await self._reader.remember(record)
         if self.history is not None:
-            created = diff({}, record.request)
-            await self.history.written(record, created, [author_of(principal)])
+            await self.history.created(record, diff({}, record.request), author_of(principal))
         return record
+
+    async def describe_fresh(self, pool_id: str) -> PoolRecord:
+        """The pool as Cognito has it now (no cache): the history's sweeper resolving a
+        write whose outcome was unknown."""
+        return await self._reader.describe(pool_id)
 
     async def _create(self, request: dict[str, Any]) -> PoolRecord:
         """CreateUserPool, then SetUserPoolMfaConfig when the request carries an MFA setup

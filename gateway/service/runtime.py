@@ -7,6 +7,7 @@ distributed write lock, and the shared quota bucket.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -29,7 +30,8 @@ from gateway.service.writes import PoolWriter
 from gateway.settings import Settings
 from gateway.store import redis as shared
 from gateway.store.cache import MemoryStore, PoolStore, SharedStore, SingleFlightCache
-from gateway.store.history import HistoryStore
+from gateway.store.history import HistoryStore, HistoryUnavailable, shown_url
+from gateway.store.journal import FileJournal, Journal, RedisJournal
 from gateway.store.locks import DistributedLocks, LocalLocks, PoolLocks
 from gateway.store.quota import QuotaGuard
 from gateway.store.rates import SharedRates
@@ -123,10 +125,18 @@ def build_service(
     cache: SingleFlightCache,
     metrics: Metrics,
     history: HistoryStore,
+    journal: Journal | None = None,
+    history_ready: bool = True,
 ) -> tuple[PoolService, VersionService]:
     secret = redacted_members(settings.audit_redact) | secret_members()
     recorder = HistoryRecorder(
-        history, state.locks, secret, metrics, sole_writer=state.client is None
+        history,
+        state.locks,
+        secret,
+        metrics,
+        sole_writer=state.client is None,
+        journal=journal,
+        ready=history_ready,
     )
     reader = PoolReader(clients, cache, history=recorder, missing_ttl=settings.cache_ttl_seconds)
     backoff = Backoff(
@@ -159,6 +169,46 @@ def build_service(
     return service, VersionService(service, history)
 
 
+SWEEP_SECONDS = 1.0
+
+
+async def _open_history(settings: Settings) -> tuple[HistoryStore, bool]:
+    """The history store, migrated; not ready (False) if its database does not answer
+    yet: the gateway serves, journals, and migrates once it does."""
+    history = HistoryStore.open(settings.history_url)
+    try:
+        await history.migrate()
+    except HistoryUnavailable as error:
+        if not error.unreachable:
+            await history.close()
+            raise
+        log.warning(
+            "history database unreachable; serving, with writes journaled until it is back",
+            extra={"error": str(error)},
+        )
+        return history, False
+    return history, True
+
+
+def _journal(settings: Settings, state: SharedState) -> Journal:
+    local = FileJournal(settings.history_journal_folder)
+    return RedisJournal(state.client, local) if state.client is not None else local
+
+
+async def _sweep(service: PoolService, settings: Settings) -> None:
+    """Replays the journal and resolves intents whose writer is gone, every second."""
+    recorder = service.history
+    if recorder is None:
+        return
+    while True:
+        await asyncio.sleep(SWEEP_SECONDS)
+        try:
+            recorder.journal.adopt()
+            await recorder.replay.sweep(service.describe_fresh, settings.lock_timeout_seconds)
+        except Exception as error:  # never let the sweeper die
+            log.warning("history sweep failed", extra={"error": type(error).__name__})
+
+
 @contextlib.asynccontextmanager
 async def open_runtime(settings: Settings, metrics: Metrics) -> AsyncIterator[Runtime]:
     """Everything long-lived, opened in order and closed in reverse."""
@@ -170,11 +220,19 @@ async def open_runtime(settings: Settings, metrics: Metrics) -> AsyncIterator[Ru
         state.bus.start()
     cache = SingleFlightCache(state.store, metrics)
     clients = CognitoClients(settings, quota=state.quota, metrics=metrics)
-    history = HistoryStore.open(settings.history_url)
+    history, ready = await _open_history(settings)
+    journal = _journal(settings, state)
+    where = "redis" if state.client is not None else str(settings.history_journal_folder)
+    log.info(
+        "history",
+        extra={"url": shown_url(settings.history_url), "ready": ready, "journal": where},
+    )
+    sweeper: asyncio.Task[None] | None = None
     try:
-        await history.migrate()
         async with clients:
-            service, versions = build_service(settings, clients, state, cache, metrics, history)
+            service, versions = build_service(
+                settings, clients, state, cache, metrics, history, journal, ready
+            )
             runtime = Runtime(
                 clients,
                 service,
@@ -183,10 +241,16 @@ async def open_runtime(settings: Settings, metrics: Metrics) -> AsyncIterator[Ru
                 redis=state.client,
                 rates=state.rates,
             )
+            sweeper = asyncio.create_task(_sweep(service, settings), name="history-sweeper")
             yield runtime
             runtime.draining = True
             await service.writer.coalescer.drain()
     finally:
+        if sweeper is not None:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
         await cache.close()
         await state.close()
+        await journal.close()
         await history.close()

@@ -41,12 +41,14 @@ from gateway.core.record import PoolRecord
 from gateway.core.risk import Risk
 from gateway.core.version import version_of
 from gateway.errors import Argument, ErrorCode, Field, GatewayError, invalid
+from gateway.observability.context import request_id
 from gateway.observability.metrics import NO_METRICS, Metrics
 from gateway.service.audit import audit_path, redact_change
 from gateway.service.coalesce import Coalescer
 from gateway.service.history import Author, HistoryRecorder, Newest
 from gateway.service.reads import PoolReader
 from gateway.service.replicas import SECONDARY, ReplicaRoles
+from gateway.store.journal import Entry
 from gateway.store.locks import Lease, LeaseLost, LocalLocks, PoolLocks
 
 log = logging.getLogger(__name__)
@@ -162,6 +164,9 @@ class PoolWriter:
         at most ``max_attempts`` times (each one waits for Redis, bounded).
         """
         attempts = _Attempts(accepted={if_version} if if_version is not None else None)
+        ids = [s.author.request_id for s in patches if s.author.request_id]
+        if ids:  # a coalesced batch runs in its first caller's context: log all of them
+            request_id.set(", ".join(ids))
         while True:
             try:
                 return await self._write_holding_lock(pool_id, patches, attempts, dry_run)
@@ -219,23 +224,42 @@ class PoolWriter:
             _check_risk(batch.plan.changes)
         self._metrics.writes.inc()
         self._metrics.coalesced_writes.inc(len(patches) - 1)
+        intent = await self._intend(current, batch, submissions)
         try:
             await self._send(region, batch.plan, attempts, lease)
+        except LeaseLost:
+            await self._closed(intent)
+            raise
         except GatewayError as error:
-            landed = await self._landed_despite(error, pool_id, batch.plan)
-            if landed is not None:
-                return await self._written(pool_id, batch, landed, submissions, newest)
-            await self._reader.cache.delete(pool_id)
-            if error.code in RETRYABLE and attempts.count < self._backoff.max_attempts:
-                await self._back_off(pool_id, error, attempts.count)
-                return None
-            if attempts.undo is not None:
-                await self._undo(region, pool_id, *attempts.undo)
-            raise _exhausted(error, attempts.count) from error
+            return await self._unsent(pool_id, error, batch, attempts, newest, intent)
         # The MFA setup read under the lock still holds unless this write changed it.
         known = None if batch.plan.mfa_request else mfa_setup_of(current.pool)
         fresh = await self._read_back(pool_id, known)
-        return await self._written(pool_id, batch, fresh, submissions, newest)
+        return await self._written(pool_id, batch, fresh, newest, intent)
+
+    async def _unsent(
+        self,
+        pool_id: str,
+        error: GatewayError,
+        batch: BatchPlan,
+        attempts: _Attempts,
+        newest: Newest | None,
+        intent: Entry | None,
+    ) -> Outcomes | None:
+        """A write Cognito answered with an error: landed anyway (a lost answer), to be
+        retried (None), or failed for good (raised, the first of two calls undone)."""
+        landed = await self._landed_despite(error, pool_id, batch.plan)
+        if landed is not None:
+            return await self._written(pool_id, batch, landed, newest, intent)
+        if error.code != ErrorCode.UPSTREAM_ERROR:  # refused: it did not apply
+            await self._closed(intent)
+        await self._reader.cache.delete(pool_id)
+        if error.code in RETRYABLE and attempts.count < self._backoff.max_attempts:
+            await self._back_off(pool_id, error, attempts.count)
+            return None
+        if attempts.undo is not None:
+            await self._undo(region_of(pool_id), pool_id, *attempts.undo)
+        raise _exhausted(error, attempts.count) from error
 
     async def _refuse_on_replica(self, pool_id: str, touched: frozenset[str]) -> None:
         """A secondary-Region replica takes only some settings: refuse the rest first."""
@@ -283,13 +307,28 @@ class PoolWriter:
             )
             return None
 
+    async def _intend(
+        self, current: PoolRecord, batch: BatchPlan, submissions: Submissions
+    ) -> Entry | None:
+        """The history's intent for this write, journaled before Cognito is called."""
+        if self._history is None:
+            return None
+        outcomes = zip(submissions, batch.outcomes, strict=True)
+        authors = [s.author for s, outcome in outcomes if not isinstance(outcome, GatewayError)]
+        plan = batch.plan
+        return await self._history.intend(current, plan.configuration, plan.changes, authors)
+
+    async def _closed(self, intent: Entry | None) -> None:
+        if self._history is not None and intent is not None:
+            await self._history.abandoned(intent)
+
     async def _written(
         self,
         pool_id: str,
         batch: BatchPlan,
         fresh: PoolRecord | None,
-        submissions: Submissions,
         newest: Newest | None,
+        intent: Entry | None,
     ) -> Outcomes:
         """Success for a write Cognito accepted, with the pool read back or, failing
         that, the planned one (and the cache entry dropped on every replica); recorded
@@ -299,7 +338,7 @@ class PoolWriter:
             "pool updated",
             extra={
                 "pool": pool_id,
-                "patches": len(submissions),
+                "patches": len(batch.outcomes),
                 "changed": [".".join(c.path) for c in plan.changes],
             },
         )
@@ -307,25 +346,22 @@ class PoolWriter:
             self._metrics.unconfirmed_writes.inc()
             await self._reader.cache.delete(pool_id)
             planned = PoolRecord.of(plan.preview)
-            await self._record(planned, batch, submissions, newest)
+            await self._record(planned, newest, intent)
             return _results(planned, batch, dry_run=False, confirmed=False)
         await asyncio.gather(
             self._reader.cache.set(pool_id, fresh),
-            self._record(fresh, batch, submissions, newest),
+            self._record(fresh, newest, intent),
         )
         self._detect_external_writes(pool_id, plan, fresh)
         return _results(fresh, batch, dry_run=False)
 
     async def _record(
-        self, record: PoolRecord, batch: BatchPlan, submissions: Submissions, newest: Newest | None
+        self, record: PoolRecord, newest: Newest | None, intent: Entry | None
     ) -> None:
         """The version a write produced, in the history, by the authors of the patches
         that went into it (still under the lock)."""
-        if self._history is None:
-            return
-        outcomes = zip(submissions, batch.outcomes, strict=True)
-        authors = [s.author for s, outcome in outcomes if not isinstance(outcome, GatewayError)]
-        await self._history.written(record, batch.plan.changes, authors, newest)
+        if self._history is not None and intent is not None:
+            await self._history.written(record, intent, newest)
 
     def _detect_external_writes(self, pool_id: str, plan: UpdatePlan, fresh: PoolRecord) -> None:
         touched = {change.path[0] for change in plan.changes}

@@ -141,7 +141,21 @@ async def migrate_url(url: str) -> None:
 
 
 class HistoryUnavailable(Exception):
-    """The history database cannot be reached or migrated; the message names the setting."""
+    """The history database cannot be reached or migrated; the message names the setting.
+    ``unreachable``: nothing answered (down, restarting), as opposed to an answer that
+    refuses (bad credentials, no such database), which no waiting will fix."""
+
+    def __init__(self, message: str, unreachable: bool = False) -> None:
+        super().__init__(message)
+        self.unreachable = unreachable
+
+
+# Driver errors that mean "nobody answered yet" (asyncpg's names; no import needed).
+STARTING_UP = frozenset({"CannotConnectNowError", "ConnectionDoesNotExistError"})
+
+
+def unreachable(cause: BaseException) -> bool:
+    return isinstance(cause, OSError | TimeoutError) or type(cause).__name__ in STARTING_UP
 
 
 class HistoryStore:
@@ -164,7 +178,8 @@ class HistoryStore:
             shown = self._engine.url.render_as_string(hide_password=True)
             raise HistoryUnavailable(
                 f"GATEWAY_HISTORY_URL: cannot prepare the history database at {shown} "
-                f"({type(cause).__name__}: {first_line})"
+                f"({type(cause).__name__}: {first_line})",
+                unreachable=unreachable(cause),
             ) from error
 
     async def _migrate(self) -> None:

@@ -26,7 +26,7 @@ async def test_readyz_is_local_and_spends_no_cognito_quota(
     server = start_gateway(quota_reads_per_second=1)
     for _ in range(20):
         ready = await http.get(f"{server.url}/readyz")
-        assert ready.status_code == 200 and ready.json() == {"status": "ready"}
+        assert ready.status_code == 200 and ready.json() == {"status": "ready", "history": "ready"}
     assert proxy.counts() == {}
     unreachable = start_gateway(cognito_endpoint_url=f"http://127.0.0.1:{free_port()}")
     assert (await http.get(f"{unreachable.url}/readyz")).status_code == 200

@@ -196,6 +196,6 @@ async def test_redis_outage_reads_answer_writes_fail_closed_then_recover(
 
     async def ready_again() -> bool:
         ready = (await http.get(f"{replicas[0].url}/readyz")).json()
-        return bool(ready == {"status": "ready", "redis": "reachable"})
+        return bool(ready == {"status": "ready", "redis": "reachable", "history": "ready"})
 
     await wait_for(ready_again)

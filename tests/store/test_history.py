@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from gateway.core.diff import diff
 from gateway.core.record import PoolRecord
 from gateway.service.history import Author, HistoryRecorder
 from gateway.store.history import HistoryStore, VersionRow, migrate_url
@@ -51,6 +52,16 @@ def record(name: str, **members: Any) -> PoolRecord:
     return PoolRecord.of({"Id": POOL, "Name": name, **members})
 
 
+async def write(
+    recorder: HistoryRecorder, start: PoolRecord, after: PoolRecord, author: Author
+) -> None:
+    """A gateway write from ``start`` to ``after``, as the writer records it: the intent
+    before calling Cognito, the row once it accepted."""
+    changes = diff(start.request, after.request)
+    intent = await recorder.intend(start, after.request, changes, [author])
+    await recorder.written(after, intent, None)
+
+
 async def test_two_writers_cannot_take_the_same_place(store: HistoryStore) -> None:
     results = await asyncio.gather(*(store.append(row(1, f"v{i}")) for i in range(4)))
     assert sorted(results) == [False, False, False, True]
@@ -87,7 +98,7 @@ async def test_no_external_version_while_a_writer_holds_the_lock(store: HistoryS
         await recorder.loaded(POOL, describe_after)  # the write has landed, not recorded
         latest = await store.latest(POOL)
         assert latest is not None and latest.version == before.version
-        await recorder.written(after, [], [Author("api-key:ci", "req-1")])
+        await write(recorder, before, after, Author("api-key:ci", "req-1"))
     rows = await store.page(POOL, 10, None)
     assert [(r.source, r.version) for r in rows] == [
         ("GATEWAY", after.version),
@@ -107,7 +118,7 @@ async def test_a_read_that_raced_a_newer_row_records_nothing(
     old, new = record("old"), record("new")
 
     async def slow_describe() -> PoolRecord:
-        await recorder.written(new, [], [Author("api-key:ci")])  # lands while we describe
+        await write(recorder, new, new, Author("api-key:ci"))  # lands while we describe
         return old
 
     await recorder.loaded(POOL, slow_describe)
@@ -138,7 +149,8 @@ async def test_a_history_outage_never_fails_the_read(tmp_path: Path) -> None:
         return pool
 
     assert await recorder.loaded(POOL, describe) is pool
-    await recorder.written(pool, [], [Author()])  # logged and counted, not raised
+    await write(recorder, pool, pool, Author())  # logged, counted and journaled, not raised
+    assert [e.version for e in await recorder.journal.entries(POOL)] == [pool.version]
     await broken.close()
 
 
@@ -149,3 +161,30 @@ async def test_the_sqlite_file_is_created_for_its_owner_only(tmp_path: Path) -> 
     await migrate_url(f"sqlite+aiosqlite:///{database}")
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert stat.S_IMODE(database.stat().st_mode) == 0o600
+
+
+async def test_writes_journaled_during_an_outage_are_replayed_in_order(tmp_path: Path) -> None:
+    """A pool set back and forth while the database is away: one version twice, each row
+    still its own author's, in the order the writes happened, with complete changes."""
+    store = HistoryStore.open(f"sqlite+aiosqlite:///{tmp_path / 'later' / 'history.db'}")
+    recorder = HistoryRecorder(store, LocalLocks(), frozenset(), ready=False)
+    off, on = record("pool"), record("pool", DeletionProtection="ACTIVE")
+    for number, (start, end) in enumerate([(off, on), (on, off), (off, on)], start=1):
+        await write(recorder, start, end, Author("api-key:ci", f"req-{number}"))
+    assert len(await recorder.journal.entries(POOL)) == 3
+
+    async def describe(pool_id: str) -> PoolRecord:
+        return on
+
+    (tmp_path / "later").mkdir()  # the database is back
+    assert await recorder.replay.sweep(describe, stale_after=60) == 3  # counted before
+    rows = list(reversed(await store.page(POOL, 10, None)))
+    assert [(r.source, r.version, r.request_id) for r in rows] == [
+        ("EXTERNAL", off.version, None),
+        ("GATEWAY", on.version, "req-1"),
+        ("GATEWAY", off.version, "req-2"),
+        ("GATEWAY", on.version, "req-3"),
+    ]
+    assert [[c["path"] for c in r.changes] for r in rows[1:]] == [[["DeletionProtection"]]] * 3
+    assert await recorder.journal.entries(POOL) == []
+    await store.close()
