@@ -289,3 +289,58 @@ async def update_burst(stack: Stack, patches: int) -> dict[str, Any]:
     applied = sum(1 for i in range(patches) if tags.get(f"burst-{i:03d}") == str(i))
     failed = sum(1 for a in answers if "errors" in a.json())
     return {"patches": patches, "applied": applied, "failed": failed, "update_calls": updates}
+
+
+async def gateway_time(stack: Stack, updates: int) -> dict[str, Any]:
+    """What the gateway itself adds to a patch: its latency minus the time its upstream
+    calls spent at the proxy (median of ``updates``), with the history on and off."""
+    pool_id = await new_pool(stack, "bench-gateway-time")
+    found: dict[str, Any] = {"updates": updates}
+    async with httpx.AsyncClient(timeout=60) as http:
+        for history in (True, False):
+            await http.post(f"{stack.server_url}/bare/history", json={"on": history})
+            added: list[float] = []
+            for round_ in range(3 + updates):
+                patch = {"policies": {"passwordPolicy": {"minimumLength": 8 + round_ % 4}}}
+                stack.proxy.reset()
+                started = time.perf_counter()
+                answer = await http.post(
+                    f"{stack.server_url}/graphql",
+                    json={"query": PATCH, "variables": {"id": pool_id, "patch": patch}},
+                )
+                latency = time.perf_counter() - started
+                assert "errors" not in answer.json(), answer.text
+                if round_ >= 3:
+                    added.append(latency - stack.proxy.upstream_seconds())
+            found["history_on_ms" if history else "history_off_ms"] = (
+                statistics.median(added) * 1000
+            )
+        await http.post(f"{stack.server_url}/bare/history", json={"on": True})
+    found["intent_ms"] = await intent_cost(updates * 10)
+    return found
+
+
+async def intent_cost(records: int) -> float:
+    """The intent a write journals before calling Cognito, alone: median milliseconds of
+    ``HistoryRecorder.intend`` on the file journal (the default without Redis)."""
+    from gateway.core.record import PoolRecord
+    from gateway.service.history import Author, HistoryRecorder
+    from gateway.store.history import HistoryStore
+    from gateway.store.journal import FileJournal
+    from gateway.store.locks import LocalLocks
+
+    with tempfile.TemporaryDirectory() as folder:
+        journal = FileJournal(Path(folder) / "journal")
+        store = HistoryStore.open(f"sqlite+aiosqlite:///{folder}/history.db")
+        recorder = HistoryRecorder(store, LocalLocks(), frozenset(), journal=journal)
+        current = PoolRecord.of({"Id": "eu-west-1_Bench", **FULL_POOL})
+        planned = dict(current.request, DeletionProtection="INACTIVE")
+        times = []
+        for _ in range(records):
+            started = time.perf_counter()
+            entry = await recorder.intend(current, planned, [], [Author("api-key:bench")])
+            times.append(time.perf_counter() - started)
+            await recorder.abandoned(entry)
+        await journal.close()
+        await store.close()
+    return statistics.median(times) * 1000

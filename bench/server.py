@@ -78,6 +78,14 @@ def build(settings: Settings) -> Any:
         public_snapshot.update(document)
         return {"ok": True}
 
+    @app.post("/bare/history")
+    async def switch_history(request: dict[str, Any]) -> dict[str, bool]:
+        """Bench only: writes record history or not, so one process measures both."""
+        writer = app.state.runtime.service.writer
+        recorder = app.state.runtime.service.history
+        writer._history = recorder if request["on"] else None
+        return {"ok": True}
+
     @app.post("/bare/snapshot")
     async def take_snapshot(document: dict[str, Any]) -> dict[str, bool]:
         snapshot.clear()

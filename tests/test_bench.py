@@ -39,6 +39,7 @@ def test_every_scenario_runs_and_reports(tmp_path: Path) -> None:
         "6. gRPC hot read",
         "7. gRPC update overhead",
         "8. hot GET",
+        "9. time the gateway adds",
     ):
         assert scenario in report
     assert "quick run" in report

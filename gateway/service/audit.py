@@ -122,6 +122,24 @@ class Auditor:
             None,
         )
 
+    def applied_later(self, pool_id: str, author: str | None, request: str | None) -> None:
+        """A write whose caller got an error with no outcome (a timeout, a dead replica)
+        was found applied by the history: the audit says so, as the history does."""
+        kind, _, name = (author or "unknown:unknown").partition(":")
+        record = {
+            "type": "audit",
+            "time": datetime.datetime.now(datetime.UTC).isoformat(),
+            "requestId": request,
+            "principal": {"name": name, "kind": kind},
+            "operation": "UpdateUserPool",
+            "pool": pool_id,
+            "dryRun": False,
+            "outcome": "applied-later",
+            "errorCode": None,
+            "note": "the answer was lost; the history found the write applied in Cognito",
+        }
+        self._write(orjson.dumps(record, default=str).decode())
+
     def _emit(self, event: AuditEvent, outcome: str, code: str | None) -> None:
         record = {
             "type": "audit",

@@ -72,6 +72,9 @@ class HistoryRecorder:
         self.ready = ready
         self.replay = JournalReplay(self)
         self.waiting = 0  # journal entries left after the last sweep
+        # Told (pool, author, request id) when an intent whose outcome its writer never
+        # learned is found applied: the audit says so too.
+        self.on_applied_later: Callable[[str, str | None, str | None], None] | None = None
         self._last_failure = -1e9
 
     @property

@@ -108,6 +108,8 @@ class JournalReplay:
                 match.as_written(record.version, configuration), newest, entries
             )
             await self._recorder.journal.remove(pool_id, match.id)
+            if match.state == INTENT and self._recorder.on_applied_later is not None:
+                self._recorder.on_applied_later(pool_id, match.principal, match.request_id)
             log.info(
                 "history: a journaled write was found applied",
                 extra={"pool": pool_id, "version": record.version, "state": match.state},

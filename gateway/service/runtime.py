@@ -156,12 +156,14 @@ def build_service(
         require_risk_confirmation=settings.require_risk_confirmation,
         replicas=ReplicaRoles(clients, settings.cache_ttl_seconds),
     )
+    auditor = Auditor(open_sink(settings.audit_sink), settings.audit_redact)
+    recorder.on_applied_later = auditor.applied_later
     service = PoolService(
         clients,
         reader,
         writer,
         default_region=settings.region,
-        auditor=Auditor(open_sink(settings.audit_sink), settings.audit_redact),
+        auditor=auditor,
         sensitive=frozenset(settings.sensitive_members),
         public=PublicSettingsReader(reader, settings.public_pools),
         history=recorder,

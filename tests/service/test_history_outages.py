@@ -176,6 +176,10 @@ async def test_a_replica_killed_mid_update_is_still_the_author(
     assert authored(rows)[request_id] == [("GATEWAY", "api-key:writer-0")]
     assert [r.source for r in rows].count("EXTERNAL") == 1  # only the first sighting
     assert_complete(rows)
+    audit = [json.loads(line) for line in survivor.log_text().splitlines()
+             if line.startswith('{"type":"audit"')]  # fmt: skip
+    [later] = [a for a in audit if a["outcome"] == "applied-later"]  # the audit agrees
+    assert later["requestId"] == request_id and later["principal"]["name"] == "writer-0"
 
 
 @pytest.mark.timeout(120)

@@ -14,6 +14,7 @@ import contextlib
 import json
 import random
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -56,6 +57,7 @@ class FaultProxy:
         self._random = random.Random(7)
         self._stand_in: StrictCognito | None = None
         self._sequence: list[str] = []
+        self._seconds: list[float] = []  # how long each call took here, answer included
 
     # -- control (thread-safe) --------------------------------------------------------------
 
@@ -76,6 +78,12 @@ class FaultProxy:
     def counts(self) -> Counter[str]:
         with self._lock:
             return Counter(self._counts)
+
+    def upstream_seconds(self) -> float:
+        """The time every call since the last reset spent here (in the emulator, plus
+        any delay), added up: what a client's latency owes to the upstream."""
+        with self._lock:
+            return sum(self._seconds)
 
     def fail(
         self,
@@ -136,6 +144,7 @@ class FaultProxy:
             self._gates.clear()
             self._hooks.clear()
             self._bodies.clear()
+            self._seconds.clear()
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -202,6 +211,14 @@ class FaultProxy:
             await asyncio.wait_for(opened.wait(), 10)
 
     async def _handle(self, request: web.Request) -> web.Response:
+        started = time.perf_counter()
+        try:
+            return await self._answer(request)
+        finally:
+            with self._lock:
+                self._seconds.append(time.perf_counter() - started)
+
+    async def _answer(self, request: web.Request) -> web.Response:
         body = await request.read()
         operation = request.headers.get("X-Amz-Target", "").rpartition(".")[2] or "unknown"
         with self._lock:
