@@ -12,13 +12,10 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+from gateway.api.admission import Admission
 from gateway.api.allow_list import AllowListMiddleware, load_allowed
-from gateway.api.auth.middleware import (
-    Authenticator,
-    AuthMiddleware,
-    PublicOnlyGate,
-    make_authenticator,
-)
+from gateway.api.auth.credentials import make_authenticator
+from gateway.api.auth.middleware import AuthMiddleware, PublicOnlyGate
 from gateway.api.graphiql.assets import asset_route
 from gateway.api.graphql.endpoint import graphql_route
 from gateway.api.graphql.observability import OperationNames
@@ -44,7 +41,9 @@ log = logging.getLogger(__name__)
 Lifespan = Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]
 
 
-def lifespan_for(settings: Settings, metrics: Metrics, limiter: ClientLimiter) -> Lifespan:
+def lifespan_for(
+    settings: Settings, metrics: Metrics, admission: Admission, limiter: ClientLimiter
+) -> Lifespan:
     """Opens the runtime (clients, caches, locks, service) for as long as the app serves."""
 
     @contextlib.asynccontextmanager
@@ -52,7 +51,7 @@ def lifespan_for(settings: Settings, metrics: Metrics, limiter: ClientLimiter) -
         async with (
             open_runtime(settings, metrics) as runtime,
             grpc_serving(
-                settings, runtime.service, runtime.versions, metrics, limiter
+                settings, runtime.service, runtime.versions, metrics, admission
             ) as grpc_port,
         ):
             app.state.runtime = runtime
@@ -82,9 +81,8 @@ def add_middleware(
     app: FastAPI,
     settings: Settings,
     metrics: Metrics,
-    authenticate: Authenticator,
+    admission: Admission,
     names: OperationNames,
-    limiter: ClientLimiter,
 ) -> None:
     """Outermost last: request id, deadline, size limit, host check, CORS, admission
     (headers only), JSON guard, allow-list, public-only gate, response cache."""
@@ -110,12 +108,7 @@ def add_middleware(
         )
     app.add_middleware(JsonGuardMiddleware)
     # Admission reads headers only: no body is parsed for a caller it refuses.
-    app.add_middleware(
-        AuthMiddleware,
-        authenticate=authenticate,
-        open_page=settings.graphiql,
-        limiter=limiter,
-    )
+    app.add_middleware(AuthMiddleware, admission=admission, open_page=settings.graphiql)
     if settings.cors_origins or settings.cors_origin_regex:
         app.add_middleware(
             CORSMiddleware,
@@ -147,16 +140,16 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastA
     if settings.tracing and not tracing.enabled():
         tracing.configure()
     metrics = Metrics()
-    authenticate = make_authenticator(settings)
     names = OperationNames()  # one bounded set of operation labels, executed or cached
     # One budget per client, whichever surface it calls; without authentication (a
     # loopback developer setup) there are no clients to tell apart.
     rate = settings.client_requests_per_second if settings.auth_mode != "none" else 0
     size = settings.client_table_size
     limiter = ClientLimiter(rate, settings.client_burst, clients=size, anonymous=size)
+    admission = Admission(make_authenticator(settings), limiter)  # both surfaces admit here
     app = FastAPI(
         title="Cognito user-pool gateway",
-        lifespan=lifespan_for(settings, metrics, limiter),
+        lifespan=lifespan_for(settings, metrics, admission, limiter),
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
@@ -164,12 +157,12 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastA
     app.router.routes.extend(
         [
             graphql_route(settings, metrics, names),
-            public_settings_route(authenticate, settings.cache_ttl_seconds, limiter),
+            public_settings_route(admission, settings.cache_ttl_seconds),
             *health_routes(metrics),
             *([asset_route()] if settings.graphiql else []),
         ]
     )
-    add_middleware(app, settings, metrics, authenticate, names, limiter)
+    add_middleware(app, settings, metrics, admission, names)
     return app
 
 

@@ -19,36 +19,23 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from gateway.api.auth.middleware import (
-    PUBLIC_CALLER,
-    Authenticator,
-    client_key,
-    credentials_presented,
-    throttled,
-)
+from gateway.api.admission import Admission
+from gateway.api.auth.middleware import peer_of, refused
 from gateway.api.http import graphql_error_response
 from gateway.errors import ErrorCode, GatewayError
 from gateway.observability.context import caller
-from gateway.service.limits import ClientLimiter
 from gateway.service.runtime import Runtime
 
 
-def public_settings_route(
-    authenticate: Authenticator, max_age: float, limiter: ClientLimiter
-) -> Route:
+def public_settings_route(admission: Admission, max_age: float) -> Route:
     async def endpoint(request: Request) -> Response:
         headers = {k.lower(): v for k, v in request.headers.items()}
-        principal = None
-        if credentials_presented(headers):
-            principal = await authenticate(headers)
-            if principal is None:
-                return graphql_error_response(
-                    "missing or invalid credentials", ErrorCode.UNAUTHENTICATED, status=401
-                )
-        key = client_key(principal or PUBLIC_CALLER, request.scope)
-        wait = await limiter.wait_for(key)
-        if wait > 0:
-            return throttled(wait)
+        try:
+            admitted = await admission.admit(headers, peer_of(request.scope), public=True)
+        except GatewayError as refusal:
+            return refused(refusal)
+        principal = None if admitted.public else admitted.principal
+        key = admitted.key
         runtime: Runtime = request.app.state.runtime
         pool_id = request.path_params["pool_id"]
         token = caller.set(key)  # its upstream calls take places of this caller's share

@@ -97,7 +97,12 @@ def _without(value: Any, secrets: frozenset[str]) -> Any:
     return value
 
 
+# The two callers without credentials. ANONYMOUS: every caller when authentication is off
+# (``GATEWAY_AUTH_MODE=none``, loopback only), with every scope. PUBLIC_CALLER: one that
+# presents no credentials where they are required: no scope, so it reads public settings
+# and nothing else; rate-limited by its address (kind ``anonymous``).
 ANONYMOUS = Principal(name="anonymous", kind="none", scopes=frozenset(IMPLIED[ADMIN]))
+PUBLIC_CALLER = Principal(name="anonymous", kind="anonymous", scopes=frozenset(), pools=())
 
 
 def require(principal: Principal, scope: str, pool_id: str | None = None) -> None:

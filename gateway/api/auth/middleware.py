@@ -1,96 +1,27 @@
-"""Authentication at the HTTP edge: no valid credentials, no GraphQL execution.
+"""Admission at the HTTP edge: no valid credentials, no GraphQL execution.
 
-A request to ``/graphql`` without valid credentials is answered here with
-HTTP 401 and a GraphQL-shaped error (``UNAUTHENTICATED``); the schema never
-sees it. A valid one carries its :class:`Principal` in ``scope["state"]``.
+A request to ``/graphql`` that admission (``api/admission.py``, shared with gRPC)
+refuses is answered here with HTTP 401 or 429 and a GraphQL-shaped error; the schema
+never sees it. An admitted one carries its :class:`Principal` in ``scope["state"]``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
-import math
-from typing import Any, Protocol
+from typing import Any
 
 from graphql import GraphQLError, OperationDefinitionNode, parse
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.api.auth.apikeys import ApiKeyAuthenticator
-from gateway.api.auth.tokens import JwtAuthenticator, TokenRejected
+from gateway.api import admission
+from gateway.api.admission import Admission
 from gateway.api.documents import queries_of_only
 from gateway.api.http import graphql_error_response
-from gateway.errors import ErrorCode
+from gateway.errors import ErrorCode, GatewayError
 from gateway.observability.context import caller
-from gateway.service import limits
-from gateway.service.access import ANONYMOUS, Principal
-from gateway.service.limits import ClientLimiter
-from gateway.settings import Settings
+from gateway.service.access import PUBLIC_CALLER
 
-log = logging.getLogger(__name__)
-
-
-class Authenticator(Protocol):
-    async def __call__(self, headers: dict[str, str]) -> Principal | None: ...
-
-
-def credentials_presented(headers: dict[str, str]) -> bool:
-    """Whether the caller tried to authenticate at all (absent is not the same as invalid)."""
-    return "authorization" in headers or "x-api-key" in headers
-
-
-def bearer(headers: dict[str, str]) -> str | None:
-    value = headers.get("authorization", "")
-    scheme, _, credentials = value.partition(" ")
-    return credentials.strip() or None if scheme.lower() == "bearer" else None
-
-
-def make_authenticator(settings: Settings) -> Authenticator:
-    if settings.auth_mode == "api-key":
-        keys = ApiKeyAuthenticator(settings.api_keys)
-
-        async def by_api_key(headers: dict[str, str]) -> Principal | None:
-            presented = headers.get("x-api-key") or bearer(headers)
-            return keys.authenticate(presented) if presented else None
-
-        return by_api_key
-    if settings.auth_mode == "jwt":
-        assert settings.jwt_jwks_url and settings.jwt_issuer and settings.jwt_audience
-        tokens = JwtAuthenticator(
-            jwks_url=settings.jwt_jwks_url,
-            issuer=settings.jwt_issuer,
-            audience=settings.jwt_audience,
-            scopes_claim=settings.jwt_scopes_claim,
-            groups_claim=settings.jwt_groups_claim,
-            pools_claim=settings.jwt_pools_claim,
-            leeway=settings.jwt_leeway_seconds,
-            jwks_ttl=settings.jwks_cache_seconds,
-            scope_prefix=settings.jwt_scope_prefix,
-            token_use=settings.jwt_token_use,
-        )
-
-        async def by_token(headers: dict[str, str]) -> Principal | None:
-            token = bearer(headers)
-            if token is None:
-                return None
-            try:
-                return await tokens.authenticate(token)
-            except TokenRejected as rejected:
-                log.info("token rejected", extra={"reason": str(rejected)})
-                return None
-            except Exception as error:  # a token must never turn into a 500
-                log.warning("token rejected", extra={"reason": type(error).__name__})
-                return None
-
-        return by_token
-
-    async def anyone(headers: dict[str, str]) -> Principal | None:
-        return ANONYMOUS
-
-    return anyone
-
-
-PUBLIC_CALLER = Principal(name="anonymous", kind="anonymous", scopes=frozenset(), pools=())
 PUBLIC_ROOT_FIELDS = frozenset({"userPoolPublicSettings", "__typename"})
 
 
@@ -123,30 +54,24 @@ def _public_only(scope: Scope) -> bool:
     return isinstance(query, str) and public_only(query)
 
 
-def client_key(principal: Principal, scope: Scope) -> str:
-    """Who a rate limit counts: the principal, or, anonymous, the client address."""
-    address = (scope.get("client") or (None,))[0]
-    return limits.client_key(principal.kind, principal.name, address)
+def peer_of(scope: Scope) -> str | None:
+    """The client's address of an HTTP request."""
+    return (scope.get("client") or (None,))[0]
+
+
+def refused(refusal: GatewayError) -> Response:
+    """An admission refusal as HTTP: 401 with ``WWW-Authenticate``, or 429 with
+    ``Retry-After``; the body is a GraphQL error with the same words gRPC sends."""
+    if refusal.code == ErrorCode.THROTTLED:
+        headers = {"Retry-After": str(int(refusal.retry_after or 1))}
+        return graphql_error_response(refusal.message, refusal.code, status=429, headers=headers)
+    return graphql_error_response(
+        refusal.message, refusal.code, status=401, headers={"WWW-Authenticate": "Bearer"}
+    )
 
 
 def unauthenticated() -> Response:
-    return graphql_error_response(
-        "missing or invalid credentials",
-        ErrorCode.UNAUTHENTICATED,
-        status=401,
-        headers={"WWW-Authenticate": "Bearer"},
-    )
-
-
-def throttled(wait: float) -> Response:
-    """429 for a client over its rate, with when to come back (whole seconds, at least 1)."""
-    seconds = max(1, math.ceil(wait))
-    return graphql_error_response(
-        f"too many requests from this client; retry in {seconds}s",
-        ErrorCode.THROTTLED,
-        status=429,
-        headers={"Retry-After": str(seconds)},
-    )
+    return refused(admission.unauthenticated())
 
 
 class PublicOnlyGate:
@@ -167,22 +92,17 @@ class PublicOnlyGate:
 
 
 class AuthMiddleware:
-    """Admission, from the headers alone (before the body is read): credentials, then the
-    rate limit, by principal or, without credentials, by address."""
+    """Admission (``api/admission.py``) for ``/graphql``, from the headers alone (before
+    the body is read). A caller without credentials is admitted as ``PUBLIC_CALLER``:
+    :class:`PublicOnlyGate`, once the body is read, lets it run public settings only."""
 
     def __init__(
-        self,
-        app: ASGIApp,
-        authenticate: Authenticator,
-        path: str = "/graphql",
-        open_page: bool = False,
-        limiter: ClientLimiter | None = None,
+        self, app: ASGIApp, admission: Admission, path: str = "/graphql", open_page: bool = False
     ) -> None:
         self._app = app
-        self._authenticate = authenticate
+        self._admission = admission
         self._path = path
         self._open_page = open_page
-        self._limiter = limiter or ClientLimiter(0, 1)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].rstrip("/") != self._path:
@@ -198,22 +118,14 @@ class AuthMiddleware:
         ):
             await self._app(scope, receive, send)  # CORS preflight, the GraphiQL page itself
             return
-        principal = await self._authenticate(headers)
-        if principal is None and not credentials_presented(headers):
-            # Admitted on its address; PublicOnlyGate, after the body is read, lets it run
-            # queries of public settings and nothing else.
-            principal = PUBLIC_CALLER
-        if principal is None:
-            await unauthenticated()(scope, receive, send)
-            return
-        key = client_key(principal, scope)
-        wait = await self._limiter.wait_for(key)
-        if wait > 0:
-            await throttled(wait)(scope, receive, send)
+        try:
+            admitted = await self._admission.admit(headers, peer_of(scope), public=True)
+        except GatewayError as refusal:
+            await refused(refusal)(scope, receive, send)
             return
         state: dict[str, Any] = scope.setdefault("state", {})
-        state["principal"] = principal
-        token = caller.set(key)  # its upstream calls take places of this caller's share
+        state["principal"] = admitted.principal
+        token = caller.set(admitted.key)  # its upstream calls take this caller's share
         try:
             await self._app(scope, receive, send)
         finally:

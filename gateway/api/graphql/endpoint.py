@@ -12,21 +12,19 @@ from gateway.api.graphql.context import GatewayContext
 from gateway.api.graphql.observability import OperationNames
 from gateway.api.graphql.schema import make_schema
 from gateway.observability.metrics import Metrics
-from gateway.service.access import Principal
+from gateway.service.access import PUBLIC_CALLER, Principal
 from gateway.service.pools import PoolService
 from gateway.settings import Settings
-
-NOBODY = Principal(name="unauthenticated", kind="none", scopes=frozenset())
 
 
 def principal_of(request: Request) -> Principal:
     """Set by AuthMiddleware on every /graphql request that may execute anything.
 
     Only the GraphiQL page itself (GET text/html, executes nothing) reaches the
-    view without one; it gets a principal with no scopes at all.
+    view without one; it gets ``PUBLIC_CALLER``, which has no scopes at all.
     """
     principal: Principal | None = getattr(request.state, "principal", None)
-    return principal if principal is not None else NOBODY
+    return principal if principal is not None else PUBLIC_CALLER
 
 
 class GraphQLEndpoint(GraphQL[GatewayContext, None]):

@@ -18,12 +18,11 @@ from google.protobuf.message import DecodeError
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection, reflection_pb2
 
-from gateway.api.auth.middleware import make_authenticator
+from gateway.api.admission import Admission
 from gateway.api.grpc import stubs
 from gateway.api.grpc.proto import SERVICE
 from gateway.api.grpc.servicer import MaskLimits, UserPoolServicer
 from gateway.observability.metrics import Metrics
-from gateway.service.limits import ClientLimiter
 from gateway.service.pools import PoolService
 from gateway.service.versions import VersionService
 from gateway.settings import Settings
@@ -97,7 +96,7 @@ async def serving(
     service: PoolService,
     versions: VersionService,
     metrics: Metrics,
-    limiter: ClientLimiter,
+    admission: Admission,
 ) -> AsyncIterator[int | None]:
     """Serve gRPC while the block runs; yields the bound port (None when off)."""
     if not settings.grpc:
@@ -111,10 +110,9 @@ async def serving(
     servicer = UserPoolServicer(
         service,
         versions,
-        make_authenticator(settings),
+        admission,
         messages,
         metrics,
-        limiter,
         MaskLimits(settings.grpc_max_mask_paths, settings.grpc_max_mask_path_chars),
         deadline_seconds=settings.request_timeout_seconds,
     )

@@ -13,7 +13,6 @@ import functools
 import itertools
 import json
 import logging
-import math
 import time
 import uuid
 from collections import OrderedDict
@@ -26,7 +25,7 @@ from google.protobuf import json_format, struct_pb2
 from google.protobuf.message import Message
 
 from gateway import model
-from gateway.api.auth.middleware import Authenticator
+from gateway.api.admission import Admission
 from gateway.api.grpc import masks
 from gateway.api.grpc.convert import proto_json, to_document, to_message
 from gateway.api.grpc.errors import STATUS, FieldNamer, status, to_grpc, violation
@@ -44,7 +43,7 @@ from gateway.errors import (
 from gateway.observability.context import caller, client_request_id, request_id
 from gateway.observability.metrics import Metrics
 from gateway.service.access import ADMIN, Principal, visible_pool
-from gateway.service.limits import ClientLimiter, client_key, peer_address
+from gateway.service.limits import peer_address
 from gateway.service.pools import MAX_PAGE_SIZE, PoolService
 from gateway.service.versions import MAX_VERSIONS_PAGE, VersionService
 from gateway.service.writes import UpdateResult
@@ -90,19 +89,17 @@ class UserPoolServicer:
         self,
         service: PoolService,
         versions: VersionService,
-        authenticate: Authenticator,
+        admission: Admission,
         messages: Any,
         metrics: Metrics,
-        limiter: ClientLimiter | None = None,
         mask_limits: MaskLimits | None = None,
         deadline_seconds: float | None = None,
     ) -> None:
-        self._limiter = limiter or ClientLimiter(0, 1)
         self._mask_limits = mask_limits or MaskLimits()
         self._deadline = deadline_seconds
         self._service = service
         self._versions = versions
-        self._authenticate = authenticate
+        self._admission = admission
         self._pb = messages
         self._metrics = metrics
         self._converted: OrderedDict[tuple[str, bool], Message] = OrderedDict()
@@ -309,21 +306,9 @@ class UserPoolServicer:
         failure: GatewayError | None = None
         counted: contextvars.Token[str] | None = None
         try:
-            principal = await self._authenticate(metadata)
-            address = peer_address(context.peer() or "")
-            key = client_key(principal.kind, principal.name, address) if principal else ""
-            wait = await self._limiter.wait_for(key) if principal else 0
-            counted = caller.set(key)  # its upstream calls take places of this caller's share
-            if principal is None:
-                failure = GatewayError("missing or invalid credentials", ErrorCode.UNAUTHENTICATED)
-            elif wait > 0:
-                failure = GatewayError(
-                    f"too many requests from this client; retry in {math.ceil(wait)}s",
-                    ErrorCode.THROTTLED,
-                    retry_after=wait,
-                )
-            else:
-                return await asyncio.wait_for(work(principal), self._deadline)
+            admitted = await self._admission.admit(metadata, peer_address(context.peer() or ""))
+            counted = caller.set(admitted.key)  # its upstream calls take this caller's share
+            return await asyncio.wait_for(work(admitted.principal), self._deadline)
         except TimeoutError:  # the server's own deadline, as on HTTP (writes are shielded)
             failure = GatewayError(
                 f"the request took longer than {self._deadline:g}s; a change it made may "
