@@ -1,4 +1,5 @@
-"""``gateway serve | demo | check-config | migrate | export-schema | export-proto``."""
+"""``gateway serve | demo | check-config | migrate | export-schema | export-proto |
+export-settings``."""
 
 from __future__ import annotations
 
@@ -131,6 +132,21 @@ def _export_proto(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_settings(args: argparse.Namespace) -> int:
+    """Print the settings tables; with ``--write``, put them into the README."""
+    from pathlib import Path
+
+    from gateway import settings_doc
+
+    if not args.write:
+        sys.stdout.write(settings_doc.tables() + "\n")
+        return 0
+    readme = Path(args.readme)
+    changed = settings_doc.write(readme)
+    sys.stderr.write(f"{'updated' if changed else 'unchanged'}: {readme}\n")
+    return 0
+
+
 DESCRIPTION = (
     "Cognito user-pool gateway: read pool configuration with GraphQL or gRPC and change it "
     "with patches that never reset a setting. Settings come from GATEWAY_* environment "
@@ -193,6 +209,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     export_proto.add_argument("--root", default=None, help="the proto/ directory")
     export_proto.set_defaults(handler=_export_proto)
+    export_settings = commands.add_parser(
+        "export-settings", help="print the README's settings tables, generated from Settings"
+    )
+    export_settings.add_argument("--write", action="store_true", help="update the README")
+    export_settings.add_argument("--readme", default="README.md", help="(default README.md)")
+    export_settings.set_defaults(handler=_export_settings)
     args = parser.parse_args(argv)
     result: int = args.handler(args)
     return result

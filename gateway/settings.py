@@ -68,190 +68,365 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
 
-    host: str = "127.0.0.1"
-    port: int = Field(default=8000, ge=0, le=65535)
+    host: str = Field(
+        default="127.0.0.1", description="Bind address of `serve` (`--host` overrides)."
+    )
+    port: int = Field(
+        default=8000, ge=0, le=65535, description="Port of `serve` (`--port` overrides)."
+    )
     grpc: bool = Field(default=True, description="Serve gRPC beside HTTP.")
     grpc_port: int = Field(
-        default=50051, ge=0, le=65535, description="gRPC port (on GATEWAY_HOST)."
+        default=50051, ge=0, le=65535, description="gRPC port (`--grpc-port` overrides)."
     )
     grpc_max_mask_paths: int = Field(
-        default=500, ge=1, description="Most paths one update_mask or copy_mask may name."
+        default=500,
+        ge=1,
+        description=(
+            "Most paths one `update_mask` or `copy_mask` may name (checked after admission, "
+            "before parsing)."
+        ),
     )
     grpc_max_mask_path_chars: int = Field(
-        default=512, ge=16, description="Longest path an update_mask or copy_mask may hold."
+        default=512, ge=16, description="Longest path such a mask may hold."
     )
     grpc_max_message_bytes: int = Field(
         default=1024 * 1024,
         ge=64 * 1024,
-        description="Largest gRPC request message (a full pool with a maximal mask fits).",
+        description="Larger gRPC request messages get `RESOURCE_EXHAUSTED` before any parsing.",
     )
-    region: str = Field(default="us-east-1", description="Default Region for listing pools.")
+    region: str = Field(
+        default="us-east-1",
+        description="Region whose pools `userPools` lists (a pool id names its own Region).",
+    )
     cognito_endpoint_url: str | None = Field(
-        default=None, description="Cognito endpoint; unset means real AWS."
+        default=None,
+        description="Cognito endpoint, e.g. an emulator.",
+        json_schema_extra={"shown_default": "unset (real AWS)"},
     )
-    cache_ttl_seconds: float = Field(default=5.0, ge=0)
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    cache_ttl_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="How long a DescribeUserPool result is served from cache (0 disables).",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO",
+        description="`DEBUG`, `INFO`, `WARNING`, `ERROR`; logs are JSON lines on stderr.",
+    )
     upstream_timeout_seconds: float = Field(
         default=5.0, gt=0, description="Connect and read timeout of each Cognito call attempt."
     )
     upstream_max_attempts: int = Field(
-        default=3, ge=1, le=10, description="botocore standard retry mode attempts."
+        default=3,
+        ge=1,
+        le=10,
+        description="Total attempts per Cognito call (botocore `standard` retry mode).",
     )
-    graphiql: bool = False
+    graphiql: bool = Field(
+        default=False, description="Serve GraphiQL at `/graphql` (on in the demo)."
+    )
     update_max_attempts: int = Field(
-        default=5, ge=1, le=20, description="Read-modify-write attempts on conflicts/throttling."
+        default=5,
+        ge=1,
+        le=20,
+        description="Read-modify-write attempts of one update on conflicts or throttling.",
     )
-    update_backoff_base_seconds: float = Field(default=0.1, ge=0)
-    update_backoff_max_seconds: float = Field(default=2.0, ge=0)
+    update_backoff_base_seconds: float = Field(
+        default=0.1, ge=0, description="First backoff ceiling; doubles per attempt (full jitter)."
+    )
+    update_backoff_max_seconds: float = Field(
+        default=2.0, ge=0, description="Largest backoff ceiling."
+    )
 
     redis_url: str | None = Field(
-        default=None, description="Shared cache, write lock and quota for several replicas."
+        default=None,
+        description=(
+            "`redis://host:6379/0`: shared cache, distributed write lock, shared quota "
+            "(several replicas)."
+        ),
     )
     allow_local_lock: bool = Field(
         default=False,
-        description="With Redis configured but unreachable, write under the in-process lock "
-        "anyway (single replica only); otherwise writes fail closed.",
+        description=(
+            "With Redis configured but down, write under the in-process lock anyway (one "
+            "replica only)."
+        ),
     )
-    l1_cache: bool = Field(default=True, description="In-process cache in front of Redis.")
+    l1_cache: bool = Field(
+        default=True,
+        description="In-process cache in front of Redis, invalidated across replicas by pub/sub.",
+    )
     lock_timeout_seconds: float = Field(
-        default=30.0, gt=0, description="Lease of the distributed write lock; extended while held."
+        default=30.0,
+        gt=0,
+        description="Lease of the distributed write lock; renewed every third of it while held.",
     )
     lock_wait_seconds: float = Field(
-        default=60.0, gt=0, description="How long a write waits for the pool's lock."
+        default=60.0,
+        gt=0,
+        description="How long a write waits for the pool's lock before `CONFLICT`.",
     )
     redis_wait_seconds: float = Field(
         default=45.0,
         ge=0,
-        description="How long a write waits for an unreachable Redis (and a restarted one's "
-        "quarantine of one lease) before SERVICE_UNAVAILABLE.",
+        description=(
+            "How long a write rides through a Redis outage (and a restarted Redis's "
+            "quarantine of one lease) before `SERVICE_UNAVAILABLE`."
+        ),
     )
-    quota_reads_per_second: float = Field(default=10.0, gt=0)
-    quota_updates_per_second: float = Field(default=10.0, gt=0)
+    quota_reads_per_second: float = Field(
+        default=10.0,
+        gt=0,
+        description="Cognito read calls per second, per account and Region (shared via Redis).",
+    )
+    quota_updates_per_second: float = Field(
+        default=10.0, gt=0, description="Cognito write calls per second, per account and Region."
+    )
     aws_account_id: str | None = Field(
-        default=None, description="Names the shared quota bucket (per account and Region)."
+        default=None,
+        description=(
+            "Names the shared quota bucket (set it when one Redis serves several accounts)."
+        ),
+        json_schema_extra={"shown_default": "unset (`default`)"},
     )
 
-    auth_mode: Literal["none", "api-key", "jwt"] = "none"
-    api_keys: Annotated[list[ApiKey], NoDecode] = Field(default_factory=list)
-    jwt_jwks_url: str | None = None
-    jwt_issuer: str | None = None
-    jwt_audience: str | None = None
-    jwt_scopes_claim: str = "scope"
+    auth_mode: Literal["none", "api-key", "jwt"] = Field(
+        default="none", description="`none` (loopback only), `api-key` or `jwt`."
+    )
+    api_keys: Annotated[list[ApiKey], NoDecode] = Field(
+        default_factory=list, description='JSON list of `{"name", "sha256", "scopes", "pools"}`.'
+    )
+    jwt_jwks_url: str | None = Field(
+        default=None,
+        description=(
+            "The issuer's JWKS URL, e.g. `https://cognito-"
+            "idp.<region>.amazonaws.com/<pool>/.well-known/jwks.json` (required for `jwt`)."
+        ),
+    )
+    jwt_issuer: str | None = Field(
+        default=None, description="The `iss` a token must carry (required for `jwt`)."
+    )
+    jwt_audience: str | None = Field(
+        default=None,
+        description=(
+            "The audience a token must be for: `aud`, or `client_id` of a Cognito access "
+            "token (required for `jwt`)."
+        ),
+    )
+    jwt_scopes_claim: str = Field(
+        default="scope", description="Space-separated string or list of scopes."
+    )
     jwt_groups_claim: str | None = Field(
-        default="cognito:groups", description="Group names that are also accepted as scopes."
+        default="cognito:groups",
+        description="Group names also accepted as scopes (bare names only).",
     )
     jwt_pools_claim: str | None = Field(
         default=None,
-        description="Claim with the pool id patterns a token may touch (all if unset).",
+        description="Claim with pool id patterns (all pools if unset).",
     )
     jwt_scope_prefix: str = Field(
         default="",
-        description="Resource-server prefix of scopes, e.g. https://gateway.example.com/ "
-        "(then only <prefix>pools:read and the like count).",
+        description="Resource-server prefix scopes must carry, e.g. `https://gateway.example.com/`.",
     )
     jwt_token_use: Literal["access", "id", "any"] = Field(
-        default="access", description="Which Cognito token_use is accepted."
+        default="access", description="Cognito `token_use` accepted: `access`, `id` or `any`."
     )
-    jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
-    jwks_cache_seconds: int = Field(default=300, ge=10)
+    jwt_leeway_seconds: int = Field(
+        default=30, ge=0, le=300, description="Clock skew tolerated on `exp`, `nbf` and `iat`."
+    )
+    jwks_cache_seconds: int = Field(
+        default=300,
+        ge=10,
+        description="How long fetched signing keys are kept (an unknown `kid` refetches sooner).",
+    )
     sensitive_members: StrList = Field(
         default_factory=lambda: list(SENSITIVE_MEMBERS),
-        description="Patch members that need the pools:admin scope.",
+        description="JSON list of UpdateUserPool members that need `pools:admin`.",
     )
 
-    introspection: bool = False
-    max_query_depth: int = Field(default=10, ge=2)
-    max_aliases: int = Field(default=30, ge=0)
-    max_tokens: int = Field(default=3000, ge=100)
-    max_request_bytes: int = Field(default=64 * 1024, ge=1024)
+    introspection: bool = Field(
+        default=False, description="Schema introspection and field suggestions (on in the demo)."
+    )
+    max_query_depth: int = Field(
+        default=10,
+        ge=2,
+        description=(
+            "Deepest selection a GraphQL document may nest (introspection documents excepted "
+            "when `GATEWAY_INTROSPECTION` allows them)."
+        ),
+    )
+    max_aliases: int = Field(
+        default=30, ge=0, description="Most aliases one GraphQL document may use."
+    )
+    max_tokens: int = Field(
+        default=3000, ge=100, description="Most tokens one GraphQL document may hold."
+    )
+    max_request_bytes: int = Field(
+        default=64 * 1024, ge=1024, description="Larger bodies get HTTP 413."
+    )
     header_timeout_seconds: float = Field(
-        default=10.0, gt=0, description="A request's headers must arrive within this."
+        default=10.0, gt=0, description="A request's headers must arrive within this (`serve`)."
     )
     body_timeout_seconds: float = Field(
-        default=30.0, gt=0, description="A request's body must arrive within this."
+        default=30.0, gt=0, description="A request's body must arrive within this (`serve`)."
     )
     allowed_operations_file: str | None = Field(
         default=None,
-        description="JSON list of the only GraphQL documents /graphql runs (allow-list mode).",
+        description=(
+            "Allow-list mode: a JSON list of the only operations `/graphql` runs: a document "
+            'of one operation, or `{"document": ..., "operationName": ...}` for one operation'
+            " of a document holding several; sent whole or by "
+            "`extensions.persistedQuery.sha256Hash` (Apollo's persisted queries); any other "
+            "operation (another `operationName` of a listed document included) gets 403 "
+            "`FORBIDDEN`."
+        ),
     )
     client_requests_per_second: float = Field(
-        default=50.0, ge=0, description="Requests per second per client (0: no limit)."
+        default=50.0,
+        ge=0,
+        description=(
+            "Per-client request rate on every route (API key name or token subject; anonymous"
+            " callers by address, IPv6 by /64; off without authentication): over it, HTTP 429"
+            " with `Retry-After`, gRPC `RESOURCE_EXHAUSTED` with `RetryInfo`. With "
+            "`GATEWAY_REDIS_URL` every replica counts against one bucket per client in Redis "
+            "(a client gets the rate once, however many replicas); without it, or while Redis"
+            " is unreachable, each process counts alone."
+        ),
     )
-    client_burst: float = Field(default=100.0, ge=1, description="Burst per client.")
+    client_burst: float = Field(
+        default=100.0,
+        ge=1,
+        description="Requests a client may make at once before its rate applies.",
+    )
     upstream_calls_per_client: int = Field(
         default=4,
         ge=0,
-        description="Cognito calls one client may have queued or in flight at once, so one "
-        "client's burst cannot starve the others of the account's quota (0: no limit).",
+        description=(
+            "Cognito calls one client may have queued or in flight: another client's uncached"
+            " read waits for at most this many calls of each busy client in the account's "
+            "quota queue, never for a whole burst (0: off)."
+        ),
     )
     client_table_size: int = Field(
         default=10_000,
         ge=10,
-        description="Clients the rate limiter remembers per table (principals; anonymous "
-        "addresses), the least recently seen evicted first.",
+        description=(
+            "Clients the limiter remembers, principals and anonymous addresses in separate "
+            "tables, least recently seen evicted first: a flood of addresses never frees a "
+            "throttled key."
+        ),
     )
     request_timeout_seconds: float = Field(
-        default=55.0, gt=0, description="Whole-request deadline; keep it below the load balancer's."
+        default=55.0,
+        gt=0,
+        description=(
+            "Whole-request deadline (504 `SERVICE_UNAVAILABLE` past it); keep it below the "
+            "load balancer's."
+        ),
     )
     max_concurrency: int = Field(
         default=256,
         ge=1,
-        description="Cognito calls in flight per process (what is expensive: uncached reads, "
-        "writes, listings); more wait up to GATEWAY_CONCURRENCY_WAIT_SECONDS, then 503. "
-        "Answers from the caches are never counted.",
+        description=(
+            "Cognito calls in flight per process: what is expensive (uncached reads, writes, "
+            "listings) queues for a place up to `GATEWAY_CONCURRENCY_WAIT_SECONDS` (`10`), "
+            "then `SERVICE_UNAVAILABLE` (HTTP 503 on the plain endpoints, gRPC `UNAVAILABLE`)"
+            " with a retry hint. Answers from the caches (public settings, hot reads) are "
+            "never counted, so a burst of sign-up pages is never refused."
+        ),
     )
     concurrency_wait_seconds: float = Field(
-        default=10.0, ge=0, description="How long expensive work waits for a place."
+        default=10.0,
+        ge=0,
+        description=(
+            "How long expensive work waits for a place under `GATEWAY_MAX_CONCURRENCY` before 503."
+        ),
     )
     max_connections: int = Field(
         default=4096,
         ge=1,
-        description="Open connections (HTTP) and calls in flight (gRPC) per process; more "
-        "get 503 / RESOURCE_EXHAUSTED at once.",
+        description=(
+            "Open HTTP connections and gRPC calls in flight per process; more get 503 / "
+            "`RESOURCE_EXHAUSTED` at once (`serve`)."
+        ),
     )
-    cors_origins: StrList = Field(default_factory=list)
+    cors_origins: StrList = Field(
+        default_factory=list,
+        description=(
+            "Allowed browser origins; off by default (a preflight then gets 405); `gateway "
+            "demo` allows loopback origins unless this is set."
+        ),
+    )
     public_pools: StrList = Field(
         default_factory=list,
         description="Pool ids or patterns whose public settings anyone may read.",
     )
     cors_origin_regex: str | None = Field(
-        default=None, description="Browser origins allowed by pattern (the demo: loopback)."
+        default=None,
+        description=(
+            "Browser origins allowed by pattern (`gateway demo` allows loopback origins "
+            "unless `GATEWAY_CORS_ORIGINS` is set)."
+        ),
     )
     allowed_hosts: StrList = Field(
         default_factory=lambda: ["127.0.0.1", "localhost", "::1", "[::1]"],
-        description="Host header values accepted when GATEWAY_AUTH_MODE=none (DNS rebinding).",
+        description="Host headers served when `GATEWAY_AUTH_MODE=none`.",
+        json_schema_extra={"shown_default": "loopback names"},
     )
-    audit_sink: str = Field(default="stdout", description="stdout, stderr or file:<path>.")
-    audit_redact: StrList = Field(default_factory=lambda: ["ExternalId"])
+    audit_sink: str = Field(default="stdout", description="`stdout`, `stderr` or `file:<path>`.")
+    audit_redact: StrList = Field(
+        default_factory=lambda: ["ExternalId"],
+        description="Members whose values never appear in audit events.",
+    )
 
     response_cache: bool = Field(
-        default=True, description="Serve repeated userPool reads without executing them."
+        default=True,
+        description=(
+            "Serve repeated `userPool` reads without executing them, for as long as every "
+            "pool read has its version."
+        ),
     )
     response_cache_max_bytes: int = Field(
-        default=16 * 1024 * 1024, ge=0, description="Memory the response cache may hold."
+        default=16 * 1024 * 1024,
+        ge=0,
+        description="Memory the read fast path (the response cache) may hold.",
     )
     response_cache_max_entry_bytes: int = Field(
         default=256 * 1024, ge=0, description="Larger answers are not cached."
     )
     history_url: str = Field(
         default_factory=lambda: f"sqlite+aiosqlite:///{data_directory() / 'history.db'}",
-        description="Configuration history store: sqlite+aiosqlite:///<file> for one replica, "
-        "postgresql+asyncpg://user:password@host/db for a fleet. Default: history.db in the "
-        "per-user data directory ($XDG_DATA_HOME/cognito-gateway, else "
-        "~/.local/share/cognito-gateway), never the current directory.",
+        description=(
+            "Configuration history: a SQLite file (one replica) or "
+            "`postgresql+asyncpg://user:password@host/db` shared by a fleet; `gateway demo` "
+            "uses a temporary file."
+        ),
+        json_schema_extra={
+            "shown_default": "`history.db` in `$XDG_DATA_HOME/cognito-gateway` "
+            "(else `~/.local/share/cognito-gateway`)"
+        },
     )
     history_journal_dir: str | None = Field(
         default=None,
-        description="Where the history's journal file lives when Redis does not hold it "
-        "(writes waiting for the history database, intents of writes in flight). Default: "
-        "beside the SQLite file, or the per-user data directory for PostgreSQL. On a pod, "
-        "an ephemeral disk loses it with the pod: configure Redis for a fleet.",
+        description=(
+            "Where the history's journal file lives when Redis does not hold it (writes "
+            'waiting for the database, intents of writes in flight); see "What the history '
+            'guarantees".'
+        ),
+        json_schema_extra={
+            "shown_default": "beside the SQLite file; the data directory for PostgreSQL"
+        },
     )
     require_risk_confirmation: bool = Field(
         default=False,
-        description="Updates that weaken a pool (HIGH risk) need confirmHighRisk: true.",
+        description=(
+            "An update, restore or copy with a HIGH-risk change needs `confirmHighRisk: true`"
+            " (gRPC `confirm_high_risk`)."
+        ),
     )
-    tracing: bool = Field(default=False, description="OpenTelemetry; exporter from OTEL_*.")
+    tracing: bool = Field(
+        default=False,
+        description="OpenTelemetry spans; exporter from the standard `OTEL_*` variables.",
+    )
     shutdown_timeout_seconds: float = Field(
         default=30.0, gt=0, description="On SIGTERM, how long in-flight requests may finish."
     )

@@ -1,0 +1,25 @@
+"""The README's settings tables are generated from Settings: every field is described,
+in exactly one group, and the README holds what the generator writes now."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gateway.settings import Settings
+from gateway.settings_doc import GROUPS, tables, with_tables
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_every_setting_is_described_and_in_exactly_one_group() -> None:
+    grouped = [name for names in GROUPS.values() for name in names]
+    assert sorted(grouped) == sorted(Settings.model_fields)  # each once, none missing
+    undescribed = [n for n, f in Settings.model_fields.items() if not (f.description or "")]
+    assert undescribed == []
+
+
+def test_the_readme_settings_tables_are_not_stale() -> None:
+    text = README.read_text()
+    assert with_tables(text) == text, "run `gateway export-settings --write`"
+    for name in Settings.model_fields:
+        assert f"| `GATEWAY_{name.upper()}` |" in tables()
