@@ -11,6 +11,7 @@ from gateway.cognito.clients import CognitoClients
 from gateway.core.ids import region_of
 from gateway.core.rules import update_request_from
 from gateway.service.access import ADMIN, IMPLIED, Principal
+from gateway.service.requests import WriteRequest
 from gateway.service.runtime import Runtime
 
 SEEDER = Principal(name="demo-seed", kind="demo", scopes=frozenset(IMPLIED[ADMIN]))
@@ -21,12 +22,13 @@ async def seed_history(runtime: Runtime, pool_id: str) -> None:
     service = runtime.service
     await service.get(SEEDER, pool_id)  # the state the gateway first saw
     password = {"Policies": {"PasswordPolicy": {"MinimumLength": 14}}}
-    await service.update(SEEDER, pool_id, password)
-    await service.update(SEEDER, pool_id, {"UserPoolTags": {"owner": "platform-team"}})
+    seeding = WriteRequest(SEEDER)
+    await service.update(seeding, pool_id, password)
+    await service.update(seeding, pool_id, {"UserPoolTags": {"owner": "platform-team"}})
     await _change_beside_the_gateway(runtime.clients, pool_id)
     await service.get(SEEDER, pool_id)  # notices it: an EXTERNAL version
     weaker = {"Policies": {"PasswordPolicy": {"MinimumLength": 10}}}
-    await service.update(SEEDER, pool_id, weaker)  # a HIGH-risk change
+    await service.update(seeding, pool_id, weaker)  # a HIGH-risk change
 
 
 async def _change_beside_the_gateway(clients: CognitoClients, pool_id: str) -> None:

@@ -27,7 +27,6 @@ from gateway.core.planner import plan_create
 from gateway.core.record import PoolRecord
 from gateway.core.rules import writable_path_creating
 from gateway.errors import Argument, Field, GatewayError, Path, invalid
-from gateway.observability.context import request_id
 from gateway.service.access import (
     READ,
     WRITE,
@@ -40,6 +39,7 @@ from gateway.service.audit import Auditor
 from gateway.service.history import Author, HistoryRecorder
 from gateway.service.public import PublicSettingsReader
 from gateway.service.reads import PoolReader
+from gateway.service.requests import WriteRequest
 from gateway.service.writes import PoolWriter, Submission, UpdateResult
 
 LIST_PAGE_SIZE = 60  # ListUserPools' maximum; a fixed size keeps cursors stable
@@ -174,47 +174,43 @@ class PoolService:
 
     async def update(
         self,
-        principal: Principal,
+        request: WriteRequest,
         pool_id: str,
         patch: dict[str, Any],
-        if_version: str | None = None,
-        dry_run: bool = False,
-        confirm_high_risk: bool = False,
         replace: Sequence[Path] = (),
     ) -> UpdateResult:
-        """Patch a pool (botocore-shaped; ``None`` clears) for ``principal``, audited.
+        """Patch a pool (botocore-shaped; ``None`` clears) as ``request`` asks, audited.
         ``replace``: maps the patch holds whole, to replace (keys it lacks are deleted)
         rather than merge; computed against the pool read under its lock."""
         towards = replacing(patch, replace) if replace else None
         submission = Submission(
             patch=None if towards else patch,
             towards=towards,
-            author=author_of(principal),
-            confirmed=confirm_high_risk,
+            author=request.author,
+            confirmed=request.confirm_high_risk,
         )
-        return await self.submit(principal, pool_id, submission, patch, if_version, dry_run)
+        return await self.submit(request, pool_id, submission, patch)
 
     async def submit(
         self,
-        principal: Principal,
+        request: WriteRequest,
         pool_id: str,
         submission: Submission,
         requested: dict[str, Any],
-        if_version: str | None,
-        dry_run: bool,
-        note: str | None = None,
     ) -> UpdateResult:
-        """Write ``submission`` for ``principal``, audited. ``requested``: the patch as the
-        caller asked for it (a restore's or copy's as planned from the cached pool), for
-        the admin-only check and the audit; a computed patch checks itself again under
-        the lock."""
+        """Write ``submission`` as ``request`` asks, audited. ``requested``: the patch as
+        the caller asked for it (a restore's or copy's as planned from the cached pool),
+        for the admin-only check and the audit; a computed patch checks itself again
+        under the lock."""
+        principal = request.principal
         shape = model.configuration_shape()
         paths = [path for path, _ in patched_paths(requested, shape)]
+        dry_run = request.dry_run
         with self._auditor.attempt("UpdateUserPool", principal, pool_id, dry_run, paths) as event:
-            event.note = note
+            event.note = request.note
             require(principal, WRITE, pool_id)
             require_members(principal, requested, self._sensitive, Argument.UPDATE)
-            result = await self.writer.update(pool_id, submission, if_version, dry_run)
+            result = await self.writer.update(pool_id, submission, request.if_version, dry_run)
             event.changes = result.changes
             if not result.confirmed:
                 event.note = "written; reading the pool back failed, the answer shows the plan"
@@ -290,5 +286,5 @@ def replacing(
 
 
 def author_of(principal: Principal) -> Author:
-    """Who a write is recorded for in the history: the principal and the request id."""
-    return Author(f"{principal.kind}:{principal.name}", request_id.get() or None)
+    """Who the history names for a write of ``principal`` in the current request."""
+    return WriteRequest.of(principal).author

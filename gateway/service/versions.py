@@ -26,7 +26,8 @@ from gateway.core.diff import FieldChange
 from gateway.core.paging import decode_cursor, encode_cursor
 from gateway.errors import Argument, ErrorCode, Field, GatewayError, Path, invalid
 from gateway.service.access import ADMIN, READ, Principal, require, secret_members, visible_pool
-from gateway.service.pools import PoolService, author_of
+from gateway.service.pools import PoolService
+from gateway.service.requests import WriteRequest
 from gateway.service.writes import Submission, UpdateResult
 from gateway.store.history import HistoryStore, VersionRow
 
@@ -105,16 +106,9 @@ class VersionService:
             end_cursor=versions[-1].cursor if versions else None,
         )
 
-    async def restore(
-        self,
-        principal: Principal,
-        pool_id: str,
-        version: str,
-        if_version: str | None = None,
-        dry_run: bool = False,
-        confirm_high_risk: bool = False,
-    ) -> UpdateResult:
+    async def restore(self, request: WriteRequest, pool_id: str, version: str) -> UpdateResult:
         """Bring the pool back to a recorded version's configuration."""
+        principal = request.principal
         require(principal, READ, pool_id)
         row = await self._store.find(pool_id, version)
         if row is None:
@@ -127,27 +121,22 @@ class VersionService:
         shape = model.configuration_shape()
         current = await self._pools.get(principal, pool_id)
         return await self._computed(
-            principal,
+            request.noted(f"restore to version {version}"),
             pool_id,
             lambda configuration: replacing_patch(configuration, target, shape),
             current.request,
-            if_version=if_version,
-            dry_run=dry_run,
-            confirm_high_risk=confirm_high_risk,
-            note=f"restore to version {version}",
         )
 
     async def copy(
         self,
-        principal: Principal,
+        request: WriteRequest,
         source_id: str,
         target_id: str,
         paths: Sequence[Path] | None = None,
-        dry_run: bool = False,
-        confirm_high_risk: bool = False,
     ) -> UpdateResult:
         """Make ``paths`` of ``target_id`` equal to ``source_id``'s (default: every writable
         setting except the name, tags and deletion protection)."""
+        principal = request.principal
         shape = model.configuration_shape()
         for index, path in enumerate(paths or ()):
             try:
@@ -168,39 +157,25 @@ class VersionService:
             return copy_patch(configuration, source, chosen)
 
         return await self._computed(
-            principal,
-            target_id,
-            towards,
-            current.request,
-            dry_run=dry_run,
-            confirm_high_risk=confirm_high_risk,
-            note=f"copy from {source_id}",
+            request.noted(f"copy from {source_id}"), target_id, towards, current.request
         )
 
     async def _computed(
         self,
-        principal: Principal,
+        request: WriteRequest,
         pool_id: str,
         towards: Callable[[Mapping[str, Any]], dict[str, Any]],
         cached: Mapping[str, Any],
-        *,
-        if_version: str | None = None,
-        dry_run: bool,
-        confirm_high_risk: bool,
-        note: str,
     ) -> UpdateResult:
         def checked(configuration: Mapping[str, Any]) -> dict[str, Any]:
             patch: dict[str, Any] = towards(configuration)
-            self._pools.require_members(principal, patch)
+            self._pools.require_members(request.principal, patch)
             return patch
 
         submission = Submission(
-            towards=checked, author=author_of(principal), confirmed=confirm_high_risk
+            towards=checked, author=request.author, confirmed=request.confirm_high_risk
         )
-        requested = towards(cached)
-        return await self._pools.submit(
-            principal, pool_id, submission, requested, if_version, dry_run, note=note
-        )
+        return await self._pools.submit(request, pool_id, submission, towards(cached))
 
     async def compare(self, principal: Principal, left: str, right: str) -> list[FieldChange]:
         """What differs from ``left``'s configuration to ``right``'s; below admin, the

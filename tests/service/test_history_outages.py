@@ -171,7 +171,8 @@ async def test_a_replica_killed_mid_update_is_still_the_author(
 
     await eventually(recorded, within=15)
     lease = 3.0  # GATEWAY_LOCK_TIMEOUT_SECONDS of replicas on Redis (conftest)
-    assert time.monotonic() - killed < 2 * lease + 2  # the lease, then one sweep
+    took = time.monotonic() - killed
+    assert took < lease + 2.5, took  # the lease runs out, then one sweep (every second)
     rows = await history_of(url, pool_id)
     assert authored(rows)[request_id] == [("GATEWAY", "api-key:writer-0")]
     assert [r.source for r in rows].count("EXTERNAL") == 1  # only the first sighting

@@ -21,6 +21,7 @@ from gateway.observability.metrics import Metrics
 from gateway.service.access import Principal, normalize_scopes
 from gateway.service.pools import ListedPool, PoolService
 from gateway.service.reads import reads
+from gateway.service.requests import WriteRequest
 from gateway.service.runtime import open_runtime
 from gateway.settings import Settings
 from tests.conftest import REGION, PoolFactory
@@ -116,14 +117,15 @@ async def test_sensitive_members_need_admin_and_nothing_is_written(
     service: PoolService, new_full_pool: PoolFactory, proxy: FaultProxy, audit_log: Path
 ) -> None:
     pool_id = await new_full_pool()
-    error = await refused(service.update(WRITER, pool_id, {"DeletionProtection": "INACTIVE"}))
+    inactive = {"DeletionProtection": "INACTIVE"}
+    error = await refused(service.update(WriteRequest(WRITER), pool_id, inactive))
     assert (error.code, error.field) == (
         ErrorCode.FORBIDDEN,
         Field(Argument.UPDATE, ("DeletionProtection",)),
     )
-    assert (await refused(service.update(READER, pool_id, {"UserPoolTags": {"a": "b"}}))).code == (
-        ErrorCode.FORBIDDEN
-    )
+    tagged = {"UserPoolTags": {"a": "b"}}
+    refusal = await refused(service.update(WriteRequest(READER), pool_id, tagged))
+    assert refusal.code == ErrorCode.FORBIDDEN
     assert proxy.count("UpdateUserPool") == 0
     assert [(e["principal"]["name"], e["outcome"]) for e in events(audit_log)] == [
         ("writer", "forbidden"),
@@ -135,10 +137,11 @@ async def test_an_update_is_audited_with_botocore_paths_and_errors_name_botocore
     service: PoolService, new_full_pool: PoolFactory, audit_log: Path
 ) -> None:
     pool_id = await new_full_pool()
-    result = await service.update(WRITER, pool_id, {"UserPoolTags": {"owner": "alice"}})
+    owner = {"UserPoolTags": {"owner": "alice"}}
+    result = await service.update(WriteRequest(WRITER), pool_id, owner)
     assert [(c.path, c.after) for c in result.changes] == [(("UserPoolTags", "owner"), "alice")]
     bad = {"Policies": {"PasswordPolicy": {"MinimumLength": 2}}}
-    error = await refused(service.update(WRITER, pool_id, bad))
+    error = await refused(service.update(WriteRequest(WRITER), pool_id, bad))
     assert (error.code, error.rule) == (ErrorCode.BAD_USER_INPUT, "min")
     assert error.field == Field(Argument.UPDATE, ("Policies", "PasswordPolicy", "MinimumLength"))
     assert "patch" not in error.message and "minimumLength" not in error.message

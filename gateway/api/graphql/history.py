@@ -28,6 +28,7 @@ from gateway.api.graphql.types import (
     field_changes,
 )
 from gateway.errors import Argument, Field, Path, invalid
+from gateway.service.requests import WriteRequest
 from gateway.service.versions import PoolVersion
 
 Context = Info[GatewayContext, None]
@@ -136,14 +137,13 @@ async def resolve_restore(
     dry_run: bool | None = False,
     confirm_high_risk: bool | None = False,
 ) -> UpdateUserPoolPayload:
-    result = await info.context.versions.restore(
+    request = WriteRequest.of(
         info.context.principal,
-        str(id),
-        version,
         if_version=if_version,
-        dry_run=bool(dry_run),
-        confirm_high_risk=bool(confirm_high_risk),
+        dry_run=dry_run,
+        confirm_high_risk=confirm_high_risk,
     )
+    result = await info.context.versions.restore(request, str(id), version)
     return update_payload(result)
 
 
@@ -170,12 +170,9 @@ async def resolve_copy(
     dry_run: bool | None = False,
     confirm_high_risk: bool | None = False,
 ) -> UpdateUserPoolPayload:
-    result = await info.context.versions.copy(
-        info.context.principal,
-        str(from_),
-        str(to),
-        None if paths is None else _paths(paths),
-        dry_run=bool(dry_run),
-        confirm_high_risk=bool(confirm_high_risk),
+    request = WriteRequest.of(
+        info.context.principal, dry_run=dry_run, confirm_high_risk=confirm_high_risk
     )
+    chosen = None if paths is None else _paths(paths)
+    result = await info.context.versions.copy(request, str(from_), str(to), chosen)
     return update_payload(result)

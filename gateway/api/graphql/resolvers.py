@@ -36,6 +36,7 @@ from gateway.api.graphql.types import (
 )
 from gateway.core.record import PoolRecord
 from gateway.service.pools import PoolPage
+from gateway.service.requests import WriteRequest
 from gateway.service.writes import UpdateResult
 
 Context = Info[GatewayContext, None]
@@ -97,14 +98,13 @@ async def resolve_update(
     confirm_high_risk: bool | None = False,
 ) -> UpdateUserPoolPayload:
     document = PATCHES.to_botocore(UPDATE_SHAPE, patch)
-    result = await info.context.service.update(
+    request = WriteRequest.of(
         info.context.principal,
-        str(id),
-        document,
         if_version=if_version,
-        dry_run=bool(dry_run),
-        confirm_high_risk=bool(confirm_high_risk),
+        dry_run=dry_run,
+        confirm_high_risk=confirm_high_risk,
     )
+    result = await info.context.service.update(request, str(id), document)
     return update_payload(result)
 
 

@@ -45,6 +45,7 @@ from gateway.observability.metrics import Metrics
 from gateway.service.access import ADMIN, Principal, visible_pool
 from gateway.service.limits import peer_address
 from gateway.service.pools import MAX_PAGE_SIZE, PoolService
+from gateway.service.requests import WriteRequest
 from gateway.service.versions import MAX_VERSIONS_PAGE, VersionService
 from gateway.service.writes import UpdateResult
 
@@ -149,14 +150,14 @@ class UserPoolServicer:
                 masked = masks.mask_to_patch(request.user_pool, paths)
             except masks.MaskError as error:
                 raise MaskRefused("update_mask", error) from None
-            result = await self._service.update(
+            write = WriteRequest.of(
                 principal,
-                request.user_pool.id,
-                masked.patch,
-                if_version=request.etag or None,
+                if_version=request.etag,
                 dry_run=request.validate_only,
                 confirm_high_risk=request.confirm_high_risk,
-                replace=masked.replaced,
+            )
+            result = await self._service.update(
+                write, request.user_pool.id, masked.patch, replace=masked.replaced
             )
             return self._update_response(result, principal, context)
 
@@ -189,14 +190,13 @@ class UserPoolServicer:
 
     async def RestoreUserPool(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
         async def work(principal: Principal) -> Any:
-            result = await self._versions.restore(
+            write = WriteRequest.of(
                 principal,
-                request.id,
-                request.version,
-                if_version=request.etag or None,
+                if_version=request.etag,
                 dry_run=request.validate_only,
                 confirm_high_risk=request.confirm_high_risk,
             )
+            result = await self._versions.restore(write, request.id, request.version)
             return self._update_response(result, principal, context)
 
         return await self._call("RestoreUserPool", context, work, _namer("id"))
@@ -217,14 +217,12 @@ class UserPoolServicer:
                 parsed = masks.parse(paths) if paths else None
             except masks.MaskError as error:
                 raise MaskRefused("copy_mask", error) from None
-            result = await self._versions.copy(
+            write = WriteRequest.of(
                 principal,
-                request.source_id,
-                request.target_id,
-                parsed,
                 dry_run=request.validate_only,
                 confirm_high_risk=request.confirm_high_risk,
             )
+            result = await self._versions.copy(write, request.source_id, request.target_id, parsed)
             return self._update_response(result, principal, context)
 
         return await self._call("CopyUserPoolSettings", context, work, _copy_namer)
