@@ -32,8 +32,8 @@ from gateway.api.response_cache import ResponseCache
 from gateway.api.serving import timed_protocol
 from gateway.observability import tracing
 from gateway.observability.metrics import Metrics
+from gateway.runtime import Runtime, open_runtime
 from gateway.service.limits import ClientLimiter
-from gateway.service.runtime import Runtime, open_runtime
 from gateway.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,6 @@ def lifespan_for(
             ) as grpc_port,
         ):
             app.state.runtime = runtime
-            app.state.grpc_port = grpc_port
             limiter.share(runtime.rates)  # one budget per client across the fleet
             # The schema, the service model and the clients live as long as the
             # process: move them out of the collector's sight, so collections

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from prometheus_client import CONTENT_TYPE_LATEST
-from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from gateway.observability.metrics import Metrics
-from gateway.service.runtime import Runtime
-
-READINESS_TIMEOUT_SECONDS = 3.0
+from gateway.runtime import Runtime
 
 
 async def healthz(request: Request) -> Response:
@@ -34,16 +29,7 @@ async def readyz(request: Request) -> Response:
     runtime: Runtime | None = getattr(request.app.state, "runtime", None)
     if runtime is None or runtime.draining:
         return JSONResponse({"status": "draining" if runtime else "starting"}, status_code=503)
-    body: dict[str, str] = {}
-    if runtime.redis is not None:
-        try:
-            await asyncio.wait_for(runtime.redis.ping(), READINESS_TIMEOUT_SECONDS)
-            body["redis"] = "reachable"
-        except (RedisError, OSError, TimeoutError):
-            body["redis"] = "unreachable"
-    history = runtime.service.history
-    if history is not None:  # a history outage never fails a read or a write: reported
-        body["history"] = "degraded" if history.degraded else "ready"
+    body = await runtime.ready()
     degraded = body.get("redis") == "unreachable" or body.get("history") == "degraded"
     status = "degraded" if degraded else "ready"
     return JSONResponse({"status": status, **body})

@@ -24,7 +24,7 @@ from gateway.api.auth.middleware import peer_of, refused
 from gateway.api.http import graphql_error_response
 from gateway.errors import ErrorCode, GatewayError
 from gateway.observability.context import caller
-from gateway.service.runtime import Runtime
+from gateway.runtime import Runtime
 
 
 def public_settings_route(admission: Admission, max_age: float) -> Route:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from gateway.cognito.clients import CognitoClients
 from gateway.core.ids import region_of
 from gateway.core.rules import update_request_from
+from gateway.runtime import Runtime
 from gateway.service.access import ADMIN, IMPLIED, Principal
 from gateway.service.requests import WriteRequest
-from gateway.service.runtime import Runtime
 
 SEEDER = Principal(name="demo-seed", kind="demo", scopes=frozenset(IMPLIED[ADMIN]))
 

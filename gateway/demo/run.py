@@ -14,7 +14,7 @@ from gateway.demo.history import seed_history
 from gateway.demo.seed import DEMO_REGION, seed_pools
 from gateway.observability import logs
 from gateway.observability.metrics import Metrics
-from gateway.service.runtime import open_runtime
+from gateway.runtime import open_runtime
 from gateway.settings import Settings
 from gateway.store.history import shown_url
 

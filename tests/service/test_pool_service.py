@@ -18,11 +18,11 @@ import pytest
 
 from gateway.errors import Argument, ErrorCode, Field, GatewayError
 from gateway.observability.metrics import Metrics
+from gateway.runtime import open_runtime
 from gateway.service.access import Principal, normalize_scopes
 from gateway.service.pools import ListedPool, PoolService
 from gateway.service.reads import reads
 from gateway.service.requests import WriteRequest
-from gateway.service.runtime import open_runtime
 from gateway.settings import Settings
 from tests.conftest import REGION, PoolFactory
 from tests.support.fault_proxy import FaultProxy

@@ -1,8 +1,11 @@
-"""Assembles the long-lived parts from settings, and closes them in order.
+"""The runtime: assembles the long-lived parts from settings (stores, clients, the
+service), answers whether they are ready, drains and closes them in order.
 
-One replica: in-process cache, locks and quota. With ``GATEWAY_REDIS_URL``:
-Redis-backed cache (with an in-process L1 kept honest by pub/sub), the
-distributed write lock, and the shared quota bucket.
+It sits above the service and the stores, so the service layer imports no Redis or
+database driver: what it needs comes in through constructors. One replica:
+in-process cache, locks and quota. With ``GATEWAY_REDIS_URL``: Redis-backed cache
+(with an in-process L1 kept honest by pub/sub), the distributed write lock, the
+shared quota bucket and rate limits, and the history's journal.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import redis.asyncio as redis
+from redis.exceptions import RedisError
 
 from gateway.cognito.clients import CognitoClients
 from gateway.core.backoff import Backoff
@@ -37,19 +41,39 @@ from gateway.store.quota import QuotaGuard
 from gateway.store.rates import SharedRates
 
 log = logging.getLogger(__name__)
+READINESS_TIMEOUT_SECONDS = 3.0
 
 
 @dataclass
 class Runtime:
-    """What request handlers use; the rest is owned and closed by ``open_runtime``."""
+    """What the surfaces use; the rest is owned and closed by ``open_runtime``."""
 
     clients: CognitoClients
     service: PoolService
     versions: VersionService
-    default_region: str
     redis: redis.Redis | None = None
     rates: SharedRates | None = None  # per-client rate limits every replica shares
     draining: bool = False
+
+    async def ready(self) -> dict[str, str]:
+        """What ``/readyz`` reports: Redis reachable or not, the history ready or
+        degraded (neither stops this replica from serving: 200 either way)."""
+        report: dict[str, str] = {}
+        if self.redis is not None:
+            try:
+                await asyncio.wait_for(self.redis.ping(), READINESS_TIMEOUT_SECONDS)
+                report["redis"] = "reachable"
+            except (RedisError, OSError, TimeoutError):
+                report["redis"] = "unreachable"
+        history = self.service.history
+        if history is not None:  # a history outage never fails a read or a write
+            report["history"] = "degraded" if history.degraded else "ready"
+        return report
+
+    async def drain(self) -> None:
+        """Stop taking work and finish what is queued (writes waiting to be coalesced)."""
+        self.draining = True
+        await self.service.writer.coalescer.drain()
 
 
 @dataclass
@@ -235,18 +259,10 @@ async def open_runtime(settings: Settings, metrics: Metrics) -> AsyncIterator[Ru
             service, versions = build_service(
                 settings, clients, state, cache, metrics, history, journal, ready
             )
-            runtime = Runtime(
-                clients,
-                service,
-                versions,
-                settings.region,
-                redis=state.client,
-                rates=state.rates,
-            )
+            runtime = Runtime(clients, service, versions, redis=state.client, rates=state.rates)
             sweeper = asyncio.create_task(_sweep(service, settings), name="history-sweeper")
             yield runtime
-            runtime.draining = True
-            await service.writer.coalescer.drain()
+            await runtime.drain()
     finally:
         if sweeper is not None:
             sweeper.cancel()
