@@ -173,6 +173,19 @@ def update_members() -> frozenset[str]:
 
 
 @cache
+@cache
+def sensitive_members() -> frozenset[str]:
+    """Member names the model marks ``sensitive`` anywhere in a pool, an update or a
+    create request: the one walk behind what is hidden below admin and redacted in
+    audits, logs and the history."""
+    names: set[str] = set()
+    for root in (user_pool_shape(), document_shape("UpdateUserPool"), create_shape()):
+        for path, member in iter_members(root):
+            if member.metadata.get("sensitive"):
+                names.add(path.rsplit(".", 1)[-1].rstrip("[]{}"))
+    return frozenset(names)
+
+
 def summary_members() -> frozenset[str]:
     """UserPool members that ListUserPools already returns (no Describe needed)."""
     return frozenset(shape(SUMMARY_SHAPE).members) & frozenset(user_pool_shape().members)

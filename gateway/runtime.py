@@ -188,7 +188,7 @@ def build_service(
         writer,
         default_region=settings.region,
         auditor=auditor,
-        sensitive=frozenset(settings.sensitive_members),
+        admin_only=frozenset(settings.sensitive_members),
         public=PublicSettingsReader(reader, settings.public_pools),
         history=recorder,
     )

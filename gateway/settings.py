@@ -28,6 +28,11 @@ SENSITIVE_MEMBERS = (
 )
 
 
+# A pool id pattern of an API key or a token's pools claim (``eu-west-1_*``): fnmatch's
+# characters only, so a pattern cannot smuggle anything into logs or error messages.
+POOL_PATTERN = re.compile(r"^[A-Za-z0-9_*?\[\]!-]{1,128}$")
+
+
 class ApiKey(BaseModel):
     """One API key: only the SHA-256 of the key is configured, never the key."""
 
@@ -40,7 +45,7 @@ class ApiKey(BaseModel):
     @classmethod
     def _patterns(cls, pools: list[str]) -> list[str]:
         for pattern in pools:
-            if not re.match(r"^[A-Za-z0-9_*?\[\]!-]{1,128}$", pattern):
+            if not POOL_PATTERN.match(pattern):
                 raise ValueError(f"not a pool id pattern (one pattern per list item): {pattern!r}")
         return pools
 

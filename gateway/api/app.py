@@ -27,9 +27,9 @@ from gateway.api.http import (
     RequestIdMiddleware,
     RequestTimeoutMiddleware,
 )
+from gateway.api.http_protocol import timed_protocol
 from gateway.api.public_settings import public_settings_route
 from gateway.api.response_cache import ResponseCache
-from gateway.api.serving import timed_protocol
 from gateway.observability import tracing
 from gateway.observability.metrics import Metrics
 from gateway.runtime import Runtime, open_runtime

@@ -12,6 +12,8 @@ import json
 
 from gateway.errors import Argument, Field, invalid
 
+# How many items a page holds when the caller does not say (every listing, both surfaces).
+DEFAULT_PAGE_SIZE = 20
 # Positions are page offsets; anything past a 32-bit SQL OFFSET is no position we returned.
 MAX_OFFSET = 2**31 - 1
 

@@ -9,7 +9,6 @@ Scopes nest: ``pools:admin`` includes ``pools:write``, which includes
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -18,6 +17,7 @@ from typing import Any
 
 from gateway import model
 from gateway.errors import Argument, Field, forbidden
+from gateway.settings import POOL_PATTERN
 
 PUBLIC = "pools:public"
 READ = "pools:read"
@@ -29,9 +29,6 @@ IMPLIED = {
     READ: {READ, PUBLIC},
     PUBLIC: {PUBLIC},
 }
-
-
-POOL_PATTERN = re.compile(r"^[A-Za-z0-9_*?\[\]!-]{1,128}$")
 
 
 def check_pool_patterns(patterns: Iterable[str]) -> tuple[str, ...]:
@@ -75,11 +72,7 @@ class Principal:
 def secret_members() -> frozenset[str]:
     """Members whose values only ``pools:admin`` may read: ``ExternalId`` (the SNS role's
     confused-deputy guard) and whatever the model marks sensitive."""
-    names = {"ExternalId"}
-    for path, shape in model.iter_members(model.user_pool_shape()):
-        if shape.metadata.get("sensitive"):
-            names.add(path.rsplit(".", 1)[-1].rstrip("[]{}"))
-    return frozenset(names)
+    return frozenset({"ExternalId"}) | model.sensitive_members()
 
 
 def visible_pool(principal: Principal, pool: Mapping[str, Any]) -> dict[str, Any]:
@@ -115,12 +108,14 @@ def require(principal: Principal, scope: str, pool_id: str | None = None) -> Non
 
 
 def require_members(
-    principal: Principal, document: Mapping[str, Any], sensitive: Iterable[str], argument: Argument
+    principal: Principal, document: Mapping[str, Any], admin_only: Iterable[str], argument: Argument
 ) -> None:
-    """A patch (or create request) touching a sensitive member needs ``pools:admin``."""
+    """A patch (or create request) touching an admin-only member (those of
+    ``GATEWAY_SENSITIVE_MEMBERS``: only admins may change them) needs ``pools:admin``.
+    Not to be confused with :func:`secret_members`, whose values only admins may read."""
     if principal.may(ADMIN):
         return
-    for member in sorted(set(document) & set(sensitive)):
+    for member in sorted(set(document) & set(admin_only)):
         raise forbidden(
             f"is a sensitive setting: it needs the {ADMIN} scope", field=Field(argument, (member,))
         )

@@ -32,12 +32,7 @@ from gateway.service.access import Principal
 
 def redacted_members(extra: Iterable[str]) -> frozenset[str]:
     """Members to redact: the configured ones and those the model marks sensitive."""
-    names = set(extra)
-    for operation in ("UpdateUserPool", "CreateUserPool"):
-        for path, member in model.iter_members(model.document_shape(operation)):
-            if member.metadata.get("sensitive"):
-                names.add(path.rsplit(".", 1)[-1].rstrip("[]{}"))
-    return frozenset(names)
+    return frozenset(extra) | model.sensitive_members()
 
 
 def audit_path(operation: str, path: Path) -> str:

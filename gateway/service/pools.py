@@ -22,7 +22,7 @@ from gateway.core.configuration import replacing_patch
 from gateway.core.diff import diff
 from gateway.core.merge import get_path, patched_paths
 from gateway.core.mfa import MFA_MEMBER, mfa_request_from, with_mfa
-from gateway.core.paging import decode_cursor, encode_cursor
+from gateway.core.paging import DEFAULT_PAGE_SIZE, decode_cursor, encode_cursor
 from gateway.core.planner import plan_create
 from gateway.core.record import PoolRecord
 from gateway.core.rules import writable_path_creating
@@ -83,7 +83,7 @@ class PoolService:
         *,
         default_region: str,
         auditor: Auditor,
-        sensitive: frozenset[str],
+        admin_only: frozenset[str],
         public: PublicSettingsReader,
         history: HistoryRecorder | None = None,
     ) -> None:
@@ -94,12 +94,12 @@ class PoolService:
         self.writer = writer
         self._default_region = default_region
         self._auditor = auditor
-        self._sensitive = sensitive
+        self._admin_only = admin_only
 
     async def current_tag(self, pool_id: str) -> str | None:
         """The pool's entity tag as the cache knows it (for answer caches); None if unknown."""
         try:
-            return (await self._reader.get(pool_id)).etag
+            return (await self._reader.get(pool_id)).document_tag
         except GatewayError:
             return None
 
@@ -110,7 +110,7 @@ class PoolService:
     async def list(
         self,
         principal: Principal,
-        page_size: int = 20,
+        page_size: int = DEFAULT_PAGE_SIZE,
         page_token: str | None = None,
         describe: bool = False,
     ) -> PoolPage:
@@ -209,7 +209,7 @@ class PoolService:
         with self._auditor.attempt("UpdateUserPool", principal, pool_id, dry_run, paths) as event:
             event.note = request.note
             require(principal, WRITE, pool_id)
-            require_members(principal, requested, self._sensitive, Argument.UPDATE)
+            require_members(principal, requested, self._admin_only, Argument.UPDATE)
             result = await self.writer.update(pool_id, submission, request.if_version, dry_run)
             event.changes = result.changes
             if not result.confirmed:
@@ -218,7 +218,7 @@ class PoolService:
 
     def require_members(self, principal: Principal, patch: dict[str, Any]) -> None:
         """Admin-only members in ``patch`` need ``pools:admin`` (for computed patches)."""
-        require_members(principal, patch, self._sensitive, Argument.UPDATE)
+        require_members(principal, patch, self._admin_only, Argument.UPDATE)
 
     async def create(self, principal: Principal, request: dict[str, Any]) -> PoolRecord:
         """CreateUserPool in the default Region, checked before anything is sent, audited."""
@@ -226,7 +226,7 @@ class PoolService:
         requested = [path for path, _ in patched_paths(request, shape)]
         with self._auditor.attempt("CreateUserPool", principal, None, False, requested) as event:
             require_create(principal, self._default_region)
-            require_members(principal, request, self._sensitive, Argument.CREATE)
+            require_members(principal, request, self._admin_only, Argument.CREATE)
             checked = plan_create(request)
             record = await self._create(checked)
             event.pool = str(record.pool.get("Id"))

@@ -56,7 +56,7 @@ class PublicSettingsReader:
                 raise GatewayError(NOT_PUBLIC, ErrorCode.NOT_FOUND) from None
             raise
         mfa = record.pool if (record.pool.get("MfaConfiguration") or "OFF") != "OFF" else None
-        key = (pool_id, record.etag)
+        key = (pool_id, record.document_tag)
         view = self._views.get(key)
         if view is None:
             projection = public_settings(record.pool, mfa)

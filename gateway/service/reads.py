@@ -136,5 +136,5 @@ class PoolReader:
             if error.code == ErrorCode.NOT_FOUND:
                 self._missing.add(pool_id)
             raise
-        record_read(str(record.pool.get("Id", pool_id)), record.etag)
+        record_read(str(record.pool.get("Id", pool_id)), record.document_tag)
         return record

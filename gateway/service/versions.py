@@ -23,7 +23,7 @@ from gateway.core.configuration import (
     replacing_patch,
 )
 from gateway.core.diff import FieldChange
-from gateway.core.paging import decode_cursor, encode_cursor
+from gateway.core.paging import DEFAULT_PAGE_SIZE, decode_cursor, encode_cursor
 from gateway.errors import Argument, ErrorCode, Field, GatewayError, Path, invalid
 from gateway.service.access import ADMIN, READ, Principal, require, secret_members, visible_pool
 from gateway.service.pools import PoolService
@@ -87,7 +87,11 @@ class VersionService:
         self._store = store
 
     async def history(
-        self, principal: Principal, pool_id: str, first: int = 20, after: str | None = None
+        self,
+        principal: Principal,
+        pool_id: str,
+        first: int = DEFAULT_PAGE_SIZE,
+        after: str | None = None,
     ) -> VersionPage:
         """The pool's recorded versions, newest first."""
         require(principal, READ, pool_id)

@@ -87,7 +87,7 @@ async def test_a_read_records_the_pool_state_the_answer_depends_on(
         record = await service.get(READER, pool_id)
     finally:
         reads.reset(token)
-    assert seen == {pool_id: record.etag}
+    assert seen == {pool_id: record.document_tag}
 
 
 async def test_listings_show_only_the_pools_a_principal_may_see(

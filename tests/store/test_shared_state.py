@@ -55,7 +55,7 @@ def test_records_round_trip_through_json_with_datetimes() -> None:
     record = PoolRecord.of({"Id": "x", "CreationDate": moment, "UserPoolTags": {"a": "b"}})
     loaded = load_record(dump_record(record))
     assert loaded == record
-    assert (loaded.version, loaded.etag) == (record.version, record.etag)
+    assert (loaded.version, loaded.document_tag) == (record.version, record.document_tag)
 
 
 async def test_the_shared_cache_logs_in_as_the_acl_user_of_the_url(

@@ -27,6 +27,7 @@ from gateway.api.graphql.types import (
     UpdateUserPoolPayload,
     field_changes,
 )
+from gateway.core.paging import DEFAULT_PAGE_SIZE
 from gateway.errors import Argument, Field, Path, invalid
 from gateway.service.requests import WriteRequest
 from gateway.service.versions import PoolVersion
@@ -81,7 +82,10 @@ def _node(version: PoolVersion) -> UserPoolVersion:
 
 
 async def resolve_history(
-    info: Context, id: strawberry.ID, first: int | None = 20, after: str | None = None
+    info: Context,
+    id: strawberry.ID,
+    first: int | None = DEFAULT_PAGE_SIZE,
+    after: str | None = None,
 ) -> UserPoolVersionConnection:
     page = await info.context.versions.history(
         info.context.principal, str(id), 20 if first is None else first, after

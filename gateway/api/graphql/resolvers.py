@@ -34,6 +34,7 @@ from gateway.api.graphql.types import (
     field_changes,
     user_pool,
 )
+from gateway.core.paging import DEFAULT_PAGE_SIZE
 from gateway.core.record import PoolRecord
 from gateway.service.pools import PoolPage
 from gateway.service.requests import WriteRequest
@@ -54,7 +55,7 @@ async def resolve_public_settings(info: Context, id: strawberry.ID) -> PublicUse
 
 
 async def resolve_user_pools(
-    info: Context, first: int | None = 20, after: str | None = None
+    info: Context, first: int | None = DEFAULT_PAGE_SIZE, after: str | None = None
 ) -> UserPoolConnection:
     page = await info.context.service.list(
         info.context.principal,
@@ -86,7 +87,7 @@ def connection(page: PoolPage) -> UserPoolConnection:
 
 
 def summary_node(summary: dict[str, Any]) -> UserPool:  # type: ignore[valid-type]
-    return user_pool(PoolRecord(pool=summary, version="", etag=""))
+    return user_pool(PoolRecord(pool=summary, version="", document_tag=""))
 
 
 async def resolve_update(

@@ -30,6 +30,7 @@ from gateway.api.grpc import masks
 from gateway.api.grpc.convert import proto_json, to_document, to_message
 from gateway.api.grpc.errors import STATUS, FieldNamer, status, to_grpc, violation
 from gateway.core.diff import FieldChange
+from gateway.core.paging import DEFAULT_PAGE_SIZE
 from gateway.core.record import PoolRecord
 from gateway.errors import (
     Argument,
@@ -126,7 +127,7 @@ class UserPoolServicer:
                 )
             page = await self._service.list(
                 principal,
-                page_size=min(request.page_size or 20, MAX_PAGE_SIZE),
+                page_size=min(request.page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
                 page_token=request.page_token or None,
                 describe=request.view == self._pb.USER_POOL_VIEW_FULL,
             )
@@ -168,7 +169,7 @@ class UserPoolServicer:
             page = await self._versions.history(
                 principal,
                 request.id,
-                first=min(request.page_size or 20, MAX_VERSIONS_PAGE),
+                first=min(request.page_size or DEFAULT_PAGE_SIZE, MAX_VERSIONS_PAGE),
                 after=request.page_token or None,
             )
             versions = []
@@ -272,8 +273,8 @@ class UserPoolServicer:
         admins); one conversion per pool state, since converting costs far more than
         serving."""
         admin = principal.may(ADMIN)
-        key = (record.etag, admin)
-        cached = self._converted.get(key) if record.etag else None
+        key = (record.document_tag, admin)
+        cached = self._converted.get(key) if record.document_tag else None
         if cached is not None:
             self._converted.move_to_end(key)
             return cached
@@ -281,7 +282,7 @@ class UserPoolServicer:
         message = to_message(model.user_pool_shape(), pool, self._pb.UserPool())
         if record.version:
             message.etag = record.version
-        if record.etag:
+        if record.document_tag:
             self._converted[key] = message
             while len(self._converted) > CONVERTED_POOLS:
                 self._converted.popitem(last=False)

@@ -136,8 +136,14 @@ LIST_SUMMARY = """query($first: Int, $after: String) {
 async def test_listing_pages_through_every_pool_without_describing(
     graphql: GraphQLClient, proxy: FaultProxy, demo_pool_ids: list[str], cognito: CognitoClients
 ) -> None:
-    listed = await cognito.call(REGION, "ListUserPools", MaxResults=60)
-    every_id = [p["Id"] for p in listed["UserPools"]]
+    every_id: list[str] = []  # every pool, however many earlier tests created
+    token: dict[str, str] = {}
+    while True:
+        listed = await cognito.call(REGION, "ListUserPools", MaxResults=60, **token)
+        every_id += [p["Id"] for p in listed["UserPools"]]
+        if not listed.get("NextToken"):
+            break
+        token = {"NextToken": listed["NextToken"]}
     seen: list[str] = []
     after = None
     while True:
@@ -157,9 +163,16 @@ async def test_listing_pages_through_every_pool_without_describing(
 async def test_listing_with_full_nodes_describes_them(
     graphql: GraphQLClient, demo_pool_ids: list[str], describe: Callable[[str], Any]
 ) -> None:
-    query = "{ userPools(first: 60) { nodes { id version deletionProtection userPoolTier } } }"
-    answer = await graphql.execute(query)
-    nodes = {n["id"]: n for n in answer["data"]["userPools"]["nodes"]}
+    query = """query($after: String) { userPools(first: 60, after: $after) {
+      nodes { id version deletionProtection userPoolTier } pageInfo { hasNextPage endCursor }
+    } }"""
+    nodes: dict[str, Any] = {}
+    after = None
+    while demo_pool_ids[0] not in nodes:  # however many pools earlier tests created
+        page = (await graphql.execute(query, {"after": after}))["data"]["userPools"]
+        nodes.update({n["id"]: n for n in page["nodes"]})
+        assert page["pageInfo"]["hasNextPage"] or demo_pool_ids[0] in nodes
+        after = page["pageInfo"]["endCursor"]
     full = nodes[demo_pool_ids[0]]
     truth = await describe(demo_pool_ids[0])
     assert full["version"] == pool_version(truth)
