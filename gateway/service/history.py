@@ -29,12 +29,12 @@ import datetime
 import logging
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from gateway.core.configuration import redact
 from gateway.core.diff import FieldChange, diff
+from gateway.core.lru import LRU
 from gateway.core.record import PoolRecord
 from gateway.core.version import version_of
 from gateway.observability.metrics import NO_METRICS, Metrics
@@ -67,7 +67,7 @@ class HistoryRecorder:
         self._locks = locks
         self._secret = secret
         self._metrics = metrics
-        self._memo: OrderedDict[str, Newest] | None = OrderedDict() if sole_writer else None
+        self._memo: LRU[str, Newest] | None = LRU(MEMO_POOLS) if sole_writer else None
         self.journal: Journal = journal or FileJournal.in_memory()
         self.ready = ready
         self.replay = JournalReplay(self)
@@ -218,9 +218,9 @@ class HistoryRecorder:
         """The newest row of the pool (remembered, or read); None if it cannot be read."""
         if not self.ready:
             return None
-        if self._memo is not None and pool_id in self._memo:
-            self._memo.move_to_end(pool_id)
-            return self._memo[pool_id]
+        remembered = self._memo.get(pool_id) if self._memo is not None else None
+        if remembered is not None:
+            return remembered
         try:
             newest = Newest(await self.store.latest(pool_id))
         except Exception as error:
@@ -234,12 +234,9 @@ class HistoryRecorder:
         if self._memo is None:
             return
         if newest is None:
-            self._memo.pop(pool_id, None)
+            self._memo.pop(pool_id)
             return
-        self._memo[pool_id] = newest
-        self._memo.move_to_end(pool_id)
-        while len(self._memo) > MEMO_POOLS:
-            self._memo.popitem(last=False)
+        self._memo.set(pool_id, newest)
 
     async def append(
         self,

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import ipaddress
 import time
-from collections import OrderedDict
 from typing import Protocol
+
+from gateway.core.lru import LRU
 
 MAX_CLIENTS = 10_000
 MAX_ANONYMOUS = 10_000
@@ -61,17 +62,14 @@ class _Buckets:
     def __init__(self, rate: float, burst: float, size: int) -> None:
         self._rate = rate
         self._burst = burst
-        self._size = size
-        self._table: OrderedDict[str, tuple[float, float]] = OrderedDict()  # (tokens, at)
+        self._table: LRU[str, tuple[float, float]] = LRU(size)  # (tokens, at)
 
     def wait_for(self, client: str) -> float:
         now = time.monotonic()
-        tokens, at = self._table.pop(client, (self._burst, now))
+        tokens, at = self._table.get(client) or (self._burst, now)
         tokens = min(self._burst, tokens + (now - at) * self._rate)
         wait = 0.0 if tokens >= 1 else (1 - tokens) / self._rate
-        self._table[client] = (tokens - 1 if wait == 0 else tokens, now)  # most recent last
-        while len(self._table) > self._size:
-            self._table.popitem(last=False)
+        self._table.set(client, (tokens - 1 if wait == 0 else tokens, now))
         return wait
 
 

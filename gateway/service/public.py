@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from gateway.core.lru import LRU
 from gateway.core.public import as_json, public_settings, public_tag
 from gateway.errors import ErrorCode, GatewayError
 from gateway.service.access import PUBLIC, Principal
@@ -39,7 +40,7 @@ class PublicSettingsReader:
     def __init__(self, reader: PoolReader, public_pools: Sequence[str]) -> None:
         self._reader = reader
         self._public_pools = tuple(public_pools)
-        self._views: dict[tuple[str, str], PublicView] = {}  # one per pool state
+        self._views: LRU[tuple[str, str], PublicView] = LRU(VIEWS_KEPT)  # one per pool state
 
     def allowed(self, principal: Principal | None, pool_id: str) -> bool:
         if any(fnmatchcase(pool_id, pattern) for pattern in self._public_pools):
@@ -62,7 +63,6 @@ class PublicSettingsReader:
             projection = public_settings(record.pool, mfa)
             tag = public_tag(projection)
             body = orjson.dumps(as_json(projection) | {"version": tag})
-            if len(self._views) >= VIEWS_KEPT:
-                self._views.clear()
-            view = self._views[key] = PublicView(projection, tag, body)
+            view = PublicView(projection, tag, body)
+            self._views.set(key, view)
         return view

@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import time
-from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
 from gateway.cognito.clients import CognitoClients
 from gateway.core.ids import region_of
+from gateway.core.lru import LRU
 from gateway.core.mfa import with_mfa
 from gateway.core.record import PoolRecord
 from gateway.errors import ErrorCode, GatewayError
@@ -44,7 +44,7 @@ class MissingPools:
 
     def __init__(self, ttl: float) -> None:
         self._ttl = ttl
-        self._until: OrderedDict[str, float] = OrderedDict()
+        self._until: LRU[str, float] = LRU(MISSING_KEPT)
 
     def check(self, pool_id: str) -> None:
         until = self._until.get(pool_id)
@@ -52,19 +52,16 @@ class MissingPools:
             return
         if time.monotonic() < until:
             raise GatewayError(f"User pool {pool_id[:64]} does not exist.", ErrorCode.NOT_FOUND)
-        self._until.pop(pool_id, None)
+        self._until.pop(pool_id)
 
     def add(self, pool_id: str) -> None:
         if self._ttl <= 0:
             return
-        self._until[pool_id] = time.monotonic() + self._ttl
-        self._until.move_to_end(pool_id)
-        while len(self._until) > MISSING_KEPT:
-            self._until.popitem(last=False)
+        self._until.set(pool_id, time.monotonic() + self._ttl)
 
     def discard(self, pool_id: str) -> None:
         """A pool created under this id (or one that reappears) is no longer missing."""
-        self._until.pop(pool_id, None)
+        self._until.pop(pool_id)
 
 
 class PoolReader:

@@ -14,6 +14,7 @@ import time
 
 from gateway.cognito.clients import CognitoClients
 from gateway.core.ids import region_of
+from gateway.core.lru import LRU
 from gateway.errors import ErrorCode, GatewayError
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ class ReplicaRoles:
     def __init__(self, clients: CognitoClients, ttl_seconds: float) -> None:
         self._clients = clients
         self._ttl = max(ttl_seconds, 1.0)
-        self._roles: dict[str, tuple[float, str | None]] = {}
+        self._roles: LRU[str, tuple[float, str | None]] = LRU(ROLES_KEPT)
 
     async def role(self, pool_id: str) -> str | None:
         """``PRIMARY``, ``SECONDARY`` or None (not replicated, or unknown) in the pool's Region."""
@@ -43,7 +44,5 @@ class ReplicaRoles:
             answer = {}
         here = [r for r in answer.get("UserPoolReplicas") or [] if r.get("RegionName") == region]
         role = str(here[0].get("Role")) if here else None
-        if len(self._roles) >= ROLES_KEPT:
-            self._roles.clear()
-        self._roles[pool_id] = (time.monotonic(), role)
+        self._roles.set(pool_id, (time.monotonic(), role))
         return role

@@ -18,6 +18,7 @@ from gateway.api import admission
 from gateway.api.admission import Admission
 from gateway.api.documents import queries_of_only
 from gateway.api.http import graphql_error_response
+from gateway.core.lru import LRU
 from gateway.errors import ErrorCode, GatewayError
 from gateway.observability.context import caller
 from gateway.service.access import PUBLIC_CALLER
@@ -25,7 +26,7 @@ from gateway.service.access import PUBLIC_CALLER
 PUBLIC_ROOT_FIELDS = frozenset({"userPoolPublicSettings", "__typename"})
 
 
-_checked: dict[bytes, bool] = {}  # digest of a document -> public_only; bounded below
+_checked: LRU[bytes, bool] = LRU(1024)  # digest of a document -> public_only
 
 
 def public_only(query: str) -> bool:
@@ -33,9 +34,8 @@ def public_only(query: str) -> bool:
     digest = hashlib.sha256(query.encode()).digest()
     known = _checked.get(digest)
     if known is None:
-        if len(_checked) >= 1024:
-            _checked.clear()
-        known = _checked[digest] = _public_only_document(query)
+        known = _public_only_document(query)
+        _checked.set(digest, known)
     return known
 
 

@@ -15,7 +15,6 @@ import json
 import logging
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -30,6 +29,7 @@ from gateway.api.grpc import masks
 from gateway.api.grpc.convert import proto_json, to_document, to_message
 from gateway.api.grpc.errors import STATUS, FieldNamer, status, to_grpc, violation
 from gateway.core.diff import FieldChange
+from gateway.core.lru import LRU
 from gateway.core.paging import DEFAULT_PAGE_SIZE
 from gateway.core.record import PoolRecord
 from gateway.errors import (
@@ -104,7 +104,7 @@ class UserPoolServicer:
         self._admission = admission
         self._pb = messages
         self._metrics = metrics
-        self._converted: OrderedDict[tuple[str, bool], Message] = OrderedDict()
+        self._converted: LRU[tuple[str, bool], Message] = LRU(CONVERTED_POOLS)
         # Request ids: a random process prefix and a counter (no syscall per call).
         prefix = uuid.uuid4().hex[:12]
         self._request_ids = (f"{prefix}{n:08x}" for n in itertools.count())
@@ -276,16 +276,13 @@ class UserPoolServicer:
         key = (record.document_tag, admin)
         cached = self._converted.get(key) if record.document_tag else None
         if cached is not None:
-            self._converted.move_to_end(key)
             return cached
         pool = visible_pool(principal, record.pool)
         message = to_message(model.user_pool_shape(), pool, self._pb.UserPool())
         if record.version:
             message.etag = record.version
         if record.document_tag:
-            self._converted[key] = message
-            while len(self._converted) > CONVERTED_POOLS:
-                self._converted.popitem(last=False)
+            self._converted.set(key, message)
         return message
 
     async def _call(
