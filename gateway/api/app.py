@@ -16,6 +16,7 @@ from gateway.api.admission import Admission
 from gateway.api.allow_list import AllowListMiddleware, load_allowed
 from gateway.api.auth.credentials import make_authenticator
 from gateway.api.auth.middleware import AuthMiddleware, PublicOnlyGate
+from gateway.api.documents import Documents
 from gateway.api.graphiql.assets import asset_route
 from gateway.api.graphql.endpoint import graphql_route
 from gateway.api.graphql.observability import OperationNames
@@ -82,6 +83,7 @@ def add_middleware(
     metrics: Metrics,
     admission: Admission,
     names: OperationNames,
+    documents: Documents,
 ) -> None:
     """Outermost last: request id, deadline, size limit, host check, CORS, admission
     (headers only), JSON guard, allow-list, public-only gate, response cache."""
@@ -95,12 +97,13 @@ def add_middleware(
             ResponseCache,
             current_tag=current_tag,
             max_age=settings.cache_ttl_seconds,
+            documents=documents,
             metrics=metrics,
             names=names,
             max_bytes=settings.response_cache_max_bytes,
             max_entry_bytes=settings.response_cache_max_entry_bytes,
         )
-    app.add_middleware(PublicOnlyGate)  # after the allow-list has resolved a hash
+    app.add_middleware(PublicOnlyGate, documents=documents)  # after the allow-list
     if settings.allowed_operations_file:
         app.add_middleware(
             AllowListMiddleware, allowed=load_allowed(settings.allowed_operations_file)
@@ -146,6 +149,7 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastA
     size = settings.client_table_size
     limiter = ClientLimiter(rate, settings.client_burst, clients=size, anonymous=size)
     admission = Admission(make_authenticator(settings), limiter)  # both surfaces admit here
+    documents = Documents(settings.max_tokens)  # every GraphQL document parsed once
     app = FastAPI(
         title="Cognito user-pool gateway",
         lifespan=lifespan_for(settings, metrics, admission, limiter),
@@ -155,13 +159,13 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastA
     )
     app.router.routes.extend(
         [
-            graphql_route(settings, metrics, names),
+            graphql_route(settings, metrics, names, documents),
             public_settings_route(admission, settings.cache_ttl_seconds),
             *health_routes(metrics),
             *([asset_route()] if settings.graphiql else []),
         ]
     )
-    add_middleware(app, settings, metrics, admission, names)
+    add_middleware(app, settings, metrics, admission, names, documents)
     return app
 
 

@@ -30,11 +30,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from graphql import GraphQLError, parse, print_ast
+from graphql import GraphQLError, print_ast
 from graphql.language import DocumentNode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.api.documents import queries_of_only
+from gateway.api.documents import Documents, queries_of_only
 from gateway.api.graphql.observability import OperationNames
 from gateway.api.http import is_post_to, replaying
 from gateway.observability.metrics import NO_METRICS, Metrics
@@ -54,7 +54,7 @@ class Entry:
     stored_at: float
 
 
-class LRU:
+class CostLRU:
     """Least recently used entries, bounded by their summed ``cost`` (bytes, or 1 each)."""
 
     def __init__(self, budget: int) -> None:
@@ -82,20 +82,18 @@ class LRU:
             self.used -= dropped
 
 
-def normalized(query: str) -> tuple[bool, bytes]:
+def normalized(query: str, documents: Documents) -> tuple[bool, bytes]:
     """Whether a document may be cached, and the digest of its normalized form: comments,
     whitespace and formatting do not make new entries."""
     try:
-        document = parse(query, max_tokens=5000, no_location=True)
+        document = documents.parse(query)
     except GraphQLError:
         return False, b""
     return cacheable_document(document), hashlib.sha256(print_ast(document).encode()).digest()
 
 
-def cacheable_document(document: DocumentNode | str) -> bool:
+def cacheable_document(document: DocumentNode) -> bool:
     """True when every operation is a query selecting only ``userPool``/``__typename``."""
-    if isinstance(document, str):
-        return normalized(document)[0]
     return queries_of_only(document, CACHEABLE_ROOT_FIELDS)
 
 
@@ -118,6 +116,7 @@ class ResponseCache:
         app: ASGIApp,
         current_tag: Callable[[str], Awaitable[str | None]],
         max_age: float,
+        documents: Documents,
         metrics: Metrics = NO_METRICS,
         names: OperationNames | None = None,
         path: str = "/graphql",
@@ -129,9 +128,10 @@ class ResponseCache:
         self._current_tag = current_tag
         self._max_age = max_age
         self._path = path
-        self._entries = LRU(max_bytes)
+        self._entries = CostLRU(max_bytes)
         self._max_entry_bytes = max_entry_bytes
-        self._documents = LRU(4096)  # digest of the raw text -> (cacheable, normalized digest)
+        self._documents = documents
+        self._keys = CostLRU(4096)  # digest of the raw text -> (cacheable, normalized digest)
         self._names = names or OperationNames()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -171,10 +171,10 @@ class ResponseCache:
             return None
         query: str = request["query"]
         raw = hashlib.sha256(query.encode()).digest()
-        known: tuple[bool, bytes] | None = self._documents.get(raw)
+        known: tuple[bool, bytes] | None = self._keys.get(raw)
         if known is None:
-            known = normalized(query)
-            self._documents.put(raw, known)
+            known = normalized(query, self._documents)
+            self._keys.put(raw, known)
         cacheable, document = known
         if not cacheable:
             return None

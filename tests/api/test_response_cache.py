@@ -10,7 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.api.response_cache import cacheable_document
+from gateway.api.documents import Documents
+from gateway.api.response_cache import normalized
 from tests.conftest import REGION, GatewayServer, GraphQLClient, PoolFactory
 from tests.support.fault_proxy import FaultProxy
 
@@ -33,7 +34,7 @@ PROTECT = """mutation($id: ID!, $value: DeletionProtection!) {
     ],
 )
 def test_only_user_pool_queries_are_cacheable(query: str, cacheable: bool) -> None:
-    assert cacheable_document(query) is cacheable
+    assert normalized(query, Documents(3000))[0] is cacheable
 
 
 @pytest.fixture(scope="module")

@@ -7,18 +7,16 @@ never sees it. An admitted one carries its :class:`Principal` in ``scope["state"
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
-from graphql import GraphQLError, OperationDefinitionNode, parse
+from graphql import GraphQLError, OperationDefinitionNode
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.api import admission
 from gateway.api.admission import Admission
-from gateway.api.documents import queries_of_only
+from gateway.api.documents import Documents, queries_of_only
 from gateway.api.http import graphql_error_response
-from gateway.core.lru import LRU
 from gateway.errors import ErrorCode, GatewayError
 from gateway.observability.context import caller
 from gateway.service.access import PUBLIC_CALLER
@@ -26,32 +24,20 @@ from gateway.service.access import PUBLIC_CALLER
 PUBLIC_ROOT_FIELDS = frozenset({"userPoolPublicSettings", "__typename"})
 
 
-_checked: LRU[bytes, bool] = LRU(1024)  # digest of a document -> public_only
-
-
-def public_only(query: str) -> bool:
+def public_only(query: str, documents: Documents) -> bool:
     """A document of queries that select only ``userPoolPublicSettings``."""
-    digest = hashlib.sha256(query.encode()).digest()
-    known = _checked.get(digest)
-    if known is None:
-        known = _public_only_document(query)
-        _checked.set(digest, known)
-    return known
-
-
-def _public_only_document(query: str) -> bool:
     try:
-        document = parse(query, max_tokens=2000)
+        document = documents.parse(query)
     except GraphQLError:
         return False
     no_fragments = all(isinstance(d, OperationDefinitionNode) for d in document.definitions)
     return no_fragments and queries_of_only(document, PUBLIC_ROOT_FIELDS)
 
 
-def _public_only(scope: Scope) -> bool:
+def _public_only(scope: Scope, documents: Documents) -> bool:
     request = scope.get("state", {}).get("graphql_request")
     query = request.get("query") if isinstance(request, dict) else None
-    return isinstance(query, str) and public_only(query)
+    return isinstance(query, str) and public_only(query, documents)
 
 
 def peer_of(scope: Scope) -> str | None:
@@ -79,13 +65,18 @@ class PublicOnlyGate:
     run documents of ``userPoolPublicSettings`` queries only; anything else is 401, as
     if it had come with no credentials at all."""
 
-    def __init__(self, app: ASGIApp, path: str = "/graphql") -> None:
+    def __init__(self, app: ASGIApp, documents: Documents, path: str = "/graphql") -> None:
         self._app = app
+        self._documents = documents
         self._path = path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         principal = scope.get("state", {}).get("principal")
-        if principal is PUBLIC_CALLER and scope["type"] == "http" and not _public_only(scope):
+        if (
+            principal is PUBLIC_CALLER
+            and scope["type"] == "http"
+            and not _public_only(scope, self._documents)
+        ):
             await unauthenticated()(scope, receive, send)
             return
         await self._app(scope, receive, send)

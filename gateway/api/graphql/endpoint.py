@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
+from gateway.api.documents import Documents
 from gateway.api.graphiql.assets import localized
 from gateway.api.graphql.context import GatewayContext
 from gateway.api.graphql.observability import OperationNames
@@ -45,9 +46,11 @@ class GraphQLEndpoint(GraphQL[GatewayContext, None]):
         return GatewayContext(principal_of(request), service, runtime.versions, request, response)
 
 
-def graphql_route(settings: Settings, metrics: Metrics, names: OperationNames) -> Route:
+def graphql_route(
+    settings: Settings, metrics: Metrics, names: OperationNames, documents: Documents
+) -> Route:
     endpoint = GraphQLEndpoint(
-        make_schema(settings, metrics, names),
+        make_schema(settings, metrics, names, documents),
         graphql_ide="graphiql" if settings.graphiql else None,
         allow_queries_via_get=False,
     )

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from graphql import GraphQLError, OperationDefinitionNode
-from strawberry.extensions import ParserCache, SchemaExtension
+from strawberry.extensions import SchemaExtension
 
+from gateway.api.documents import Documents
 from gateway.observability.metrics import Metrics
 
 MAX_NAME_LENGTH = 64
@@ -75,17 +76,20 @@ class MetricsExtension(SchemaExtension):
         self._metrics.graphql_seconds.labels(name, kind).observe(time.perf_counter() - started)
 
 
-class ReportingParserCache(ParserCache):
-    """strawberry's ParserCache, except that a document that fails to parse is
-    left to strawberry's own parse step, which reports the syntax error as a
-    normal GraphQL error (masked and coded like every other) instead of raising."""
+class SharedParse(SchemaExtension):
+    """strawberry's parse step takes the document the edge already parsed
+    (``api/documents.py``: one parse, one cache, one token limit per document). A
+    document that fails to parse is left to strawberry's own parse step, which reports
+    the syntax error as a normal GraphQL error (masked and coded like every other)."""
+
+    def __init__(self, *, documents: Documents) -> None:
+        self._documents = documents
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
-        with contextlib.suppress(GraphQLError):
-            context.graphql_document = self.cached_parse_document(
-                context.query, **context.parse_options
-            )
+        if context.query is not None:
+            with contextlib.suppress(GraphQLError):
+                context.graphql_document = self._documents.parse(context.query)
         yield
 
 

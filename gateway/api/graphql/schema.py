@@ -17,6 +17,7 @@ from strawberry.extensions import (
 )
 from strawberry.scalars import JSON
 
+from gateway.api.documents import Documents
 from gateway.api.graphql.errors import GatewayMaskErrors, QuietSchema
 from gateway.api.graphql.history import (
     UserPoolVersionConnection,
@@ -30,7 +31,7 @@ from gateway.api.graphql.limits import document_limits
 from gateway.api.graphql.observability import (
     MetricsExtension,
     OperationNames,
-    ReportingParserCache,
+    SharedParse,
     TracingExtension,
 )
 from gateway.api.graphql.public import PublicUserPoolSettings
@@ -119,16 +120,21 @@ def build_schema() -> strawberry.Schema:
 
 
 def make_schema(
-    settings: Settings, metrics: Metrics, names: OperationNames | None = None
+    settings: Settings,
+    metrics: Metrics,
+    names: OperationNames | None = None,
+    documents: Documents | None = None,
 ) -> strawberry.Schema:
-    """The served schema: the same types with the request limits of ``settings``."""
+    """The served schema: the same types with the request limits of ``settings``;
+    ``documents``: the edge's parsed documents, shared with its parse step."""
+    documents = documents or Documents(settings.max_tokens)
     # The limiters' rule classes are made once, here: the ValidationCache keys on
     # the rule objects, and limiters built per request would never hit it.
     limit_rules: list[type[ASTValidationRule]] = [
         document_limits(settings.max_query_depth, settings.max_aliases)
     ]
     extensions: list[Any] = [
-        partial(ReportingParserCache, maxsize=256),
+        partial(SharedParse, documents=documents),
         partial(ValidationCache, maxsize=256),
         partial(MetricsExtension, metrics=metrics, names=names or OperationNames()),
         partial(GatewayMaskErrors, suggestions=settings.introspection),
