@@ -37,10 +37,11 @@ from gateway.service.access import (
 )
 from gateway.service.audit import Auditor
 from gateway.service.history import Author, HistoryRecorder
+from gateway.service.outcomes import Submission, UpdateResult
 from gateway.service.public import PublicSettingsReader
 from gateway.service.reads import PoolReader
 from gateway.service.requests import WriteRequest
-from gateway.service.writes import PoolWriter, Submission, UpdateResult
+from gateway.service.writes import PoolWriter
 
 LIST_PAGE_SIZE = 60  # ListUserPools' maximum; a fixed size keeps cursors stable
 MAX_PAGE_SIZE = 60

@@ -26,9 +26,9 @@ from gateway.core.diff import FieldChange
 from gateway.core.paging import DEFAULT_PAGE_SIZE, decode_cursor, encode_cursor
 from gateway.errors import Argument, ErrorCode, Field, GatewayError, Path, invalid
 from gateway.service.access import ADMIN, READ, Principal, require, secret_members, visible_pool
+from gateway.service.outcomes import Submission, UpdateResult
 from gateway.service.pools import PoolService
 from gateway.service.requests import WriteRequest
-from gateway.service.writes import Submission, UpdateResult
 from gateway.store.history import HistoryStore, VersionRow
 
 MAX_VERSIONS_PAGE = 100

@@ -1,5 +1,11 @@
 """The write path: one read-modify-write per batch of patches, under the pool's lock.
 
+Here: the lease loop (acquire, fence, start over on a lost lease), one attempt (read,
+plan, send) and the retry policy around it (backoff on conflicts and throttling, the
+undo of a first call whose second failed for good). What follows an accepted write
+(the answer, the cache, the history, external-write detection) is ``after_write.py``;
+what a write is asked for and answers is ``outcomes.py``.
+
 Every attempt reads the pool fresh (never the cache) and plans again, so a
 retry never resends a stale payload. Conflicts and throttling are retried
 with backoff; when the attempts run out the error says so and nothing is left
@@ -25,15 +31,14 @@ import asyncio
 import functools
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.cognito.clients import CognitoClients
 from gateway.core.backoff import Backoff
-from gateway.core.cautions import Caution
 from gateway.core.constraints import replica_refusal
-from gateway.core.diff import FieldChange, diff
+from gateway.core.diff import FieldChange
 from gateway.core.ids import region_of
 from gateway.core.mfa import mfa_setup_of
 from gateway.core.planner import BatchPlan, UpdatePlan, plan_batch
@@ -43,9 +48,17 @@ from gateway.core.version import version_of
 from gateway.errors import Argument, ErrorCode, Field, GatewayError, invalid
 from gateway.observability.context import request_id
 from gateway.observability.metrics import NO_METRICS, Metrics
-from gateway.service.audit import audit_path, redact_change
+from gateway.service.after_write import AfterWrite
+from gateway.service.audit import audit_path
 from gateway.service.coalesce import Coalescer
-from gateway.service.history import Author, HistoryRecorder, Newest
+from gateway.service.history import HistoryRecorder, Newest
+from gateway.service.outcomes import (
+    Outcomes,
+    Submission,
+    Submissions,
+    UpdateResult,
+    results,
+)
 from gateway.service.reads import PoolReader
 from gateway.service.replicas import SECONDARY, ReplicaRoles
 from gateway.store.journal import Entry
@@ -54,40 +67,6 @@ from gateway.store.locks import Lease, LeaseLost, LocalLocks, PoolLocks
 log = logging.getLogger(__name__)
 
 RETRYABLE = frozenset({ErrorCode.CONFLICT, ErrorCode.THROTTLED})
-
-
-@dataclass(frozen=True)
-class Submission:
-    """One caller's change: a patch, or (restore, copy) a function that computes the
-    patch from the pool's fresh configuration under the lock, so it is never stale.
-    ``confirmed``: the caller accepted HIGH-risk changes (``confirmHighRisk``)."""
-
-    patch: dict[str, Any] | None = None
-    towards: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
-    author: Author = field(default_factory=Author)
-    confirmed: bool = False
-
-    def patch_for(self, configuration: Mapping[str, Any]) -> dict[str, Any]:
-        if self.towards is not None:
-            return self.towards(configuration)
-        return self.patch or {}
-
-
-Submissions = Sequence[Submission]
-
-
-@dataclass(frozen=True)
-class UpdateResult:
-    """The pool after the update (or as it would be, on a dry run) and what changed."""
-
-    record: PoolRecord
-    changes: list[FieldChange]
-    dry_run: bool
-    confirmed: bool = True  # False: written, but ``record`` is the plan, not a read-back
-    cautions: tuple[Caution, ...] = ()  # accepted, but sign-in will fail: say so
-
-
-Outcomes = list[UpdateResult | BaseException]  # one per patch of a batch, in order
 
 
 @dataclass
@@ -123,9 +102,10 @@ class PoolWriter:
         self._backoff = backoff or Backoff()
         self._coalesce = coalesce
         self._call_budget = call_budget_seconds
-        self._redact = redact
         self._metrics = metrics
         self._history = history
+        # The effects once Cognito accepted: the answer, the cache, the history.
+        self._after = AfterWrite(reader, history, redact, metrics)
         self._gate = require_risk_confirmation
         self._replicas = replicas
         self.coalescer: Coalescer[Submission, UpdateResult] = Coalescer(self.write)
@@ -217,25 +197,25 @@ class PoolWriter:
         if any(s.towards is not None for s in submissions):  # computed under the lock
             await self._refuse_on_replica(pool_id, frozenset(c.path[0] for c in batch.plan.changes))
         if dry_run:
-            return _results(PoolRecord.of(batch.plan.preview), batch, dry_run=True)
+            return results(PoolRecord.of(batch.plan.preview), batch, dry_run=True)
         if batch.plan.is_noop:
-            return _results(current, batch, dry_run=False)
+            return results(current, batch, dry_run=False)
         if self._gate and not all(s.confirmed for s in submissions):
             _check_risk(batch.plan.changes)
         self._metrics.writes.inc()
         self._metrics.coalesced_writes.inc(len(patches) - 1)
-        intent = await self._intend(current, batch, submissions)
+        intent = await self._after.intend(current, batch, submissions)
         try:
             await self._send(region, batch.plan, attempts, lease)
         except LeaseLost:
-            await self._closed(intent)
+            await self._after.closed(intent)
             raise
         except GatewayError as error:
             return await self._unsent(pool_id, error, batch, attempts, newest, intent)
         # The MFA setup read under the lock still holds unless this write changed it.
         known = None if batch.plan.mfa_request else mfa_setup_of(current.pool)
         fresh = await self._read_back(pool_id, known)
-        return await self._written(pool_id, batch, fresh, newest, intent)
+        return await self._after.written(pool_id, batch, fresh, newest, intent)
 
     async def _unsent(
         self,
@@ -250,9 +230,9 @@ class PoolWriter:
         retried (None), or failed for good (raised, the first of two calls undone)."""
         landed = await self._landed_despite(error, pool_id, batch.plan)
         if landed is not None:
-            return await self._written(pool_id, batch, landed, newest, intent)
+            return await self._after.written(pool_id, batch, landed, newest, intent)
         if error.code != ErrorCode.UPSTREAM_ERROR:  # refused: it did not apply
-            await self._closed(intent)
+            await self._after.closed(intent)
         await self._reader.cache.delete(pool_id)
         if error.code in RETRYABLE and attempts.count < self._backoff.max_attempts:
             await self._back_off(pool_id, error, attempts.count)
@@ -307,76 +287,6 @@ class PoolWriter:
             )
             return None
 
-    async def _intend(
-        self, current: PoolRecord, batch: BatchPlan, submissions: Submissions
-    ) -> Entry | None:
-        """The history's intent for this write, journaled before Cognito is called."""
-        if self._history is None:
-            return None
-        outcomes = zip(submissions, batch.outcomes, strict=True)
-        authors = [s.author for s, outcome in outcomes if not isinstance(outcome, GatewayError)]
-        plan = batch.plan
-        return await self._history.intend(current, plan.configuration, plan.changes, authors)
-
-    async def _closed(self, intent: Entry | None) -> None:
-        if self._history is not None and intent is not None:
-            await self._history.abandoned(intent)
-
-    async def _written(
-        self,
-        pool_id: str,
-        batch: BatchPlan,
-        fresh: PoolRecord | None,
-        newest: Newest | None,
-        intent: Entry | None,
-    ) -> Outcomes:
-        """Success for a write Cognito accepted, with the pool read back or, failing
-        that, the planned one (and the cache entry dropped on every replica); recorded
-        in the history while the lock still holds."""
-        plan = batch.plan
-        log.info(
-            "pool updated",
-            extra={
-                "pool": pool_id,
-                "patches": len(batch.outcomes),
-                "changed": [".".join(c.path) for c in plan.changes],
-            },
-        )
-        if fresh is None:
-            self._metrics.unconfirmed_writes.inc()
-            await self._reader.cache.delete(pool_id)
-            planned = PoolRecord.of(plan.preview)
-            await self._record(planned, newest, intent)
-            return _results(planned, batch, dry_run=False, confirmed=False)
-        await asyncio.gather(
-            self._reader.cache.set(pool_id, fresh),
-            self._record(fresh, newest, intent),
-        )
-        self._detect_external_writes(pool_id, plan, fresh)
-        return _results(fresh, batch, dry_run=False)
-
-    async def _record(
-        self, record: PoolRecord, newest: Newest | None, intent: Entry | None
-    ) -> None:
-        """The version a write produced, in the history, by the authors of the patches
-        that went into it (still under the lock)."""
-        if self._history is not None and intent is not None:
-            await self._history.written(record, intent, newest)
-
-    def _detect_external_writes(self, pool_id: str, plan: UpdatePlan, fresh: PoolRecord) -> None:
-        touched = {change.path[0] for change in plan.changes}
-        untouched = [c for c in diff(plan.configuration, fresh.request) if c.path[0] not in touched]
-        if not untouched:
-            return
-        self._metrics.external_concurrent_writes.inc()
-        log.warning(
-            "a setting this write did not touch changed meanwhile: a writer outside the gateway",
-            extra={
-                "pool": pool_id,
-                "differences": [redact_change(c, self._redact) for c in untouched],
-            },
-        )
-
     async def _back_off(self, pool_id: str, error: GatewayError, attempt: int) -> None:
         self._metrics.update_retries.labels(error.upstream or error.code.value).inc()
         delay = self._backoff.delay(attempt)
@@ -425,19 +335,6 @@ def _check_risk(changes: Sequence[FieldChange]) -> None:
             Field(Argument.CONFIRM_HIGH_RISK),
             "confirm-high-risk",
         )
-
-
-def _results(
-    record: PoolRecord, batch: BatchPlan, dry_run: bool, confirmed: bool = True
-) -> Outcomes:
-    return [
-        outcome
-        if isinstance(outcome, GatewayError)
-        else UpdateResult(
-            record, outcome, dry_run=dry_run, confirmed=confirmed, cautions=batch.plan.cautions
-        )
-        for outcome in batch.outcomes
-    ]
 
 
 def _exhausted(error: GatewayError, attempts: int) -> GatewayError:

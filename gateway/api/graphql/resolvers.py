@@ -36,9 +36,9 @@ from gateway.api.graphql.types import (
 )
 from gateway.core.paging import DEFAULT_PAGE_SIZE
 from gateway.core.record import PoolRecord
+from gateway.service.outcomes import UpdateResult
 from gateway.service.pools import PoolPage
 from gateway.service.requests import WriteRequest
-from gateway.service.writes import UpdateResult
 
 Context = Info[GatewayContext, None]
 
