@@ -67,12 +67,23 @@ def _migrate(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     settings = _checked_settings("serve", args)
-    if settings is None or not _migrated("serve", settings):
+    if settings is None:
+        return 2
+    from gateway.api.http_protocol import busy_port
+
+    ports = {"--port or GATEWAY_PORT": settings.port}
+    if settings.grpc:
+        ports["--grpc-port or GATEWAY_GRPC_PORT"] = settings.grpc_port
+    busy = busy_port(settings.host, ports)
+    if busy is not None:
+        sys.stderr.write(f"gateway serve: {busy}\n")
+        return 2
+    if not _migrated("serve", settings):
         return 2
     from gateway.api.app import run
     from gateway.observability import logs
 
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, settings.log_format)
     run(settings)
     return 0
 

@@ -113,6 +113,13 @@ class Settings(BaseSettings):
         ge=0,
         description="How long a DescribeUserPool result is served from cache (0 disables).",
     )
+    log_format: Literal["auto", "console", "json"] = Field(
+        default="auto",
+        description=(
+            "`json` (one object per line), `console` (one readable line per event) or "
+            "`auto`: console when stderr is a terminal, else JSON."
+        ),
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO",
         description="`DEBUG`, `INFO`, `WARNING`, `ERROR`; logs are JSON lines on stderr.",
@@ -377,7 +384,11 @@ class Settings(BaseSettings):
         description="Host headers served when `GATEWAY_AUTH_MODE=none`.",
         json_schema_extra={"shown_default": "loopback names"},
     )
-    audit_sink: str = Field(default="stdout", description="`stdout`, `stderr` or `file:<path>`.")
+    audit_sink: str = Field(
+        default="stdout",
+        description="`stdout`, `stderr`, `file:<path>`, or `log`: through the logs, in their "
+        "format and on their stream (the demo uses it).",
+    )
     audit_redact: StrList = Field(
         default_factory=lambda: ["ExternalId"],
         description="Members whose values never appear in audit events.",
@@ -455,7 +466,7 @@ class Settings(BaseSettings):
     def _upper(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("auth_mode", "jwt_token_use", mode="before")
+    @field_validator("auth_mode", "jwt_token_use", "log_format", mode="before")
     @classmethod
     def _lower(cls, value: Any) -> Any:
         return value.lower() if isinstance(value, str) else value

@@ -15,7 +15,7 @@ from gateway.settings import Settings
 
 GROUPS: dict[str, tuple[str, ...]] = {
     "Serving": (
-        "host", "port", "log_level", "tracing", "graphiql", "introspection",
+        "host", "port", "log_level", "log_format", "tracing", "graphiql", "introspection",
         "max_request_bytes", "header_timeout_seconds", "body_timeout_seconds",
         "request_timeout_seconds", "max_connections", "max_concurrency",
         "concurrency_wait_seconds", "shutdown_timeout_seconds",

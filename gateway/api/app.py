@@ -7,7 +7,9 @@ import gc
 import logging
 import signal
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
+import uvicorn
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -169,16 +171,17 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastA
     return app
 
 
-def run(settings: Settings, *, demo: bool = False) -> None:
-    """Serve the app with uvicorn until interrupted (``serve`` and ``demo``)."""
-    import uvicorn
-
+def run(
+    settings: Settings, *, demo: bool = False, on_started: Callable[[], None] | None = None
+) -> None:
+    """Serve the app with uvicorn until interrupted (``serve`` and ``demo``);
+    ``on_started`` runs once it listens (the demo's banner comes last, with real URLs)."""
     # On SIGTERM uvicorn stops accepting, lets in-flight requests finish (bounded),
     # then the lifespan drains queued writes, releases locks and closes clients.
     # uvicorn re-raises the signal once it has stopped; this handler turns that
     # into a plain exit(0), so a graceful stop is not reported as a kill.
     signal.signal(signal.SIGTERM, _exit_after_graceful_stop)
-    uvicorn.run(
+    config = uvicorn.Config(
         create_app(settings, demo=demo),
         host=settings.host,
         port=settings.port,
@@ -189,6 +192,23 @@ def run(settings: Settings, *, demo: bool = False) -> None:
         http=timed_protocol(settings.header_timeout_seconds, settings.body_timeout_seconds),
         limit_concurrency=settings.max_connections,
     )
+    server = _AnnouncingServer(config, on_started)
+    server.run()
+    if not server.started:
+        raise SystemExit(3)  # what uvicorn.run exits with when startup fails
+
+
+class _AnnouncingServer(uvicorn.Server):
+    """uvicorn's server, calling ``on_started`` once it listens."""
+
+    def __init__(self, config: uvicorn.Config, on_started: Callable[[], None] | None) -> None:
+        super().__init__(config)
+        self._on_started = on_started
+
+    async def startup(self, sockets: Any = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started and self._on_started is not None:
+            self._on_started()
 
 
 def _exit_after_graceful_stop(signum: int, frame: object) -> None:

@@ -12,6 +12,7 @@ closed.
 from __future__ import annotations
 
 import asyncio
+import socket
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -64,3 +65,16 @@ def timed_protocol(header_timeout: float, body_timeout: float) -> type[TimedHttp
         (TimedHttpToolsProtocol,),
         {"header_timeout": header_timeout, "body_timeout": body_timeout},
     )
+
+
+def busy_port(host: str, ports: dict[str, int]) -> str | None:
+    """One line naming the option to change if one of ``ports`` ({option: port}) is
+    taken on ``host``; None when all are free."""
+    for option, number in ports.items():
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            try:
+                probe.bind((host, number))
+            except OSError:
+                return f"{host}:{number} is in use; choose another port with {option}"
+    return None

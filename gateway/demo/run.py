@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
+import sys
 import tempfile
+from typing import Any
 
 from gateway.api.app import run
+from gateway.api.http_protocol import busy_port
 from gateway.config_errors import load_settings
 from gateway.demo.emulator import start_in_thread, use_emulator_credentials
 from gateway.demo.history import seed_history
@@ -25,13 +29,26 @@ EXAMPLE_QUERY = """{
 
 
 def run_demo(host: str | None = None, port: int | None = None, grpc_port: int | None = None) -> int:
+    bind = host or "127.0.0.1"
+    ports = {
+        "--port": 8000 if port is None else port,
+        "--grpc-port": 50051 if grpc_port is None else grpc_port,
+    }
+    busy = busy_port(bind, ports)
+    if busy is not None:
+        sys.stderr.write(f"gateway demo: {busy}\n")
+        return 2
     emulator = start_in_thread()
     emulator_host, emulator_port = emulator.get_host_and_port()
     use_emulator_credentials()
-    defaults: dict[str, str] = {}
+    defaults: dict[str, Any] = {}
     workdir: str | None = None
     if "GATEWAY_CORS_ORIGINS" not in os.environ:
         defaults["cors_origin_regex"] = LOOPBACK_ORIGINS
+    if "GATEWAY_AUDIT_SINK" not in os.environ:  # one stream and one format with the logs
+        defaults["audit_sink"] = "log"
+    if "GATEWAY_PUBLIC_POOLS" not in os.environ:  # the public-settings example answers
+        defaults["public_pools"] = ["*"]
     if "GATEWAY_HISTORY_URL" not in os.environ:  # the demo's history is thrown away with it
         workdir = tempfile.mkdtemp(prefix="gateway-demo-")
         defaults["history_url"] = f"sqlite+aiosqlite:///{workdir}/history.db"
@@ -47,11 +64,10 @@ def run_demo(host: str | None = None, port: int | None = None, grpc_port: int | 
             introspection=True,
             auth_mode="none",
         )
-        logs.configure(settings.log_level)
+        logs.configure(settings.log_level, settings.log_format)
         ids = asyncio.run(_seed(settings))
-        print(f"Cognito emulator on http://{emulator_host}:{emulator_port}", flush=True)
-        _announce(settings, ids)
-        run(settings, demo=True)
+        emulator_url = f"http://{emulator_host}:{emulator_port}"
+        run(settings, demo=True, on_started=lambda: _announce(settings, ids, emulator_url))
     finally:
         emulator.stop()
         if workdir is not None:
@@ -69,25 +85,42 @@ async def _seed(settings: Settings) -> list[str]:
     return ids
 
 
-def _announce(settings: Settings, ids: list[str]) -> None:
-    """What the demo serves and what to try first."""
-    url = f"http://{settings.host}:{settings.port}/graphql"
+def _announce(settings: Settings, ids: list[str], emulator_url: str) -> None:
+    """What the demo serves and what to try first, printed once it listens: every
+    command runs as pasted."""
+    base = f"http://{settings.host}:{settings.port}"
+    read = json.dumps({"query": f'{{ userPool(id: "{ids[0]}") {{ name version }} }}'})
     cors = (
         "browser pages on loopback origins may call it (set GATEWAY_CORS_ORIGINS to change)"
         if settings.cors_origin_regex
         else f"allowed origins: {', '.join(settings.cors_origins) or 'none'}"
     )
+    grpc_body = json.dumps({"id": ids[0]})
     print(
-        f"seeded pools: {', '.join(ids)}\n"
-        f"GraphiQL: {url}\nTry:\n{EXAMPLE_QUERY}\n"
-        f'or: userPool(id: "{ids[0]}") {{ name version policies {{ passwordPolicy '
-        f"{{ minimumLength }} }} userPoolTags {{ key value }} }}\n"
-        f'History: userPoolHistory(id: "{ids[0]}") {{ nodes {{ version source principal '
-        "changes { path before after risk } } } (recorded in "
-        f"{shown_url(settings.history_url)})\n"
-        f"CORS: {cors}\n"
-        f"gRPC: {settings.host}:{settings.grpc_port} (reflection on), e.g.\n"
-        f'  grpcurl -plaintext -d \'{{"id": "{ids[0]}"}}\' {settings.host}:{settings.grpc_port} '
-        "cognito_gateway.v1.UserPoolService/GetUserPool",
+        "\n".join(
+            [
+                "",
+                "Cognito user-pool gateway demo",
+                f"  GraphiQL       {base}/graphql",
+                f"  metrics        {base}/metrics",
+                f"  gRPC           {settings.host}:{settings.grpc_port} (reflection on)",
+                f"  emulator       {emulator_url}",
+                f"  seeded pools   {', '.join(ids)}",
+                f"  history        {shown_url(settings.history_url)}",
+                f"  CORS           {cors}",
+                "",
+                "Try (each runs as pasted):",
+                f"  curl -s {base}/graphql -H 'content-type: application/json' -d '{read}'",
+                f"  curl -s {base}/pools/{ids[0]}/public-settings",
+                f"  grpcurl -plaintext -d '{grpc_body}' {settings.host}:{settings.grpc_port} "
+                "cognito_gateway.v1.UserPoolService/GetUserPool",
+                "In GraphiQL:",
+                EXAMPLE_QUERY,
+                f'  {{ userPoolHistory(id: "{ids[0]}") {{ nodes {{ version source principal '
+                "changes { path before after risk } } } }",
+                "Ctrl-C stops it.",
+                "",
+            ]
+        ),
         flush=True,
     )
