@@ -4,6 +4,7 @@ against the settings the gateway reads, its ports, routes and upstream calls."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -211,13 +212,20 @@ def test_compose_fleet_is_wired_to_its_own_services(monkeypatch: pytest.MonkeyPa
         assert env["GATEWAY_COGNITO_ENDPOINT_URL"] == "http://emulator:5000"
         assert env["GATEWAY_HISTORY_URL"].startswith("postgresql+asyncpg://gateway:")
         assert "@postgres:5432/" in env["GATEWAY_HISTORY_URL"]
-        assert "postgres" in services[name]["depends_on"]
+        conditions = {k: v["condition"] for k, v in services[name]["depends_on"].items()}
+        # The gateways wait for healthy stores instead of racing PostgreSQL at start.
+        assert conditions["postgres"] == conditions["redis"] == "service_healthy"
+        assert "healthcheck" in services[name]
         assert services[name]["build"]["target"] == "runtime"
         settings = settings_from(
             {k: v for k, v in env.items() if k.startswith("GATEWAY_")}, monkeypatch
         )
         settings.check_auth()
         assert settings.auth_mode == "api-key" and settings.api_keys[0].scopes
+    for store in ("redis", "postgres"):
+        assert services[store]["healthcheck"]["test"]
+    lb = services["lb"]["depends_on"]
+    assert {v["condition"] for v in lb.values()} == {"service_healthy"}
     nginx = (DEPLOY / "nginx.conf").read_text()
     assert "server gateway-1:8000;" in nginx and "server gateway-2:8000;" in nginx
 
@@ -357,3 +365,79 @@ async def test_promtool_accepts_the_scraped_metrics(http: Any, gateway: Any) -> 
     )
     # promtool parses the exposition and lints names and help texts; it exits 1 for both.
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+RECOMMENDED = (
+    "app.kubernetes.io/name",
+    "app.kubernetes.io/instance",
+    "app.kubernetes.io/version",
+    "app.kubernetes.io/component",
+    "app.kubernetes.io/part-of",
+    "app.kubernetes.io/managed-by",
+)
+
+
+def kustomized(directory: Path) -> list[dict[str, Any]]:
+    import shutil
+    import subprocess
+    import sys
+
+    kubectl = shutil.which("kubectl") or str(Path(sys.executable).parent / "kubectl")
+    built = subprocess.run(
+        [kubectl, "kustomize", str(directory)],
+        capture_output=True, text=True, check=True, timeout=60,
+    ).stdout  # fmt: skip
+    return [d for d in yaml.safe_load_all(built) if d]
+
+
+def test_the_base_needs_no_crd_and_the_servicemonitor_is_an_optional_component(
+    tmp_path: Path,
+) -> None:
+    base = kustomized(DEPLOY / "k8s")
+    assert all(d["apiVersion"].split("/")[0] in CORE_GROUPS for d in base), {
+        d["apiVersion"] for d in base
+    }
+    overlay = tmp_path / "with-monitoring"
+    overlay.mkdir()
+    base_dir = os.path.relpath(DEPLOY / "k8s", overlay)
+    component = os.path.relpath(DEPLOY / "k8s" / "components" / "servicemonitor", overlay)
+    (overlay / "kustomization.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "kustomize.config.k8s.io/v1beta1",
+                "kind": "Kustomization",
+                "resources": [base_dir],
+                "components": [component],
+            }
+        )
+    )
+    with_monitoring = kustomized(overlay)
+    assert [d["kind"] for d in with_monitoring if d["kind"] == "ServiceMonitor"] == [
+        "ServiceMonitor"
+    ]
+
+
+CORE_GROUPS = {"v1", "apps", "autoscaling", "policy", "networking.k8s.io"}
+
+
+def test_every_object_and_the_pod_carry_the_recommended_labels() -> None:
+    for document in kustomized(DEPLOY / "k8s"):
+        labels = document["metadata"].get("labels", {})
+        missing = [label for label in RECOMMENDED if label not in labels]
+        assert not missing, (document["kind"], missing)
+        if document["kind"] == "Deployment":
+            template = document["spec"]["template"]["metadata"]["labels"]
+            assert all(label in template for label in RECOMMENDED)
+            assert document["spec"]["selector"]["matchLabels"] == {
+                "app.kubernetes.io/name": "cognito-pool-gateway"
+            }  # selectors never change with a version
+
+
+def test_secrets_are_optional_and_no_api_token_is_mounted() -> None:
+    deployment = k8s("Deployment")
+    pod = deployment["spec"]["template"]["spec"]
+    refs = [e["valueFrom"]["secretKeyRef"] for e in pod["containers"][0]["env"]
+            if "secretKeyRef" in e.get("valueFrom", {})]  # fmt: skip
+    assert refs and all(ref["optional"] is True for ref in refs)
+    assert pod["automountServiceAccountToken"] is False
+    assert k8s("ServiceAccount")["automountServiceAccountToken"] is False
