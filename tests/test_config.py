@@ -202,6 +202,15 @@ def test_an_unreachable_history_database_is_one_line_for_migrate() -> None:
     assert "gateway:***@127.0.0.1:1" in lines[0] and "hunter2" not in result.stderr
 
 
+def test_a_sqlite_file_that_cannot_be_made_stops_serve_with_one_line() -> None:
+    """Not an outage to ride through: a path to fix (here under /proc, never writable)."""
+    result = gateway_cli("serve", GATEWAY_HISTORY_URL="sqlite+aiosqlite:////proc/gateway/h.db")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("gateway serve: GATEWAY_HISTORY_URL: cannot prepare")
+
+
 def test_a_database_that_refuses_stops_serve_with_one_line(postgres: PostgresServer) -> None:
     """An answer no waiting fixes (no such database) is not an outage: one line, exit 2."""
     missing = postgres.new_database().rsplit("/", 1)[0] + "/no_such_database"

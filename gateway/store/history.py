@@ -179,7 +179,8 @@ class HistoryStore:
             raise HistoryUnavailable(
                 f"GATEWAY_HISTORY_URL: cannot prepare the history database at {shown} "
                 f"({type(cause).__name__}: {first_line})",
-                unreachable=unreachable(cause),
+                # A SQLite file that cannot be made is a setting to fix, not an outage.
+                unreachable=self._engine.dialect.name != "sqlite" and unreachable(cause),
             ) from error
 
     async def _migrate(self) -> None:
