@@ -6,7 +6,10 @@
 # PostgreSQL's server binaries (the tests start their own cluster on loopback).
 set -euo pipefail
 
-command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
+# uv as a module of this python3 (the README runs `python3 -m uv`): into the user site on
+# a Python that refuses installs outside a virtual environment (PEP 668).
+python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv || \
+  python3 -m pip install --quiet --user --break-system-packages uv
 
 missing=()   # installed as Debian recommends them
 lean=()      # only what the command itself needs (no services, no desktop extras)
