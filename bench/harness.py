@@ -48,8 +48,11 @@ def running_stack(log_dir: Path) -> Iterator[Stack]:
     }
     emulator_port, server_port, grpc_port = free_port(), free_port(), free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
-    for stale in log_dir.glob("history.db*"):
-        stale.unlink()
+    for stale in log_dir.glob("history.db*"):  # the file, its WAL, its journal folder
+        if stale.is_dir():
+            shutil.rmtree(stale)
+        else:
+            stale.unlink()
     emulator_log = open(log_dir / "emulator.log", "wb")  # noqa: SIM115 - closed below
     server_log = open(log_dir / "server.log", "wb")  # noqa: SIM115 - closed below
     emulator = subprocess.Popen(
