@@ -64,9 +64,9 @@ class HistoryRecorder:
         Redis), so the newest row of each pool can be remembered instead of read.
         ``ready``: the store is migrated (False: it was unreachable at start)."""
         self.store = store
-        self._locks = locks
+        self.locks = locks
         self._secret = secret
-        self._metrics = metrics
+        self.metrics = metrics
         self._memo: LRU[str, Newest] | None = LRU(MEMO_POOLS) if sole_writer else None
         self.journal: Journal = journal or FileJournal.in_memory()
         self.ready = ready
@@ -95,25 +95,11 @@ class HistoryRecorder:
         """Before calling Cognito (under the lock): what this write will record, kept in
         the journal. Never fails the write: a journal that cannot keep it logs why."""
         author = joined(authors)
-        version = version_of(planned)
-        entry = Entry(
-            id=uuid.uuid4().hex,
-            pool_id=str(current.pool.get("Id")),
-            order=time.time_ns(),
-            state=INTENT,
-            version=version,
-            changes_to=version,
-            principal=author.principal,
-            request_id=author.request_id,
-            changes=[stored_change(c, self._secret) for c in changes],
-            configuration=redact(dict(planned), self._secret),
-            started_from=current.version,
-            started_configuration=redact(current.request, self._secret),
-        )
+        entry = self._entry(current.pool, version_of(planned), changes, author, planned, current)
         try:
             await self.journal.put(entry)
         except Exception as error:
-            self._failed("journaling", entry.pool_id, error)
+            self.failed("journaling", entry.pool_id, error)
         return entry
 
     async def abandoned(self, entry: Entry) -> None:
@@ -121,16 +107,16 @@ class HistoryRecorder:
         try:
             await self.journal.remove(entry.pool_id, entry.id)
         except Exception as error:
-            self._failed("journaling", entry.pool_id, error)
+            self.failed("journaling", entry.pool_id, error)
 
     async def written(self, record: PoolRecord, entry: Entry, newest: Newest | None) -> None:
         """A write Cognito accepted (still under the lock): ``record`` is the pool after
         it. The journal's backlog for the pool goes first, then this row; if the store
         cannot take them, the entry stays in the journal as written, for the replay."""
-        done = entry.as_written(record.version, redact(record.request, self._secret))
+        done = entry.as_written(record.version, self.redacted(record))
         pool_id = entry.pool_id
         try:
-            newest = newest or await self._newest(pool_id)
+            newest = newest or await self.newest(pool_id)
             if newest is not None:
                 newest = await self.replay.backlog(pool_id, newest)
                 await self.replay.append_entry(done, newest)
@@ -138,7 +124,7 @@ class HistoryRecorder:
                 return
         except Exception as error:
             self._remember(pool_id, None)
-            self._failed("recording", pool_id, error)
+            self.failed("recording", pool_id, error)
         await self._keep(done)
 
     async def _keep(self, entry: Entry) -> None:
@@ -149,31 +135,46 @@ class HistoryRecorder:
                 extra={"pool": entry.pool_id, "version": entry.version},
             )
         except Exception as error:
-            self._failed("journaling", entry.pool_id, error)
+            self.failed("journaling", entry.pool_id, error)
 
     async def created(
         self, record: PoolRecord, changes: Sequence[FieldChange], author: Author
     ) -> None:
         """A pool created through the gateway: its first row, every setting as added."""
-        entry = Entry(
+        entry = self._entry(record.pool, record.version, changes, author, record.request)
+        await self.written(record, entry, None)
+
+    def _entry(
+        self,
+        pool: Mapping[str, Any],
+        version: str,
+        changes: Sequence[FieldChange],
+        author: Author,
+        configuration: Mapping[str, Any],
+        started: PoolRecord | None = None,
+    ) -> Entry:
+        """A write's journal entry: leading to ``version`` (the ``configuration``) from
+        ``started`` (None for a new pool), redacted."""
+        return Entry(
             id=uuid.uuid4().hex,
-            pool_id=str(record.pool.get("Id")),
+            pool_id=str(pool.get("Id")),
             order=time.time_ns(),
             state=INTENT,
-            version=record.version,
-            changes_to=record.version,
+            version=version,
+            changes_to=version,
             principal=author.principal,
             request_id=author.request_id,
             changes=[stored_change(c, self._secret) for c in changes],
-            configuration=self.redacted(record),
+            configuration=redact(dict(configuration), self._secret),
+            started_from=started.version if started is not None else None,
+            started_configuration=self.redacted(started) if started is not None else None,
         )
-        await self.written(record, entry, None)
 
     # -- observations --------------------------------------------------------------------
 
     async def loaded(self, pool_id: str, load: Callable[[], Awaitable[PoolRecord]]) -> PoolRecord:
         """``load()`` (a describe for the cache), observing the version it reads."""
-        newest = await self._newest(pool_id)
+        newest = await self.newest(pool_id)
         if newest is None:  # the history is down: the read goes on without it
             return await load()
         record = await load()
@@ -181,10 +182,10 @@ class HistoryRecorder:
         if before is not None and before.version == record.version:
             return record
         try:
-            if not await self._locks.is_held(pool_id):
+            if not await self.locks.is_held(pool_id):
                 await self.replay.observed(record, newest, locked=False)
         except Exception as error:
-            self._failed("recording", pool_id, error)
+            self.failed("recording", pool_id, error)
         return record
 
     async def seen_locked(
@@ -195,7 +196,7 @@ class HistoryRecorder:
         journaled intent's or was made outside the gateway. The newest row is read while
         the pool is described. Returns the pool and the newest row afterwards (None if
         unknown), for :meth:`written`."""
-        newest = asyncio.ensure_future(self._newest(pool_id))
+        newest = asyncio.ensure_future(self.newest(pool_id))
         try:
             record = await describe()
         except BaseException:
@@ -209,12 +210,12 @@ class HistoryRecorder:
             return record, await self.replay.observed(record, seen, locked=True)
         except Exception as error:
             self._remember(pool_id, None)
-            self._failed("recording", pool_id, error)
+            self.failed("recording", pool_id, error)
             return record, None
 
     # -- the store -----------------------------------------------------------------------
 
-    async def _newest(self, pool_id: str) -> Newest | None:
+    async def newest(self, pool_id: str) -> Newest | None:
         """The newest row of the pool (remembered, or read); None if it cannot be read."""
         if not self.ready:
             return None
@@ -224,7 +225,7 @@ class HistoryRecorder:
         try:
             newest = Newest(await self.store.latest(pool_id))
         except Exception as error:
-            self._failed("reading", pool_id, error)
+            self.failed("reading", pool_id, error)
             return None
         self._remember(pool_id, newest)
         return newest
@@ -271,15 +272,12 @@ class HistoryRecorder:
         self._remember(row.pool_id, Newest(row) if appended else None)
         if not appended:
             return None
-        self._metrics.history_records.labels(source.value).inc()
+        self.metrics.history_records.labels(source.value).inc()
         log.info(
             "pool version recorded",
             extra={"pool": row.pool_id, "version": row.version, "source": source.value},
         )
         return row
-
-    async def newest(self, pool_id: str) -> Newest | None:
-        return await self._newest(pool_id)
 
     def forget(self, pool_id: str) -> None:
         self._remember(pool_id, None)
@@ -301,16 +299,14 @@ class HistoryRecorder:
         log.info("history database reachable and migrated; replaying the journal")
         return True
 
-    def _failed(self, doing: str, pool_id: str, error: Exception) -> None:
+    def failed(self, doing: str, pool_id: str, error: Exception) -> None:
         self._last_failure = time.monotonic()
-        self._metrics.history_errors.inc()
+        self.metrics.history_errors.inc()
         log.warning(
             f"history: {doing} failed; the pool itself is unaffected",
             # The driver's error class names the cause; its message may quote values.
             extra={"pool": pool_id, "error": type(getattr(error, "orig", None) or error).__name__},
         )
-
-    failed = _failed
 
 
 __all__ = ["Author", "HistoryRecorder", "Newest", "VersionSource", "joined", "stored_change"]

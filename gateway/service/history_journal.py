@@ -39,7 +39,7 @@ class JournalReplay:
                 continue
             newest = await self.append_entry(entry, newest, entries)
             await journal.remove(pool_id, entry.id)
-            self._recorder._metrics.history_replayed.inc()
+            self._recorder.metrics.history_replayed.inc()
             log.info(
                 "history: journaled write recorded",
                 extra={"pool": pool_id, "version": entry.version},
@@ -185,14 +185,14 @@ class JournalReplay:
             now = time.time()
             stale = [e for e in entries if e.state == INTENT and now - e.created > stale_after]
             backlog = any(e.state == WRITTEN for e in entries)
-            if not ready or not (stale or backlog) or await recorder._locks.is_held(pool_id):
+            if not ready or not (stale or backlog) or await recorder.locks.is_held(pool_id):
                 continue
             try:
-                async with recorder._locks.hold(pool_id):
+                async with recorder.locks.hold(pool_id):
                     await self._resolve(pool_id, stale, describe)
             except Exception as error:
                 recorder.failed("replaying", pool_id, error)
-        recorder._metrics.history_spooled.set(waiting)
+        recorder.metrics.history_spooled.set(waiting)
         recorder.waiting = waiting
         return waiting
 
