@@ -134,34 +134,42 @@ class Auditor:
         """A write whose caller got an error with no outcome (a timeout, a dead replica)
         was found applied by the history: the audit says so, as the history does."""
         kind, _, name = (author or "unknown:unknown").partition(":")
-        record = {
-            "type": "audit",
-            "time": datetime.datetime.now(datetime.UTC).isoformat(),
-            "requestId": request,
-            "principal": {"name": name, "kind": kind},
-            "operation": "UpdateUserPool",
-            "pool": pool_id,
-            "dryRun": False,
-            "outcome": "applied-later",
-            "errorCode": None,
-            "note": "the answer was lost; the history found the write applied in Cognito",
-        }
+        record = _record(name, kind, "UpdateUserPool", pool_id, False, "applied-later", None)
+        record["requestId"] = request
+        record["note"] = "the answer was lost; the history found the write applied in Cognito"
         self._write(orjson.dumps(record, default=str).decode())
 
     def _emit(self, event: AuditEvent, outcome: str, code: str | None) -> None:
-        record = {
-            "type": "audit",
-            "time": datetime.datetime.now(datetime.UTC).isoformat(),
-            "requestId": request_id.get() or None,
-            "principal": {"name": event.principal.name, "kind": event.principal.kind},
-            "operation": event.operation,
-            "pool": event.pool,
-            "dryRun": event.dry_run,
-            "outcome": outcome,
-            "errorCode": code,
-            "requested": [audit_path(event.operation, p) for p in event.requested],
-            "changes": [self._change(event.operation, c) for c in event.changes],
-        }
+        principal = event.principal
+        record = _record(
+            principal.name, principal.kind, event.operation, event.pool, event.dry_run,
+            outcome, code,
+        )  # fmt: skip
+        record["requested"] = [audit_path(event.operation, p) for p in event.requested]
+        record["changes"] = [self._change(event.operation, c) for c in event.changes]
         if event.note is not None:
             record["note"] = event.note
         self._write(orjson.dumps(record, default=str).decode())
+
+
+def _record(
+    name: str,
+    kind: str,
+    operation: str,
+    pool: str | None,
+    dry_run: bool,
+    outcome: str,
+    code: str | None,
+) -> dict[str, Any]:
+    """The fields every audit record has, in their order (the current request's id)."""
+    return {
+        "type": "audit",
+        "time": datetime.datetime.now(datetime.UTC).isoformat(),
+        "requestId": request_id.get() or None,
+        "principal": {"name": name, "kind": kind},
+        "operation": operation,
+        "pool": pool,
+        "dryRun": dry_run,
+        "outcome": outcome,
+        "errorCode": code,
+    }
