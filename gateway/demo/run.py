@@ -30,16 +30,15 @@ EXAMPLE_QUERY = """{
 
 def run_demo(host: str | None = None, port: int | None = None, grpc_port: int | None = None) -> int:
     bind = host or "127.0.0.1"
-    ports = {
-        "--port": 8000 if port is None else port,
-        "--grpc-port": 50051 if grpc_port is None else grpc_port,
-    }
-    busy = busy_port(bind, ports)
+    http_port = 8000 if port is None else port
+    grpc_listen = 50051 if grpc_port is None else grpc_port
+    busy = busy_port(bind, {"--port": http_port, "--grpc-port": grpc_listen})
     if busy is not None:
         sys.stderr.write(f"gateway demo: {busy}\n")
         return 2
     emulator = start_in_thread()
     emulator_host, emulator_port = emulator.get_host_and_port()
+    emulator_url = f"http://{emulator_host}:{emulator_port}"
     use_emulator_credentials()
     defaults: dict[str, Any] = {}
     workdir: str | None = None
@@ -55,18 +54,17 @@ def run_demo(host: str | None = None, port: int | None = None, grpc_port: int | 
     try:
         settings = load_settings(
             **defaults,
-            host=host or "127.0.0.1",
-            port=8000 if port is None else port,
-            grpc_port=50051 if grpc_port is None else grpc_port,
+            host=bind,
+            port=http_port,
+            grpc_port=grpc_listen,
             region=DEMO_REGION,
-            cognito_endpoint_url=f"http://{emulator_host}:{emulator_port}",
+            cognito_endpoint_url=emulator_url,
             graphiql=True,
             introspection=True,
             auth_mode="none",
         )
         logs.configure(settings.log_level, settings.log_format)
         ids = asyncio.run(_seed(settings))
-        emulator_url = f"http://{emulator_host}:{emulator_port}"
         run(settings, demo=True, on_started=lambda: _announce(settings, ids, emulator_url))
     finally:
         emulator.stop()

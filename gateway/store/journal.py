@@ -102,6 +102,7 @@ class FileJournal:
         self._entries: dict[str, Entry] = {}
         self._behind = False  # the file misses something: rewrite it whole next time
         self._descriptor: int | None = None
+        self.path: Path | None = None  # this process's own file, once open
         if folder is not None:
             self._open(folder)
 
