@@ -56,10 +56,6 @@ def refused(refusal: GatewayError) -> Response:
     )
 
 
-def unauthenticated() -> Response:
-    return refused(admission.unauthenticated())
-
-
 class PublicOnlyGate:
     """After the JSON guard has read the body: a caller admitted without credentials may
     run documents of ``userPoolPublicSettings`` queries only; anything else is 401, as
@@ -77,7 +73,7 @@ class PublicOnlyGate:
             and scope["type"] == "http"
             and not _public_only(scope, self._documents)
         ):
-            await unauthenticated()(scope, receive, send)
+            await refused(admission.unauthenticated())(scope, receive, send)
             return
         await self._app(scope, receive, send)
 
