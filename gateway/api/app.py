@@ -15,24 +15,19 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from gateway.api.admission import Admission
-from gateway.api.allow_list import AllowListMiddleware, load_allowed
 from gateway.api.auth.credentials import make_authenticator
-from gateway.api.auth.middleware import AuthMiddleware, PublicOnlyGate
 from gateway.api.documents import Documents
 from gateway.api.graphiql.assets import asset_route
 from gateway.api.graphql.endpoint import graphql_route
-from gateway.api.graphql.observability import OperationNames
 from gateway.api.grpc.server import serving as grpc_serving
 from gateway.api.health import health_routes
 from gateway.api.http import (
     BodyLimitMiddleware,
-    JsonGuardMiddleware,
     RequestIdMiddleware,
     RequestTimeoutMiddleware,
 )
 from gateway.api.http_protocol import timed_protocol
 from gateway.api.public_settings import public_settings_route
-from gateway.api.response_cache import ResponseCache
 from gateway.observability import tracing
 from gateway.observability.metrics import Metrics
 from gateway.runtime import Runtime, open_runtime
@@ -79,40 +74,9 @@ def lifespan_for(
     return lifespan
 
 
-def add_middleware(
-    app: FastAPI,
-    settings: Settings,
-    metrics: Metrics,
-    admission: Admission,
-    names: OperationNames,
-    documents: Documents,
-) -> None:
-    """Outermost last: request id, deadline, size limit, host check, CORS, admission
-    (headers only), JSON guard, allow-list, public-only gate, response cache."""
-
-    async def current_tag(pool_id: str) -> str | None:
-        runtime: Runtime = app.state.runtime
-        return await runtime.service.current_tag(pool_id)
-
-    if settings.response_cache:
-        app.add_middleware(
-            ResponseCache,
-            current_tag=current_tag,
-            max_age=settings.cache_ttl_seconds,
-            documents=documents,
-            metrics=metrics,
-            names=names,
-            max_bytes=settings.response_cache_max_bytes,
-            max_entry_bytes=settings.response_cache_max_entry_bytes,
-        )
-    app.add_middleware(PublicOnlyGate, documents=documents)  # after the allow-list
-    if settings.allowed_operations_file:
-        app.add_middleware(
-            AllowListMiddleware, allowed=load_allowed(settings.allowed_operations_file)
-        )
-    app.add_middleware(JsonGuardMiddleware)
-    # Admission reads headers only: no body is parsed for a caller it refuses.
-    app.add_middleware(AuthMiddleware, admission=admission, open_page=settings.graphiql)
+def add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
+    """What every route shares, outermost last: request id, deadline, size limit, host
+    check, CORS. All that is GraphQL's own is one pipeline (``api/graphql/pipeline.py``)."""
     if settings.cors_origins or settings.cors_origin_regex:
         app.add_middleware(
             CORSMiddleware,
@@ -144,7 +108,6 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastA
     if settings.tracing and not tracing.enabled():
         tracing.configure()
     metrics = Metrics()
-    names = OperationNames()  # one bounded set of operation labels, executed or cached
     # One budget per client, whichever surface it calls; without authentication (a
     # loopback developer setup) there are no clients to tell apart.
     rate = settings.client_requests_per_second if settings.auth_mode != "none" else 0
@@ -159,15 +122,20 @@ def create_app(settings: Settings | None = None, *, demo: bool = False) -> FastA
         redoc_url=None,
         openapi_url=None,
     )
+
+    async def current_tag(pool_id: str) -> str | None:
+        runtime: Runtime = app.state.runtime
+        return await runtime.service.current_tag(pool_id)
+
     app.router.routes.extend(
         [
-            graphql_route(settings, metrics, names, documents),
+            graphql_route(settings, metrics, admission, documents, current_tag),
             public_settings_route(admission, settings.cache_ttl_seconds),
             *health_routes(metrics),
             *([asset_route()] if settings.graphiql else []),
         ]
     )
-    add_middleware(app, settings, metrics, admission, names, documents)
+    add_middleware(app, settings, metrics)
     return app
 
 

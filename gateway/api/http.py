@@ -7,11 +7,10 @@ import logging
 import time
 import uuid
 
-import orjson
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.errors import ErrorCode
+from gateway.errors import ErrorCode, GatewayError
 from gateway.observability.context import client_request_id, request_id
 from gateway.observability.metrics import NO_METRICS, Metrics
 
@@ -27,6 +26,22 @@ def graphql_error_response(
         status_code=status,
         headers=headers,
     )
+
+
+def refused(refusal: GatewayError) -> JSONResponse:
+    """An admission refusal as HTTP: 401 with ``WWW-Authenticate``, or 429 with
+    ``Retry-After``; the body is a GraphQL error with the same words gRPC sends."""
+    if refusal.code == ErrorCode.THROTTLED:
+        headers = {"Retry-After": str(int(refusal.retry_after or 1))}
+        return graphql_error_response(refusal.message, refusal.code, status=429, headers=headers)
+    return graphql_error_response(
+        refusal.message, refusal.code, status=401, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+def peer_of(scope: Scope) -> str | None:
+    """The client's address of an HTTP request."""
+    return (scope.get("client") or (None,))[0]
 
 
 def path_family(path: str) -> str:
@@ -149,86 +164,6 @@ class BodyLimitMiddleware:
 
 class _TooLarge(Exception):
     pass
-
-
-MAX_JSON_DEPTH = 64
-
-
-def is_post_to(scope: Scope, path: str) -> bool:
-    """An HTTP POST to ``path`` (a trailing slash allowed): what the GraphQL layers read."""
-    return bool(
-        scope["type"] == "http" and scope["method"] == "POST" and scope["path"].rstrip("/") == path
-    )
-
-
-def json_depth(value: object, limit: int) -> int:
-    """Nesting depth of a parsed JSON value, counted without recursion up to ``limit + 1``."""
-    deepest = 0
-    stack: list[tuple[object, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict | list):
-            deepest = max(deepest, depth)
-            if deepest > limit:
-                return deepest
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children)
-    return deepest
-
-
-class JsonGuardMiddleware:
-    """Refuses GraphQL request bodies that are not JSON or nest deeper than ``max_depth``
-    (400, BAD_USER_INPUT) before anything recursive reads them: deep variables made
-    the JSON decoders and the cache key's encoder fail with a 500."""
-
-    def __init__(self, app: ASGIApp, path: str = "/graphql", max_depth: int = MAX_JSON_DEPTH):
-        self._app = app
-        self._path = path
-        self._max_depth = max_depth
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not is_post_to(scope, self._path):
-            await self._app(scope, receive, send)
-            return
-        chunks: list[bytes] = []
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                return
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
-        try:
-            document = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            document = None
-            problem = f"the request body is not JSON, or nests deeper than {self._max_depth} levels"
-        else:
-            too_deep = json_depth(document, self._max_depth) > self._max_depth
-            problem = (
-                f"the request body nests deeper than {self._max_depth} levels" if too_deep else ""
-            )
-        if problem:
-            response = graphql_error_response(problem, ErrorCode.BAD_USER_INPUT, status=400)
-            await response(scope, receive, send)
-            return
-        scope.setdefault("state", {})["graphql_request"] = document  # for the layers below
-        await self._app(scope, replaying(body, True, receive), send)
-
-
-def replaying(body: bytes, complete: bool, receive: Receive) -> Receive:
-    """A receive that first hands the already-read body to the app, then the rest."""
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": not complete}
-        return await receive()
-
-    return replay
 
 
 class RequestTimeoutMiddleware:

@@ -20,8 +20,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from gateway.api.admission import Admission
-from gateway.api.auth.middleware import peer_of, refused
-from gateway.api.http import graphql_error_response
+from gateway.api.http import graphql_error_response, peer_of, refused
 from gateway.errors import ErrorCode, GatewayError
 from gateway.observability.context import caller
 from gateway.runtime import Runtime

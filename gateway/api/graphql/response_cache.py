@@ -1,9 +1,9 @@
-"""The read fast path: a response cache in front of the GraphQL view.
+"""The read fast path: a response cache, a step of the GraphQL pipeline.
 
 Frontends ask the same questions over and over ("this pool, these fields").
 Parsing, validating and executing a full-pool query costs ~15 ms of CPU;
-sending stored bytes costs microseconds. So a repeated read is answered here,
-before strawberry: the entry for (document, operation, variables, the
+sending stored bytes costs microseconds. So a repeated read is answered from
+here, before strawberry: the entry for (document, operation, variables, the
 caller's rights) is served as long as every pool it read still has the
 entity tag (a hash of the whole described document) it had when it was
 built, and never longer than the describe cache period. The tags come from
@@ -15,34 +15,32 @@ describe expires.
 
 Only documents whose operations are all queries of ``userPool`` are cached;
 listings, mutations and anything with errors go to the view every time.
-Authentication runs before this layer (AuthMiddleware), and the caller's
+Admission runs before this step, and the caller's
 rights are part of the key, so an answer is only ever served to a caller with
 the same scopes and pool patterns as the one it was computed for.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from graphql import GraphQLError, print_ast
 from graphql.language import DocumentNode
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Send
 
 from gateway.api.documents import Documents, queries_of_only
-from gateway.api.graphql.observability import OperationNames
-from gateway.api.http import is_post_to, replaying
 from gateway.observability.metrics import NO_METRICS, Metrics
 from gateway.service.access import Principal
 from gateway.service.reads import PoolTags, reads
 
 CACHEABLE_ROOT_FIELDS = frozenset({"userPool", "userPoolPublicSettings", "__typename"})
-MAX_BODY_TO_CACHE = 1024 * 1024
 ENTRY_OVERHEAD_BYTES = 256  # key, tuple and object headers, roughly
 
 
@@ -106,69 +104,34 @@ def rights_of(principal: Principal | None) -> bytes:
 
 
 class ResponseCache:
-    """ASGI layer on the GraphQL route; ``current_tag`` answers a pool's entity tag now.
+    """Answers kept for repeated reads; ``current_tag`` answers a pool's entity tag now.
 
-    ``max_age``: the describe cache period; no entry is served older than that.
+    ``max_age``: the describe cache period; no entry is served older than that. It is a
+    step of the GraphQL pipeline (``api/graphql/pipeline.py``), which asks it for a
+    request's key, serves what :meth:`fresh` finds and offers what it executed to
+    :meth:`keep`.
     """
 
     def __init__(
         self,
-        app: ASGIApp,
         current_tag: Callable[[str], Awaitable[str | None]],
         max_age: float,
         documents: Documents,
         metrics: Metrics = NO_METRICS,
-        names: OperationNames | None = None,
-        path: str = "/graphql",
         max_bytes: int = 16 * 1024 * 1024,
         max_entry_bytes: int = 256 * 1024,
     ) -> None:
-        self._app = app
         self._metrics = metrics
         self._current_tag = current_tag
         self._max_age = max_age
-        self._path = path
         self._entries = CostLRU(max_bytes)
         self._max_entry_bytes = max_entry_bytes
         self._documents = documents
         self._keys = CostLRU(4096)  # digest of the raw text -> (cacheable, normalized digest)
-        self._names = names or OperationNames()
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not is_post_to(scope, self._path):
-            await self._app(scope, receive, send)
-            return
-        body, complete = await _read_body(receive)
-        replay = replaying(body, complete, receive)
-        key = self._key(scope, body) if complete else None
-        if key is None:
-            await self._app(scope, replay, send)
-            return
-        entry: Entry | None = self._entries.get(key)
-        started = time.perf_counter()
-        if entry is not None and await self._still_valid(entry):
-            self._metrics.response_cache.labels("hit").inc()
-            await _send_entry(entry, send)
-            # Counted like an executed read, so rate and latency include the hot path.
-            request = scope.get("state", {}).get("graphql_request") or {}
-            name = self._names.for_cached(request.get("operationName"))
-            self._metrics.graphql_requests.labels(name, "query", "ok").inc()
-            self._metrics.graphql_seconds.labels(name, "query").observe(
-                time.perf_counter() - started
-            )
-            return
-        self._metrics.response_cache.labels("miss").inc()
-        await self._execute_and_store(key, scope, replay, send)
-
-    def _key(self, scope: Scope, body: bytes) -> bytes | None:
-        request = scope.get("state", {}).get("graphql_request")  # parsed by JsonGuardMiddleware
-        if request is None:
-            try:
-                request = orjson.loads(body)
-            except orjson.JSONDecodeError:
-                return None
-        if not isinstance(request, dict) or not isinstance(request.get("query"), str):
-            return None
+    def key(self, request: dict[str, Any], principal: Principal | None) -> bytes | None:
+        """The entry's key for a request (its ``query`` a string), or None when its
+        answer is not kept (not only ``userPool`` queries, or not a document at all)."""
         query: str = request["query"]
         raw = hashlib.sha256(query.encode()).digest()
         known: tuple[bool, bytes] | None = self._keys.get(raw)
@@ -178,7 +141,6 @@ class ResponseCache:
         cacheable, document = known
         if not cacheable:
             return None
-        principal = scope.get("state", {}).get("principal")
         variables = orjson.dumps(request.get("variables") or {}, option=orjson.OPT_SORT_KEYS)
         digest = hashlib.sha256()
         for part in (
@@ -191,6 +153,15 @@ class ResponseCache:
             digest.update(b"\x00")
         return digest.digest()
 
+    async def fresh(self, key: bytes) -> Entry | None:
+        """The entry for ``key`` if every pool it read still has the tag it had."""
+        entry: Entry | None = self._entries.get(key)
+        if entry is not None and await self._still_valid(entry):
+            self._metrics.response_cache.labels("hit").inc()
+            return entry
+        self._metrics.response_cache.labels("miss").inc()
+        return None
+
     async def _still_valid(self, entry: Entry) -> bool:
         if time.monotonic() - entry.stored_at >= self._max_age:
             return False
@@ -199,62 +170,47 @@ class ResponseCache:
                 return False
         return True
 
-    async def _execute_and_store(
-        self, key: bytes, scope: Scope, receive: Receive, send: Send
-    ) -> None:
-        seen: PoolTags = {}
-        started = time.monotonic()
-        token = reads.set(seen)
-        start: Message | None = None
-        chunks: list[bytes] = []
-
-        async def capture(message: Message) -> None:
-            nonlocal start
-            if message["type"] == "http.response.start":
-                start = message
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-            await send(message)
-
+    @staticmethod
+    @contextlib.contextmanager
+    def noting_reads() -> Iterator[Reads]:
+        """Notes the pools (and their tags) that an execution inside reads."""
+        noted = Reads({}, time.monotonic())
+        token = reads.set(noted.tags)
         try:
-            await self._app(scope, receive, capture)
+            yield noted
         finally:
             reads.reset(token)
-        if start is None or start["status"] != 200 or not seen:
+
+    def keep(self, key: bytes, answer: Answer, noted: Reads) -> None:
+        """Keep an executed answer: a 200 without errors that read at least one pool."""
+        if answer.status != 200 or not noted.tags:
             return
-        body = b"".join(chunks)
-        if len(body) > self._max_entry_bytes or b'"errors"' in body:
+        if len(answer.body) > self._max_entry_bytes or b'"errors"' in answer.body:
             return
-        content_type = next(
-            (v for k, v in start.get("headers", []) if k == b"content-type"), b"application/json"
-        )
-        entry = Entry(body, content_type, tuple(sorted(seen.items())), started)
-        self._entries.put(key, entry, len(body) + len(key) + ENTRY_OVERHEAD_BYTES)
+        depends_on = tuple(sorted(noted.tags.items()))
+        entry = Entry(answer.body, answer.content_type, depends_on, noted.started)
+        self._entries.put(key, entry, len(answer.body) + len(key) + ENTRY_OVERHEAD_BYTES)
         self._metrics.response_cache_bytes.set(self._entries.used)
 
 
-async def _read_body(receive: Receive) -> tuple[bytes, bool]:
-    """The request body read so far, and whether that is all of it.
+@dataclass(frozen=True)
+class Reads:
+    """The pools an execution read, with their tags, and when it started."""
 
-    Stops early (incomplete) past ``MAX_BODY_TO_CACHE``: such a request is not
-    cached, and the rest of its body is left for the app to read.
-    """
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            return b"".join(chunks), False
-        chunk = message.get("body", b"")
-        chunks.append(chunk)
-        size += len(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks), True
-        if size > MAX_BODY_TO_CACHE:
-            return b"".join(chunks), False
+    tags: PoolTags
+    started: float
 
 
-async def _send_entry(entry: Entry, send: Send) -> None:
+@dataclass
+class Answer:
+    """What the view answered, as captured on its way out."""
+
+    status: int = 0
+    content_type: bytes = b"application/json"
+    body: bytes = b""
+
+
+async def send_entry(entry: Entry, send: Send) -> None:
     await send(
         {
             "type": "http.response.start",

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gateway.api.allow_list import load_allowed
+from gateway.api.graphql.allow_list import load_allowed
 from tests.conftest import GatewayServer
 
 KNOWN = "query Known { __typename }"

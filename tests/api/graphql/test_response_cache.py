@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from gateway.api.documents import Documents
-from gateway.api.response_cache import normalized
+from gateway.api.graphql.response_cache import normalized
 from tests.conftest import REGION, GatewayServer, GraphQLClient, PoolFactory
 from tests.support.fault_proxy import FaultProxy
 
@@ -169,7 +169,7 @@ async def test_out_of_band_changes_of_read_only_members_show_within_the_cache_pe
 
 def test_rights_in_the_key_are_unambiguous() -> None:
     """Joined with commas, ``["A,B"]`` and ``["A", "B"]`` once shared cache entries."""
-    from gateway.api.response_cache import rights_of
+    from gateway.api.graphql.response_cache import rights_of
     from gateway.service.access import Principal
 
     one = Principal(name="a", kind="api-key", scopes=frozenset({"pools:read"}), pools=("A,B",))

@@ -18,12 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
 from graphql import GraphQLError, OperationDefinitionNode, parse
-from starlette.types import ASGIApp, Receive, Scope, Send
-
-from gateway.api.http import graphql_error_response, is_post_to, replaying
-from gateway.errors import ErrorCode
 
 SETTING = "GATEWAY_ALLOWED_OPERATIONS_FILE"
 
@@ -81,37 +76,14 @@ def load_allowed(path: str) -> dict[str, Allowed]:
     return allowed
 
 
-class AllowListMiddleware:
-    """Runs after the JSON guard (which parsed the request into ``scope["state"]``)."""
+class AllowList:
+    """The pipeline's allow-list step (``api/graphql/pipeline.py``)."""
 
-    def __init__(self, app: ASGIApp, allowed: dict[str, Allowed], path: str = "/graphql") -> None:
-        self._app = app
+    def __init__(self, allowed: dict[str, Allowed]) -> None:
         self._allowed = allowed
-        self._path = path
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not is_post_to(scope, self._path):
-            await self._app(scope, receive, send)
-            return
-        request: Any = scope.get("state", {}).get("graphql_request")
-        document = self._document(request)
-        if document is None:
-            response = graphql_error_response(
-                "this gateway runs only its allow-listed operations", ErrorCode.FORBIDDEN, 403
-            )
-            await response(scope, receive, send)
-            return
-        if request.get("query") == document:  # sent whole: the body goes on as it came
-            await self._app(scope, receive, send)
-            return
-        request = {**request, "query": document}  # sent by hash: hand the document on
-        scope["state"]["graphql_request"] = request
-        await self._app(scope, replaying(orjson.dumps(request), True, receive), send)
-
-    def _document(self, request: Any) -> str | None:
+    def document(self, request: dict[str, Any]) -> str | None:
         """The document to run, if the operation that will run is listed."""
-        if not isinstance(request, dict):
-            return None
         query = request.get("query")
         if isinstance(query, str):
             digest: Any = hashlib.sha256(query.encode()).hexdigest()
