@@ -36,6 +36,7 @@ class Stack:
     server_url: str
     server_pid: int
     grpc_target: str
+    bare_url: str  # the baselines' process (bench/bare.py)
 
 
 @contextlib.contextmanager
@@ -47,6 +48,7 @@ def running_stack(log_dir: Path) -> Iterator[Stack]:
         "AWS_DEFAULT_REGION": REGION,
     }
     emulator_port, server_port, grpc_port = free_port(), free_port(), free_port()
+    bare_port = free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
     for stale in log_dir.glob("history.db*"):  # the file, its WAL, its journal folder
         if stale.is_dir():
@@ -55,6 +57,7 @@ def running_stack(log_dir: Path) -> Iterator[Stack]:
             stale.unlink()
     emulator_log = open(log_dir / "emulator.log", "wb")  # noqa: SIM115 - closed below
     server_log = open(log_dir / "server.log", "wb")  # noqa: SIM115 - closed below
+    bare_log = open(log_dir / "bare.log", "wb")  # noqa: SIM115 - closed below
     emulator = subprocess.Popen(
         [
             sys.executable,
@@ -72,6 +75,7 @@ def running_stack(log_dir: Path) -> Iterator[Stack]:
     )
     proxy = FaultProxy(f"http://127.0.0.1:{emulator_port}")
     server: subprocess.Popen[bytes] | None = None
+    bare: subprocess.Popen[bytes] | None = None
     try:
         wait_for_port(emulator_port)
         proxy.start()
@@ -91,24 +95,36 @@ def running_stack(log_dir: Path) -> Iterator[Stack]:
             stderr=subprocess.STDOUT,
             cwd=ROOT,
         )
+        # Pinned to the same core as the gateway: only one of them is under load at a time.
+        bare = subprocess.Popen(
+            pinned([sys.executable, "-m", "bench.bare", "--port", str(bare_port)], 0),
+            env=env,
+            stdout=bare_log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
         wait_for_port(server_port)
         wait_for_port(grpc_port)
+        wait_for_port(bare_port)
         yield Stack(
             f"http://127.0.0.1:{emulator_port}",
             proxy,
             f"http://127.0.0.1:{server_port}",
             server.pid,
             f"127.0.0.1:{grpc_port}",
+            f"http://127.0.0.1:{bare_port}",
         )
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(20)
+        for process in (server, bare):
+            if process is not None:
+                process.terminate()
+                process.wait(20)
         proxy.stop()
         emulator.terminate()
         emulator.wait(20)
         emulator_log.close()
         server_log.close()
+        bare_log.close()
 
 
 def rss_megabytes(pid: int) -> float:

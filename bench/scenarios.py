@@ -24,6 +24,7 @@ from google.protobuf.field_mask_pb2 import FieldMask
 from bench.harness import REGION, Stack, pinned, rss_megabytes
 from gateway.api.graphql.schema import build_schema
 from gateway.api.grpc import stubs
+from gateway.api.grpc.proto import SERVICE
 from gateway.core.rules import update_request_from
 from gateway.demo.seed import FULL_POOL
 from tests.support.documents import full_selection
@@ -108,10 +109,10 @@ async def hot_read(stack: Stack, seconds: float) -> dict[str, Any]:
     async with httpx.AsyncClient(timeout=30) as http:
         answer = (await http.post(f"{stack.server_url}/graphql", json=body)).json()
         assert "errors" not in answer, answer
-        await http.post(f"{stack.server_url}/bare/snapshot", json=answer)
-        bare_answer = (await http.post(f"{stack.server_url}/bare/pool", json=body)).json()
+        await http.post(f"{stack.bare_url}/bare/snapshot", json=answer)
+        bare_answer = (await http.post(f"{stack.bare_url}/bare/pool", json=body)).json()
         assert bare_answer == answer
-    bare = await asyncio.to_thread(wrk, f"{stack.server_url}/bare/pool", body, seconds)
+    bare = await asyncio.to_thread(wrk, f"{stack.bare_url}/bare/pool", body, seconds)
     gateway = await asyncio.to_thread(wrk, f"{stack.server_url}/graphql", body, seconds)
     return {
         "bare": bare,
@@ -127,10 +128,10 @@ async def public_settings(stack: Stack, seconds: float) -> dict[str, Any]:
     url = f"{stack.server_url}/pools/{pool_id}/public-settings"
     async with httpx.AsyncClient(timeout=30) as http:
         answer = (await http.get(url)).json()
-        await http.post(f"{stack.server_url}/bare/public-snapshot", json=answer)
-        bare_answer = (await http.get(f"{stack.server_url}/bare/public-settings")).json()
+        await http.post(f"{stack.bare_url}/bare/public-snapshot", json=answer)
+        bare_answer = (await http.get(f"{stack.bare_url}/bare/public-settings")).json()
         assert bare_answer == answer
-    bare = await asyncio.to_thread(wrk, f"{stack.server_url}/bare/public-settings", None, seconds)
+    bare = await asyncio.to_thread(wrk, f"{stack.bare_url}/bare/public-settings", None, seconds)
     gateway = await asyncio.to_thread(wrk, url, None, seconds)
     return {"bare": bare, "gateway": gateway}
 
@@ -249,14 +250,20 @@ def grpc_load(target: str, pool_id: str, seconds: float) -> dict[str, float]:
 
 
 async def grpc_hot_read(stack: Stack, seconds: float) -> dict[str, Any]:
-    """GetUserPool of a full pool through the gateway vs a bare servicer in the same
-    process answering with the same prebuilt message."""
+    """GetUserPool of a full pool through the gateway vs a bare servicer in a process of
+    its own answering with the same message, prebuilt from the gateway's bytes."""
     pool_id = await new_pool(stack, "bench-grpc-hot-read")
     bare_target = f"127.0.0.1:{free_port()}"
+    messages, _ = stubs.load()
+    async with grpc.aio.insecure_channel(stack.grpc_target) as channel:
+        raw: bytes = await channel.unary_unary(
+            f"/{SERVICE}/GetUserPool",
+            request_serializer=messages.GetUserPoolRequest.SerializeToString,
+        )(messages.GetUserPoolRequest(id=pool_id))
     async with httpx.AsyncClient(timeout=30) as http:
         started = await http.post(
-            f"{stack.server_url}/bare/grpc",
-            json={"port": bare_target.rsplit(":", 1)[1], "pool_id": pool_id},
+            f"{stack.bare_url}/bare/grpc",
+            json={"port": bare_target.rsplit(":", 1)[1], "message": raw.hex()},
         )
         assert started.json() == {"ok": True}, started.text
     bare = await asyncio.to_thread(grpc_load, bare_target, pool_id, seconds)
@@ -298,7 +305,7 @@ async def gateway_time(stack: Stack, updates: int) -> dict[str, Any]:
     found: dict[str, Any] = {"updates": updates}
     async with httpx.AsyncClient(timeout=60) as http:
         for history in (True, False):
-            await http.post(f"{stack.server_url}/bare/history", json={"on": history})
+            await http.post(f"{stack.server_url}/bench/history", json={"on": history})
             added: list[float] = []
             for round_ in range(3 + updates):
                 patch = {"policies": {"passwordPolicy": {"minimumLength": 8 + round_ % 4}}}
@@ -315,7 +322,7 @@ async def gateway_time(stack: Stack, updates: int) -> dict[str, Any]:
             found["history_on_ms" if history else "history_off_ms"] = (
                 statistics.median(added) * 1000
             )
-        await http.post(f"{stack.server_url}/bare/history", json={"on": True})
+        await http.post(f"{stack.server_url}/bench/history", json={"on": True})
     found["intent_ms"] = await intent_cost(updates * 10)
     return found
 

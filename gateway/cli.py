@@ -80,8 +80,8 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     if not _migrated("serve", settings):
         return 2
-    from gateway.api.app import run
     from gateway.observability import logs
+    from gateway.servers import run
 
     logs.configure(settings.log_level, settings.log_format)
     run(settings)

@@ -19,11 +19,11 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
+import uvloop
 
-from gateway.api.app import create_app
 from gateway.cognito.clients import CognitoClients
 from gateway.demo.seed import FULL_POOL, seed_pools
+from gateway.servers import Servers
 from gateway.settings import Settings
 from tests.support.fault_proxy import FaultProxy
 from tests.support.net import free_port, wait_for_port
@@ -79,33 +79,37 @@ def proxy(session_proxy: FaultProxy) -> Iterator[FaultProxy]:
 
 
 class GatewayServer:
-    """``create_app`` served by uvicorn in a thread, reached over real HTTP."""
+    """The gateway's servers (``gateway/servers.py``: HTTP, and gRPC when on, over one
+    runtime) on their own event loop in a thread, reached over real sockets."""
 
     def __init__(self, settings: Settings) -> None:
         self.port = free_port()
-        config = uvicorn.Config(
-            create_app(settings),
-            host="127.0.0.1",
-            port=self.port,
-            log_config=None,
-            access_log=False,
-            lifespan="on",
+        self._servers = Servers(
+            settings.model_copy(update={"host": "127.0.0.1", "port": self.port})
         )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread = threading.Thread(
+            target=lambda: uvloop.run(self._servers.serve()), daemon=True
+        )
         self.url = f"http://127.0.0.1:{self.port}"
 
     def start(self) -> GatewayServer:
         self._thread.start()
         deadline = time.monotonic() + 20
-        while not self._server.started:
+        while not self._servers.started:
             if time.monotonic() > deadline or not self._thread.is_alive():
                 raise RuntimeError("gateway did not start")
             time.sleep(0.02)
         return self
 
     def stop(self) -> None:
-        self._server.should_exit = True
+        self.stop_async()
+        self.join()
+
+    def stop_async(self) -> None:
+        """Ask it to stop (as SIGTERM does) without waiting."""
+        self._servers.stop()
+
+    def join(self) -> None:
         self._thread.join(10)
 
 

@@ -1,23 +1,42 @@
-"""Probes and scrapes: ``/healthz``, ``/readyz`` and ``/metrics``."""
+"""Probes and scrapes: ``/healthz``, ``/readyz`` and ``/metrics``, typed for the
+OpenAPI document."""
 
 from __future__ import annotations
 
+from enum import Enum
+from typing import Literal
+
+from fastapi import APIRouter, FastAPI
 from prometheus_client import CONTENT_TYPE_LATEST
+from pydantic import BaseModel, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from gateway.observability.metrics import Metrics
 from gateway.runtime import Runtime
 
 
-async def healthz(request: Request) -> Response:
+class Alive(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "degraded", "starting", "draining"]
+    redis: Literal["reachable", "unreachable"] | None = Field(
+        None, description="Present when GATEWAY_REDIS_URL is set."
+    )
+    history: Literal["ready", "degraded"] | None = Field(
+        None, description="Present when the history is on; degraded: writes are journaled."
+    )
+
+
+async def healthz() -> Alive:
     """The process is alive and serving."""
-    return JSONResponse({"status": "ok"})
+    return Alive()
 
 
-async def readyz(request: Request) -> Response:
-    """Whether this pod can serve: started, not draining; Redis state is reported.
+async def readyz(request: Request) -> JSONResponse:
+    """Whether this pod can serve: 200 ready or degraded, 503 starting or draining.
 
     Local on purpose: probes are unauthenticated and frequent, so they spend no
     Cognito quota, and a Cognito or credentials blip (which every replica would
@@ -35,13 +54,27 @@ async def readyz(request: Request) -> Response:
     return JSONResponse({"status": status, **body})
 
 
-def health_routes(metrics: Metrics) -> list[Route]:
-    async def scrape(request: Request) -> Response:
+def add_health_routes(router: APIRouter | FastAPI, metrics: Metrics) -> None:
+
+    async def scrape() -> Response:
         """Prometheus exposition of this process's metrics."""
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
-    return [
-        Route("/healthz", healthz, methods=["GET"]),
-        Route("/readyz", readyz, methods=["GET"]),
-        Route("/metrics", scrape, methods=["GET"]),
-    ]
+    tags: list[str | Enum] = ["operations"]
+    router.add_api_route("/healthz", healthz, methods=["GET"], response_model=Alive, tags=tags)
+    router.add_api_route(
+        "/readyz",
+        readyz,
+        methods=["GET"],
+        response_model=Readiness,
+        responses={503: {"model": Readiness, "description": "Starting or draining."}},
+        tags=tags,
+    )
+    router.add_api_route(
+        "/metrics",
+        scrape,
+        methods=["GET"],
+        response_class=Response,
+        responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}},
+        tags=tags,
+    )

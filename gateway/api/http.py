@@ -1,4 +1,5 @@
-"""HTTP-edge helpers: request ids, request size limit, GraphQL-shaped error responses."""
+"""The HTTP edge every route shares (request id, body limit, deadline, counts), and
+GraphQL-shaped error answers."""
 
 from __future__ import annotations
 
@@ -54,150 +55,132 @@ def path_family(path: str) -> str:
     return path.rstrip("/") if path.rstrip("/") in known else "other"
 
 
-class RequestIdMiddleware:
-    """Takes ``X-Request-Id`` from the client (if sane) or makes one; echoes it back; counts
-    every response by status (also those refused before any route: 401, 413) and the
-    requests in flight."""
+class HttpEdge:
+    """What every HTTP request passes through once, as one ASGI layer with one send
+    wrapper (they were three layers, three wrappers on the hot path):
 
-    def __init__(self, app: ASGIApp, metrics: Metrics = NO_METRICS) -> None:
+    - its id: ``X-Request-Id`` from the client (if sane) or a new one, echoed back;
+    - the body limit: over ``max_body`` bytes is 413 before anything parses it;
+    - the deadline: a request that outlives ``deadline`` seconds is 504 (set below the
+      load balancer's timeout, so the client learns it from the gateway, with a code).
+      A write that started goes on (writes are shielded from their callers), so the
+      message says the change may still land. Probes and scrapes have none;
+    - a count of every response by status and path family (also the 401s, 413s and
+      504s no route saw), the requests in flight, and one access line.
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, max_body: int, deadline: float, metrics: Metrics = NO_METRICS
+    ) -> None:
         self._app = app
+        self.max_body = max_body
+        self._deadline = deadline
         self._metrics = metrics
 
-    def _count(self, path: str, status: int) -> None:
+    def count(self, path: str, status: int) -> None:
         self._metrics.http_responses.labels(path_family(path), str(status)).inc()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
-        given = next(
-            (
-                v.decode("latin-1")
-                for k, v in scope.get("headers", [])
-                if k.lower() == b"x-request-id"
-            ),
-            "",
-        )
-        value = client_request_id(given) or uuid.uuid4().hex
-        token = request_id.set(value)
-        started = time.perf_counter()
-        status = 500
-
-        responded = False
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status, responded
-            if message["type"] == "http.response.start":
-                status, responded = message["status"], True
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", value.encode())]
-                # Counted before the client can see the answer (and scrape right after).
-                self._count(scope["path"], status)
-            await send(message)
-
+        given, declared = "", b""
+        for key, value in scope.get("headers", []):
+            lowered = key.lower()
+            if lowered == b"x-request-id":
+                given = value.decode("latin-1")
+            elif lowered == b"content-length":
+                declared = value
+        identifier = client_request_id(given) or uuid.uuid4().hex
+        token = request_id.set(identifier)
+        exchange = _Exchange(self, scope["path"], identifier, send, receive)
         self._metrics.http_in_flight.inc()
         try:
-            await self._app(scope, receive, send_with_id)
+            if declared.isdigit() and int(declared) > self.max_body:
+                await self._too_large()(scope, receive, exchange.send)
+            elif exchange.path in QUIET_PATHS:
+                await self._app(scope, exchange.receive, exchange.send)
+            else:
+                await self._within_deadline(scope, exchange)
+        except _TooLarge:
+            if not exchange.responded:
+                await self._too_large()(scope, receive, exchange.send)
         finally:
             self._metrics.http_in_flight.dec()
-            if not responded:  # the server answers 500 for an app that never did
-                self._count(scope["path"], status)
-            if scope["path"] not in QUIET_PATHS:
-                access.info(
-                    "request",
-                    extra={
-                        "method": scope["method"],
-                        "path": scope["path"],
-                        "status": status,
-                        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                    },
-                )
+            exchange.close(scope["method"])
             request_id.reset(token)
 
-
-class BodyLimitMiddleware:
-    """Refuses request bodies over ``limit`` bytes (413) before anything parses them."""
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self._app = app
-        self._limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self._app(scope, receive, send)
-            return
-        declared = next(
-            (v for k, v in scope.get("headers", []) if k.lower() == b"content-length"), None
-        )
-        if declared is not None and declared.isdigit() and int(declared) > self._limit:
-            await self._too_large(scope, receive, send)
-            return
-        received = 0
-        started = False
-
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self._limit:
-                    raise _TooLarge
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+    async def _within_deadline(self, scope: Scope, exchange: _Exchange) -> None:
+        deadline = asyncio.timeout(self._deadline)  # no task per request, unlike wait_for
         try:
-            await self._app(scope, limited_receive, tracking_send)
-        except _TooLarge:
-            if not started:
-                await self._too_large(scope, receive, send)
+            async with deadline:
+                await self._app(scope, exchange.receive, exchange.send)
+        except TimeoutError:
+            if not deadline.expired():
+                raise  # a timeout of the app's own, not the deadline
+            if exchange.responded:
+                return
+            response = graphql_error_response(
+                f"the request took longer than {self._deadline:g}s; a change it made may "
+                "still land: read the pool before you retry",
+                ErrorCode.SERVICE_UNAVAILABLE,
+                status=504,
+            )
+            await response(scope, exchange.receive, exchange.send)
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = graphql_error_response(
-            f"request body over {self._limit} bytes", ErrorCode.BAD_USER_INPUT, status=413
+    def _too_large(self) -> JSONResponse:
+        return graphql_error_response(
+            f"request body over {self.max_body} bytes", ErrorCode.BAD_USER_INPUT, status=413
         )
-        await response(scope, receive, send)
 
 
 class _TooLarge(Exception):
     pass
 
 
-class RequestTimeoutMiddleware:
-    """Answers 504 when a request outlives ``seconds`` (set below the load balancer's
-    timeout, so the client learns it from the gateway, with a code, not from a proxy).
+class _Exchange:
+    """One request's passage through the edge: its body counted on the way in, its id
+    added and its status counted on the way out, and its access line at the end."""
 
-    A write that started goes on (writes are shielded from their callers), so the
-    message says the change may still land.
-    """
+    def __init__(
+        self, edge: HttpEdge, path: str, identifier: str, send: Send, receive: Receive
+    ) -> None:
+        self.path = path
+        self.status = 500
+        self.responded = False
+        self._edge = edge
+        self._header = (b"x-request-id", identifier.encode())
+        self._send = send
+        self._receive = receive
+        self._received = 0
+        self._started = time.perf_counter()
 
-    def __init__(self, app: ASGIApp, seconds: float) -> None:
-        self._app = app
-        self._seconds = seconds
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status, self.responded = message["status"], True
+            message["headers"] = [*message.get("headers", ()), self._header]
+            # Counted before the client can see the answer (and scrape right after).
+            self._edge.count(self.path, self.status)
+        await self._send(message)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in QUIET_PATHS:
-            await self._app(scope, receive, send)
-            return
-        started = False
+    async def receive(self) -> Message:
+        message = await self._receive()
+        if message["type"] == "http.request":
+            self._received += len(message.get("body", b""))
+            if self._received > self._edge.max_body:
+                raise _TooLarge
+        return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await asyncio.wait_for(self._app(scope, receive, tracking_send), self._seconds)
-        except TimeoutError:
-            if started:
-                return
-            response = graphql_error_response(
-                f"the request took longer than {self._seconds:g}s; a change it made may still "
-                "land: read the pool before you retry",
-                ErrorCode.SERVICE_UNAVAILABLE,
-                status=504,
+    def close(self, method: str) -> None:
+        if not self.responded:  # the server answers 500 for an app that never did
+            self._edge.count(self.path, self.status)
+        if self.path not in QUIET_PATHS:
+            access.info(
+                "request",
+                extra={
+                    "method": method,
+                    "path": self.path,
+                    "status": self.status,
+                    "duration_ms": round((time.perf_counter() - self._started) * 1000, 1),
+                },
             )
-            await response(scope, receive, send)

@@ -13,46 +13,41 @@ non-public pools get the same 404, which does not echo the id.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import orjson
+from fastapi import APIRouter, FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from gateway.api.admission import Admission
 from gateway.api.http import graphql_error_response, peer_of, refused
+from gateway.api.public_schema import public_settings_schema
 from gateway.errors import ErrorCode, GatewayError
 from gateway.observability.context import caller
 from gateway.runtime import Runtime
 
 
-def public_settings_route(admission: Admission, max_age: float) -> Route:
-    async def endpoint(request: Request) -> Response:
+def add_public_settings_route(
+    router: APIRouter | FastAPI, admission: Admission, max_age: float
+) -> None:
+
+    async def public_settings(pool_id: str, request: Request) -> Response:
+        """A pool's public settings: what a sign-up or sign-in screen needs, nothing else.
+        Credentials are optional; without any, only the pools of
+        ``GATEWAY_PUBLIC_POOLS`` answer."""
         headers = {k.lower(): v for k, v in request.headers.items()}
         try:
             admitted = await admission.admit(headers, peer_of(request.scope), public=True)
         except GatewayError as refusal:
             return refused(refusal)
         principal = None if admitted.public else admitted.principal
-        key = admitted.key
         runtime: Runtime = request.app.state.runtime
-        pool_id = request.path_params["pool_id"]
-        token = caller.set(key)  # its upstream calls take places of this caller's share
+        token = caller.set(admitted.key)  # its upstream calls take places of this caller's share
         try:
             view = await runtime.service.public.get(principal, pool_id)
         except GatewayError as error:
-            if error.code == ErrorCode.SERVICE_UNAVAILABLE:  # at capacity: come back soon
-                retry = str(max(1, math.ceil(error.retry_after or 1)))
-                return graphql_error_response(
-                    error.message, error.code, status=503, headers={"Retry-After": retry}
-                )
-            if error.code != ErrorCode.NOT_FOUND:
-                return graphql_error_response(error.message, error.code, status=502)
-            return Response(
-                orjson.dumps({"error": "not found"}),
-                status_code=404,
-                media_type="application/json",
-            )
+            return _failed(error)
         finally:
             caller.reset(token)
         etag = f'"{view.tag}"'
@@ -63,4 +58,39 @@ def public_settings_route(admission: Admission, max_age: float) -> Route:
             return Response(status_code=304, headers=common)
         return Response(view.json, media_type="application/json", headers=common)
 
-    return Route("/pools/{pool_id}/public-settings", endpoint, methods=["GET"])
+    router.add_api_route(
+        "/pools/{pool_id}/public-settings",
+        public_settings,
+        methods=["GET"],
+        response_class=Response,
+        responses=RESPONSES,
+        tags=["public settings"],
+    )
+
+
+def _failed(error: GatewayError) -> Response:
+    if error.code == ErrorCode.SERVICE_UNAVAILABLE:  # at capacity: come back soon
+        retry = str(max(1, math.ceil(error.retry_after or 1)))
+        return graphql_error_response(
+            error.message, error.code, status=503, headers={"Retry-After": retry}
+        )
+    if error.code != ErrorCode.NOT_FOUND:
+        return graphql_error_response(error.message, error.code, status=502)
+    return Response(
+        orjson.dumps({"error": "not found"}), status_code=404, media_type="application/json"
+    )
+
+
+ERROR = {"application/json": {"schema": {"type": "object"}}}
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The public settings, with a strong ETag.",
+        "content": {"application/json": {"schema": public_settings_schema()}},
+    },
+    304: {"description": "Not modified (If-None-Match matched the ETag)."},
+    401: {"description": "Credentials presented and refused.", "content": ERROR},
+    404: {"description": "No public settings for this pool (unknown or not public)."},
+    429: {"description": "Over the caller's rate; see Retry-After.", "content": ERROR},
+    502: {"description": "Cognito answered with an error.", "content": ERROR},
+    503: {"description": "At capacity; see Retry-After.", "content": ERROR},
+}

@@ -10,7 +10,6 @@ import sys
 import tempfile
 from typing import Any
 
-from gateway.api.app import run
 from gateway.api.http_protocol import busy_port
 from gateway.config_errors import load_settings
 from gateway.demo.emulator import start_in_thread, use_emulator_credentials
@@ -19,6 +18,7 @@ from gateway.demo.seed import DEMO_REGION, seed_pools
 from gateway.observability import logs
 from gateway.observability.metrics import Metrics
 from gateway.runtime import open_runtime
+from gateway.servers import run
 from gateway.settings import Settings
 from gateway.store.history import shown_url
 

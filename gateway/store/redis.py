@@ -121,7 +121,9 @@ class InvalidationBus:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            # Cancelled while Redis is gone, the subscription's own cleanup can fail on
+            # its closed transport (RuntimeError from the loop): nothing is left to close.
+            with contextlib.suppress(asyncio.CancelledError, RedisError, OSError, RuntimeError):
                 await self._task
 
     async def publish(self, pool_id: str) -> None:

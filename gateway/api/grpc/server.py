@@ -2,12 +2,13 @@
 
 It serves ``UserPoolService``, the standard health service (for ``""`` and the
 service name) and server reflection, so ``grpcurl`` and ``grpc_health_probe``
-work without the proto file. It starts with the app's lifespan and stops with
-it, letting in-flight calls finish within the shutdown timeout.
+work without the proto file. ``gateway/servers.py`` runs it as a peer of the HTTP
+server over one runtime, and stops both together.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -90,6 +91,36 @@ def reflection_v1(names: tuple[str, ...]) -> grpc.GenericRpcHandler:
     return grpc.method_handlers_generic_handler(REFLECTION_V1, {"ServerReflectionInfo": method})
 
 
+class Serving:
+    """A running gRPC server (or none, with gRPC off): its port, and a stop that lets
+    in-flight calls finish within the shutdown timeout; stopping twice is stopping once."""
+
+    def __init__(
+        self,
+        server: grpc.aio.Server | None = None,
+        health_servicer: Any = None,
+        port: int | None = None,
+        grace: float = 0.0,
+    ) -> None:
+        self.port = port
+        self._server = server
+        self._health = health_servicer
+        self._grace = grace
+        self._stopping: asyncio.Task[None] | None = None
+
+    async def stop(self) -> None:
+        if self._server is None:
+            return
+        if self._stopping is None:
+            self._stopping = asyncio.ensure_future(self._stop(self._server))
+        await asyncio.shield(self._stopping)
+
+    async def _stop(self, server: grpc.aio.Server) -> None:
+        await self._health.enter_graceful_shutdown()
+        await server.stop(self._grace)
+        log.info("grpc stopped")
+
+
 @contextlib.asynccontextmanager
 async def serving(
     settings: Settings,
@@ -97,10 +128,10 @@ async def serving(
     versions: VersionService,
     metrics: Metrics,
     admission: Admission,
-) -> AsyncIterator[int | None]:
-    """Serve gRPC while the block runs; yields the bound port (None when off)."""
+) -> AsyncIterator[Serving]:
+    """Serve gRPC while the block runs (or until stopped)."""
     if not settings.grpc:
-        yield None
+        yield Serving()
         return
     messages, _ = stubs.load()
     server = grpc.aio.server(
@@ -129,9 +160,8 @@ async def serving(
     for name in ("", SERVICE):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     log.info("grpc started", extra={"port": port})
+    running = Serving(server, health_servicer, port, settings.shutdown_timeout_seconds)
     try:
-        yield port
+        yield running
     finally:
-        await health_servicer.enter_graceful_shutdown()
-        await server.stop(settings.shutdown_timeout_seconds)
-        log.info("grpc stopped")
+        await running.stop()

@@ -1,0 +1,35 @@
+"""What both surfaces share in front of the service, built once per process: the
+metrics, the admission (with its rate limiter) and the parsed GraphQL documents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gateway.api.admission import Admission
+from gateway.api.auth.credentials import make_authenticator
+from gateway.api.documents import Documents
+from gateway.observability.metrics import Metrics
+from gateway.service.limits import ClientLimiter
+from gateway.settings import Settings
+
+
+@dataclass(frozen=True)
+class Edge:
+    metrics: Metrics
+    admission: Admission
+    limiter: ClientLimiter
+    documents: Documents
+
+
+def edge_for(settings: Settings) -> Edge:
+    # One budget per client, whichever surface it calls; without authentication (a
+    # loopback developer setup) there are no clients to tell apart.
+    rate = settings.client_requests_per_second if settings.auth_mode != "none" else 0
+    size = settings.client_table_size
+    limiter = ClientLimiter(rate, settings.client_burst, clients=size, anonymous=size)
+    return Edge(
+        metrics=Metrics(),
+        admission=Admission(make_authenticator(settings), limiter),
+        limiter=limiter,
+        documents=Documents(settings.max_tokens),  # every GraphQL document parsed once
+    )
