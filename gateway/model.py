@@ -133,8 +133,10 @@ def call_kind(operation: str) -> str:
 
 
 @cache
+@cache
 def regions() -> frozenset[str]:
-    """The Regions botocore knows cognito-idp in, in every partition (aws, aws-cn, ...)."""
+    """The Regions botocore knows cognito-idp in, in every partition (aws, aws-cn, ...);
+    read once (every pool id is checked against it)."""
     session = botocore.session.get_session()
     found: set[str] = set()
     for partition in session.get_available_partitions():

@@ -83,9 +83,7 @@ class Servers:
         async with open_runtime(settings, edge.metrics) as runtime:
             self.runtime = runtime
             edge.limiter.share(runtime.rates)  # one budget per client across the fleet
-            async with grpc_serving(
-                settings, runtime.service, runtime.versions, edge.metrics, edge.admission
-            ) as grpc:
+            async with grpc_serving(settings, runtime.service, runtime.versions, edge) as grpc:
                 self.grpc_port = grpc.port
                 self._http = _AnnouncingServer(self._config(self.app(runtime)), self._on_started)
                 if self._stop_requested:

@@ -77,6 +77,6 @@ def shared_layers(app: ASGIApp, settings: Settings, edge: Edge) -> ASGIApp:
     return HttpEdge(
         app,
         max_body=settings.max_request_bytes,
-        deadline=settings.request_timeout_seconds,
+        deadlines=edge.deadlines,
         metrics=edge.metrics,
     )

@@ -1,5 +1,6 @@
 """What both surfaces share in front of the service, built once per process: the
-metrics, the admission (with its rate limiter) and the parsed GraphQL documents."""
+metrics, the admission (with its rate limiter), the parsed GraphQL documents and the
+requests' deadlines."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 
 from gateway.api.admission import Admission
 from gateway.api.auth.credentials import make_authenticator
+from gateway.api.deadlines import Deadlines
 from gateway.api.documents import Documents
 from gateway.observability.metrics import Metrics
 from gateway.service.limits import ClientLimiter
@@ -19,6 +21,7 @@ class Edge:
     admission: Admission
     limiter: ClientLimiter
     documents: Documents
+    deadlines: Deadlines
 
 
 def edge_for(settings: Settings) -> Edge:
@@ -32,4 +35,5 @@ def edge_for(settings: Settings) -> Edge:
         admission=Admission(make_authenticator(settings), limiter),
         limiter=limiter,
         documents=Documents(settings.max_tokens),  # every GraphQL document parsed once
+        deadlines=Deadlines(settings.request_timeout_seconds),
     )

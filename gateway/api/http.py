@@ -3,14 +3,15 @@ GraphQL-shaped error answers."""
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import logging
+import os
 import time
-import uuid
 
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.api.deadlines import Deadlines, deadline_exceeded
 from gateway.errors import ErrorCode, GatewayError
 from gateway.observability.context import client_request_id, request_id
 from gateway.observability.metrics import NO_METRICS, Metrics
@@ -61,24 +62,27 @@ class HttpEdge:
 
     - its id: ``X-Request-Id`` from the client (if sane) or a new one, echoed back;
     - the body limit: over ``max_body`` bytes is 413 before anything parses it;
-    - the deadline: a request that outlives ``deadline`` seconds is 504 (set below the
-      load balancer's timeout, so the client learns it from the gateway, with a code).
-      A write that started goes on (writes are shielded from their callers), so the
-      message says the change may still land. Probes and scrapes have none;
+    - the deadline (``api/deadlines.py``): a request that outlives it is 504 (set below
+      the load balancer's timeout, so the client learns it from the gateway, with a
+      code). Probes and scrapes have none;
     - a count of every response by status and path family (also the 401s, 413s and
       504s no route saw), the requests in flight, and one access line.
     """
 
     def __init__(
-        self, app: ASGIApp, *, max_body: int, deadline: float, metrics: Metrics = NO_METRICS
+        self, app: ASGIApp, *, max_body: int, deadlines: Deadlines, metrics: Metrics = NO_METRICS
     ) -> None:
         self._app = app
         self.max_body = max_body
-        self._deadline = deadline
+        self._deadlines = deadlines
         self._metrics = metrics
+        # A few families times a few statuses: each series looked up once, not per request.
+        self._series = functools.cache(
+            lambda family, status: metrics.http_responses.labels(family, str(status))
+        )
 
     def count(self, path: str, status: int) -> None:
-        self._metrics.http_responses.labels(path_family(path), str(status)).inc()
+        self._series(path_family(path), status).inc()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -91,7 +95,9 @@ class HttpEdge:
                 given = value.decode("latin-1")
             elif lowered == b"content-length":
                 declared = value
-        identifier = client_request_id(given) or uuid.uuid4().hex
+        identifier = (
+            client_request_id(given) or os.urandom(16).hex()
+        )  # 32 hex digits, 4x cheaper than uuid4
         token = request_id.set(identifier)
         exchange = _Exchange(self, scope["path"], identifier, send, receive)
         self._metrics.http_in_flight.inc()
@@ -111,21 +117,17 @@ class HttpEdge:
             request_id.reset(token)
 
     async def _within_deadline(self, scope: Scope, exchange: _Exchange) -> None:
-        deadline = asyncio.timeout(self._deadline)  # no task per request, unlike wait_for
+        deadline = self._deadlines.within()
         try:
             async with deadline:
                 await self._app(scope, exchange.receive, exchange.send)
         except TimeoutError:
-            if not deadline.expired():
+            if not deadline.expired:
                 raise  # a timeout of the app's own, not the deadline
             if exchange.responded:
                 return
-            response = graphql_error_response(
-                f"the request took longer than {self._deadline:g}s; a change it made may "
-                "still land: read the pool before you retry",
-                ErrorCode.SERVICE_UNAVAILABLE,
-                status=504,
-            )
+            exceeded = deadline_exceeded(self._deadlines.seconds)
+            response = graphql_error_response(exceeded.message, exceeded.code, status=504)
             await response(scope, exchange.receive, exchange.send)
 
     def _too_large(self) -> JSONResponse:

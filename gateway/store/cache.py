@@ -1,6 +1,6 @@
 """The DescribeUserPool cache (aiocache) with single flight, local or shared.
 
-- One replica: an in-process aiocache memory cache.
+- One replica: an in-process dict whose entries expire.
 - Several replicas (``GATEWAY_REDIS_URL``): aiocache's Redis backend shared by
   all, with an optional in-process L1 in front. A replica that writes a pool
   bumps the pool's generation, stores the fresh record, and publishes the
@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from aiocache import RedisCache, SimpleMemoryCache
+from aiocache import RedisCache
 from redis.exceptions import RedisError
 
 from gateway.core.record import PoolRecord
@@ -51,45 +52,56 @@ class PoolStore(Protocol):
 
 
 class MemoryStore:
-    """One process: aiocache's memory backend; a write simply replaces the entry."""
+    """One process: a dict whose entries expire; a write simply replaces the entry.
+
+    A plain dict, not aiocache's memory backend: every hot read looks a pool up here,
+    and aiocache's per-call layers (an environment lookup, plugins, key building)
+    cost several times the lookup itself (``bench/``: about 8% of a cached read).
+    The shared store below keeps aiocache's Redis backend.
+    """
 
     def __init__(self, ttl: float) -> None:
-        # No per-call timeout: a dict lookup needs none, and aiocache's timeout
-        # wraps every call in asyncio.wait_for, which costs more than the lookup.
-        self._cache = SimpleMemoryCache(namespace="pool:", timeout=None)
         self._ttl = ttl
+        self._entries: dict[str, tuple[float, PoolRecord]] = {}  # key -> (expires, record)
         self._generations: dict[str, int] = {}
 
     async def generation(self, key: str) -> str:
         return str(self._generations.get(key, 0))
 
     async def get(self, key: str) -> PoolRecord | None:
-        if self._ttl <= 0:
+        found = self._entries.get(key)
+        if found is None:
             return None
-        value: PoolRecord | None = await self._cache.get(key)
-        return value
+        expires, record = found
+        if time.monotonic() >= expires:
+            self._entries.pop(key, None)
+            return None
+        return record
 
     async def put_loaded(self, key: str, record: PoolRecord, generation: str) -> None:
-        if self._ttl > 0 and generation == await self.generation(key):
-            await self._cache.set(key, record, ttl=self._ttl)
+        if generation == await self.generation(key):
+            self._keep(key, record)
 
     async def put_written(self, key: str, record: PoolRecord) -> None:
         self._generations[key] = self._generations.get(key, 0) + 1
+        self._keep(key, record)
+
+    def _keep(self, key: str, record: PoolRecord) -> None:
         if self._ttl > 0:
-            await self._cache.set(key, record, ttl=self._ttl)
+            self._entries[key] = (time.monotonic() + self._ttl, record)
 
     async def delete(self, key: str) -> None:
         self._generations[key] = self._generations.get(key, 0) + 1
-        await self._cache.delete(key)
+        self._entries.pop(key, None)
 
     async def clear(self) -> None:
         """Forget everything (a resubscription may have missed invalidations)."""
         for key in list(self._generations):
             self._generations[key] += 1
-        await self._cache.clear()
+        self._entries.clear()
 
     async def close(self) -> None:
-        await self._cache.close()
+        self._entries.clear()
 
 
 class SharedStore:

@@ -23,6 +23,7 @@ the same scopes and pool patterns as the one it was computed for.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import time
 from collections import OrderedDict
@@ -95,6 +96,7 @@ def cacheable_document(document: DocumentNode) -> bool:
     return queries_of_only(document, CACHEABLE_ROOT_FIELDS)
 
 
+@functools.lru_cache(maxsize=1024)
 def rights_of(principal: Principal | None) -> bytes:
     """An unambiguous encoding of what a caller may see: JSON of kind, scopes and patterns
     (joined strings would let ``["A,B"]`` and ``["A", "B"]`` share an entry)."""

@@ -19,11 +19,10 @@ from google.protobuf.message import DecodeError
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection, reflection_pb2
 
-from gateway.api.admission import Admission
+from gateway.api.edge import Edge
 from gateway.api.grpc import stubs
 from gateway.api.grpc.proto import SERVICE
 from gateway.api.grpc.servicer import MaskLimits, UserPoolServicer
-from gateway.observability.metrics import Metrics
 from gateway.service.pools import PoolService
 from gateway.service.versions import VersionService
 from gateway.settings import Settings
@@ -126,8 +125,7 @@ async def serving(
     settings: Settings,
     service: PoolService,
     versions: VersionService,
-    metrics: Metrics,
-    admission: Admission,
+    edge: Edge,
 ) -> AsyncIterator[Serving]:
     """Serve gRPC while the block runs (or until stopped)."""
     if not settings.grpc:
@@ -141,11 +139,11 @@ async def serving(
     servicer = UserPoolServicer(
         service,
         versions,
-        admission,
+        edge.admission,
         messages,
-        metrics,
+        edge.metrics,
+        edge.deadlines,
         MaskLimits(settings.grpc_max_mask_paths, settings.grpc_max_mask_path_chars),
-        deadline_seconds=settings.request_timeout_seconds,
     )
     server.add_generic_rpc_handlers((handlers(servicer, messages),))
     health_servicer = health.aio.HealthServicer()

@@ -7,7 +7,6 @@ service method GraphQL calls, and converts the answer (or the error).
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import functools
 import itertools
@@ -25,6 +24,7 @@ from google.protobuf.message import Message
 
 from gateway import model
 from gateway.api.admission import Admission
+from gateway.api.deadlines import Deadlines, deadline_exceeded
 from gateway.api.grpc import masks
 from gateway.api.grpc.convert import proto_json, to_document, to_message
 from gateway.api.grpc.errors import STATUS, FieldNamer, status, to_grpc, violation
@@ -94,11 +94,11 @@ class UserPoolServicer:
         admission: Admission,
         messages: Any,
         metrics: Metrics,
+        deadlines: Deadlines,
         mask_limits: MaskLimits | None = None,
-        deadline_seconds: float | None = None,
     ) -> None:
         self._mask_limits = mask_limits or MaskLimits()
-        self._deadline = deadline_seconds
+        self._deadlines = deadlines
         self._service = service
         self._versions = versions
         self._admission = admission
@@ -304,13 +304,10 @@ class UserPoolServicer:
         try:
             admitted = await self._admission.admit(metadata, peer_address(context.peer() or ""))
             counted = caller.set(admitted.key)  # its upstream calls take this caller's share
-            return await asyncio.wait_for(work(admitted.principal), self._deadline)
+            async with self._deadlines.within():
+                return await work(admitted.principal)
         except TimeoutError:  # the server's own deadline, as on HTTP (writes are shielded)
-            failure = GatewayError(
-                f"the request took longer than {self._deadline:g}s; a change it made may "
-                "still land: read the pool before you retry",
-                ErrorCode.SERVICE_UNAVAILABLE,
-            )
+            failure = deadline_exceeded(self._deadlines.seconds)
         except Exception as error:  # every failure is answered with a status
             failure = classify(error)
             if not is_expected(error):
