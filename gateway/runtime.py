@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import redis.asyncio as redis
 from redis.exceptions import RedisError
 
-from gateway.cognito.clients import CognitoClients
+from gateway.cognito.clients import Cognito, CognitoClients
 from gateway.core.backoff import Backoff
 from gateway.observability.metrics import Metrics
 from gateway.service.access import secret_members
@@ -48,7 +48,7 @@ READINESS_TIMEOUT_SECONDS = 3.0
 class Runtime:
     """What the surfaces use; the rest is owned and closed by ``open_runtime``."""
 
-    clients: CognitoClients
+    clients: Cognito
     service: PoolService
     versions: VersionService
     redis: redis.Redis | None = None
@@ -144,7 +144,7 @@ def redis_state(settings: Settings, url: str, metrics: Metrics) -> SharedState:
 
 def build_service(
     settings: Settings,
-    clients: CognitoClients,
+    clients: Cognito,
     state: SharedState,
     cache: SingleFlightCache,
     metrics: Metrics,
@@ -236,8 +236,11 @@ async def _sweep(service: PoolService, settings: Settings) -> None:
 
 
 @contextlib.asynccontextmanager
-async def open_runtime(settings: Settings, metrics: Metrics) -> AsyncIterator[Runtime]:
-    """Everything long-lived, opened in order and closed in reverse."""
+async def open_runtime(
+    settings: Settings, metrics: Metrics, cognito: Cognito | None = None
+) -> AsyncIterator[Runtime]:
+    """Everything long-lived, opened in order and closed in reverse. ``cognito``: another
+    Cognito than the real clients (the tests' in-memory one)."""
     if settings.redis_url:
         state = redis_state(settings, settings.redis_url, metrics)
     else:
@@ -245,7 +248,8 @@ async def open_runtime(settings: Settings, metrics: Metrics) -> AsyncIterator[Ru
     if state.bus is not None:
         state.bus.start()
     cache = SingleFlightCache(state.store, metrics)
-    clients = CognitoClients(settings, quota=state.quota, metrics=metrics)
+    real = CognitoClients(settings, quota=state.quota, metrics=metrics)
+    clients = cognito or real
     history, ready = await _open_history(settings)
     journal = _journal(settings, state)
     where = "redis" if state.client is not None else str(settings.history_journal_folder)
@@ -255,7 +259,7 @@ async def open_runtime(settings: Settings, metrics: Metrics) -> AsyncIterator[Ru
     )
     sweeper: asyncio.Task[None] | None = None
     try:
-        async with clients:
+        async with real:
             service, versions = build_service(
                 settings, clients, state, cache, metrics, history, journal, ready
             )

@@ -35,6 +35,13 @@ class Admission(Protocol):
     async def admit(self, operation: str, region: str) -> None: ...
 
 
+class Cognito(Protocol):
+    """What the service calls: one Cognito operation in one Region. ``CognitoClients``
+    is the real one; the tests also run the service over an in-memory one."""
+
+    async def call(self, region: str, operation: str, **params: Any) -> dict[str, Any]: ...
+
+
 class CognitoClients:
     """One aiobotocore client per Region, opened on first use and closed together."""
 

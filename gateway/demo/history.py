@@ -7,7 +7,7 @@ beside the gateway, straight to the emulator, which the next read records as
 
 from __future__ import annotations
 
-from gateway.cognito.clients import CognitoClients
+from gateway.cognito.clients import Cognito
 from gateway.core.ids import region_of
 from gateway.core.rules import update_request_from
 from gateway.runtime import Runtime
@@ -31,7 +31,7 @@ async def seed_history(runtime: Runtime, pool_id: str) -> None:
     await service.update(seeding, pool_id, weaker)  # a HIGH-risk change
 
 
-async def _change_beside_the_gateway(clients: CognitoClients, pool_id: str) -> None:
+async def _change_beside_the_gateway(clients: Cognito, pool_id: str) -> None:
     """What a console click does: a whole UpdateUserPool the gateway did not send."""
     region = region_of(pool_id)
     described = await clients.call(region, "DescribeUserPool", UserPoolId=pool_id)

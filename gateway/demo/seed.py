@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.cognito.clients import CognitoClients
+from gateway.cognito.clients import Cognito
 
 ACCOUNT = "123456789012"
 DEMO_REGION = "eu-west-1"
@@ -127,7 +127,7 @@ LEGACY_POOL: dict[str, Any] = {
 DEMO_POOLS = (FULL_POOL, MINIMAL_POOL, LEGACY_POOL)
 
 
-async def seed_pools(clients: CognitoClients, region: str = DEMO_REGION) -> list[str]:
+async def seed_pools(clients: Cognito, region: str = DEMO_REGION) -> list[str]:
     """Create the demo pools; returns their ids in ``DEMO_POOLS`` order."""
     ids = []
     for definition in DEMO_POOLS:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gateway import model
-from gateway.cognito.clients import CognitoClients
+from gateway.cognito.clients import Cognito
 from gateway.core.configuration import replacing_patch
 from gateway.core.diff import diff
 from gateway.core.merge import get_path, patched_paths
@@ -78,7 +78,7 @@ class _RawPage:
 class PoolService:
     def __init__(
         self,
-        clients: CognitoClients,
+        clients: Cognito,
         reader: PoolReader,
         writer: PoolWriter,
         *,

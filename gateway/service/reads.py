@@ -14,7 +14,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from gateway.cognito.clients import CognitoClients
+from gateway.cognito.clients import Cognito
 from gateway.core.ids import region_of
 from gateway.core.lru import LRU
 from gateway.core.mfa import with_mfa
@@ -75,7 +75,7 @@ class PoolReader:
 
     def __init__(
         self,
-        clients: CognitoClients,
+        clients: Cognito,
         cache: SingleFlightCache,
         background_slots: int = 2,
         history: HistoryRecorder | None = None,

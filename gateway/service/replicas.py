@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 
-from gateway.cognito.clients import CognitoClients
+from gateway.cognito.clients import Cognito
 from gateway.core.ids import region_of
 from gateway.core.lru import LRU
 from gateway.errors import ErrorCode, GatewayError
@@ -24,7 +24,7 @@ ROLES_KEPT = 4096
 
 
 class ReplicaRoles:
-    def __init__(self, clients: CognitoClients, ttl_seconds: float) -> None:
+    def __init__(self, clients: Cognito, ttl_seconds: float) -> None:
         self._clients = clients
         self._ttl = max(ttl_seconds, 1.0)
         self._roles: LRU[str, tuple[float, str | None]] = LRU(ROLES_KEPT)

@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.cognito.clients import CognitoClients
+from gateway.cognito.clients import Cognito
 from gateway.core.backoff import Backoff
 from gateway.core.constraints import replica_refusal
 from gateway.core.diff import FieldChange
@@ -83,7 +83,7 @@ class _Attempts:
 class PoolWriter:
     def __init__(
         self,
-        clients: CognitoClients,
+        clients: Cognito,
         reader: PoolReader,
         *,
         locks: PoolLocks | None = None,
