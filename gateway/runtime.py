@@ -21,6 +21,7 @@ from redis.exceptions import RedisError
 
 from gateway.cognito.clients import Cognito, CognitoClients
 from gateway.core.backoff import Backoff
+from gateway.core.clock import MONOTONIC, Clock
 from gateway.observability.metrics import Metrics
 from gateway.service.access import secret_members
 from gateway.service.audit import Auditor, open_sink, redacted_members
@@ -94,19 +95,21 @@ class SharedState:
             await self.client.aclose()
 
 
-def local_state(settings: Settings) -> SharedState:
+def local_state(settings: Settings, clock: Clock = MONOTONIC) -> SharedState:
     return SharedState(
-        store=MemoryStore(settings.cache_ttl_seconds),
+        store=MemoryStore(settings.cache_ttl_seconds, clock),
         locks=LocalLocks(),
         quota=QuotaGuard.local(settings.quota_reads_per_second, settings.quota_updates_per_second),
     )
 
 
-def redis_state(settings: Settings, url: str, metrics: Metrics) -> SharedState:
+def redis_state(
+    settings: Settings, url: str, metrics: Metrics, clock: Clock = MONOTONIC
+) -> SharedState:
     """Redis-backed cache (L1 kept honest by pub/sub), distributed locks, shared quota."""
     client = shared.connect(url)
     health = shared.RedisHealth(metrics)
-    l1 = MemoryStore(settings.cache_ttl_seconds) if settings.l1_cache else None
+    l1 = MemoryStore(settings.cache_ttl_seconds, clock) if settings.l1_cache else None
     bus = shared.InvalidationBus(
         client,
         health,
@@ -151,6 +154,7 @@ def build_service(
     history: HistoryStore,
     journal: Journal | None = None,
     history_ready: bool = True,
+    clock: Clock = MONOTONIC,
 ) -> tuple[PoolService, VersionService]:
     secret = redacted_members(settings.audit_redact) | secret_members()
     recorder = HistoryRecorder(
@@ -162,7 +166,9 @@ def build_service(
         journal=journal,
         ready=history_ready,
     )
-    reader = PoolReader(clients, cache, history=recorder, missing_ttl=settings.cache_ttl_seconds)
+    reader = PoolReader(
+        clients, cache, history=recorder, missing_ttl=settings.cache_ttl_seconds, clock=clock
+    )
     backoff = Backoff(
         base_seconds=settings.update_backoff_base_seconds,
         cap_seconds=settings.update_backoff_max_seconds,
@@ -178,7 +184,7 @@ def build_service(
         metrics=metrics,
         history=recorder,
         require_risk_confirmation=settings.require_risk_confirmation,
-        replicas=ReplicaRoles(clients, settings.cache_ttl_seconds),
+        replicas=ReplicaRoles(clients, settings.cache_ttl_seconds, clock),
     )
     auditor = Auditor(open_sink(settings.audit_sink), settings.audit_redact)
     recorder.on_applied_later = auditor.applied_later
@@ -237,14 +243,18 @@ async def _sweep(service: PoolService, settings: Settings) -> None:
 
 @contextlib.asynccontextmanager
 async def open_runtime(
-    settings: Settings, metrics: Metrics, cognito: Cognito | None = None
+    settings: Settings,
+    metrics: Metrics,
+    cognito: Cognito | None = None,
+    clock: Clock = MONOTONIC,
 ) -> AsyncIterator[Runtime]:
     """Everything long-lived, opened in order and closed in reverse. ``cognito``: another
-    Cognito than the real clients (the tests' in-memory one)."""
+    Cognito than the real clients (the tests' in-memory one); ``clock``: the time the
+    caches expire by (a test's, to move it on)."""
     if settings.redis_url:
-        state = redis_state(settings, settings.redis_url, metrics)
+        state = redis_state(settings, settings.redis_url, metrics, clock)
     else:
-        state = local_state(settings)
+        state = local_state(settings, clock)
     if state.bus is not None:
         state.bus.start()
     cache = SingleFlightCache(state.store, metrics)
@@ -261,7 +271,7 @@ async def open_runtime(
     try:
         async with real:
             service, versions = build_service(
-                settings, clients, state, cache, metrics, history, journal, ready
+                settings, clients, state, cache, metrics, history, journal, ready, clock
             )
             runtime = Runtime(clients, service, versions, redis=state.client, rates=state.rates)
             sweeper = asyncio.create_task(_sweep(service, settings), name="history-sweeper")

@@ -28,6 +28,7 @@ from gateway.api.edge import Edge, edge_for
 from gateway.api.grpc.server import Serving
 from gateway.api.grpc.server import serving as grpc_serving
 from gateway.api.http_protocol import timed_protocol
+from gateway.core.clock import MONOTONIC, Clock
 from gateway.observability import tracing
 from gateway.runtime import Runtime, open_runtime
 from gateway.settings import Settings
@@ -42,6 +43,7 @@ class Servers:
 
     ``demo``: unauthenticated by design, so the auth and lock safety checks that
     ``serve`` insists on are not made. ``on_started`` runs once HTTP listens.
+    ``clock``: the time the caches and limits read (the tests move one on).
     """
 
     def __init__(
@@ -50,12 +52,13 @@ class Servers:
         *,
         demo: bool = False,
         on_started: Callable[[], None] | None = None,
+        clock: Clock = MONOTONIC,
     ) -> None:
         if not demo:
             settings.check_auth()
             settings.check_locks()
         self.settings = settings
-        self.edge: Edge = edge_for(settings)
+        self.edge: Edge = edge_for(settings, clock)
         self.grpc_port: int | None = None
         self.runtime: Runtime | None = None
         self._on_started = on_started
@@ -80,7 +83,7 @@ class Servers:
         settings, edge = self.settings, self.edge
         if settings.tracing and not tracing.enabled():
             tracing.configure()
-        async with open_runtime(settings, edge.metrics) as runtime:
+        async with open_runtime(settings, edge.metrics, clock=edge.clock) as runtime:
             self.runtime = runtime
             edge.limiter.share(runtime.rates)  # one budget per client across the fleet
             async with grpc_serving(settings, runtime.service, runtime.versions, edge) as grpc:

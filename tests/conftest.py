@@ -22,6 +22,7 @@ import pytest
 import uvloop
 
 from gateway.cognito.clients import CognitoClients
+from gateway.core.clock import MONOTONIC, Clock
 from gateway.demo.seed import FULL_POOL, seed_pools
 from gateway.servers import Servers
 from gateway.settings import Settings
@@ -82,10 +83,10 @@ class GatewayServer:
     """The gateway's servers (``gateway/servers.py``: HTTP, and gRPC when on, over one
     runtime) on their own event loop in a thread, reached over real sockets."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: Clock = MONOTONIC) -> None:
         self.port = free_port()
         self._servers = Servers(
-            settings.model_copy(update={"host": "127.0.0.1", "port": self.port})
+            settings.model_copy(update={"host": "127.0.0.1", "port": self.port}), clock=clock
         )
         self._thread = threading.Thread(
             target=lambda: uvloop.run(self._servers.serve()), daemon=True
@@ -118,10 +119,11 @@ GatewayFactory = Callable[..., GatewayServer]
 
 @pytest.fixture(scope="session")
 def start_gateway(session_proxy: FaultProxy) -> Iterator[GatewayFactory]:
-    """Start a gateway behind the fault proxy; keyword arguments override settings."""
+    """Start a gateway behind the fault proxy; keyword arguments override settings
+    (``clock``: the time its caches and limits read, a ``ManualClock`` to move on)."""
     started: list[GatewayServer] = []
 
-    def start(**overrides: Any) -> GatewayServer:
+    def start(clock: Clock = MONOTONIC, **overrides: Any) -> GatewayServer:
         values: dict[str, Any] = {
             "region": REGION,
             "cognito_endpoint_url": session_proxy.url,
@@ -130,7 +132,7 @@ def start_gateway(session_proxy: FaultProxy) -> Iterator[GatewayFactory]:
             "grpc": False,
         }
         values.update(overrides)
-        server = GatewayServer(Settings(**values)).start()
+        server = GatewayServer(Settings(**values), clock).start()
         started.append(server)
         return server
 

@@ -10,6 +10,7 @@ from gateway.api.admission import Admission
 from gateway.api.auth.credentials import make_authenticator
 from gateway.api.deadlines import Deadlines
 from gateway.api.documents import Documents
+from gateway.core.clock import MONOTONIC, Clock
 from gateway.observability.metrics import Metrics
 from gateway.service.limits import ClientLimiter
 from gateway.settings import Settings
@@ -22,18 +23,20 @@ class Edge:
     limiter: ClientLimiter
     documents: Documents
     deadlines: Deadlines
+    clock: Clock
 
 
-def edge_for(settings: Settings) -> Edge:
+def edge_for(settings: Settings, clock: Clock = MONOTONIC) -> Edge:
     # One budget per client, whichever surface it calls; without authentication (a
     # loopback developer setup) there are no clients to tell apart.
     rate = settings.client_requests_per_second if settings.auth_mode != "none" else 0
     size = settings.client_table_size
-    limiter = ClientLimiter(rate, settings.client_burst, clients=size, anonymous=size)
+    limiter = ClientLimiter(rate, settings.client_burst, clients=size, anonymous=size, clock=clock)
     return Edge(
         metrics=Metrics(),
         admission=Admission(make_authenticator(settings), limiter),
         limiter=limiter,
         documents=Documents(settings.max_tokens),  # every GraphQL document parsed once
         deadlines=Deadlines(settings.request_timeout_seconds),
+        clock=clock,
     )

@@ -15,9 +15,9 @@ own vocabulary (HTTP 429 with ``Retry-After``, gRPC ``RESOURCE_EXHAUSTED``).
 from __future__ import annotations
 
 import ipaddress
-import time
 from typing import Protocol
 
+from gateway.core.clock import MONOTONIC, Clock
 from gateway.core.lru import LRU
 
 MAX_CLIENTS = 10_000
@@ -59,13 +59,14 @@ def peer_address(peer: str) -> str | None:
 class _Buckets:
     """Token buckets by client, the least recently used evicted past ``size``."""
 
-    def __init__(self, rate: float, burst: float, size: int) -> None:
+    def __init__(self, rate: float, burst: float, size: int, clock: Clock) -> None:
+        self._clock = clock
         self._rate = rate
         self._burst = burst
         self._table: LRU[str, tuple[float, float]] = LRU(size)  # (tokens, at)
 
     def wait_for(self, client: str) -> float:
-        now = time.monotonic()
+        now = self._clock()
         tokens, at = self._table.get(client) or (self._burst, now)
         tokens = min(self._burst, tokens + (now - at) * self._rate)
         wait = 0.0 if tokens >= 1 else (1 - tokens) / self._rate
@@ -81,12 +82,17 @@ class SharedBuckets(Protocol):
 
 class ClientLimiter:
     def __init__(
-        self, rate: float, burst: float, clients: int = MAX_CLIENTS, anonymous: int = MAX_ANONYMOUS
+        self,
+        rate: float,
+        burst: float,
+        clients: int = MAX_CLIENTS,
+        anonymous: int = MAX_ANONYMOUS,
+        clock: Clock = MONOTONIC,
     ) -> None:
         self._rate = rate
         self._burst = max(1.0, burst)
-        self._principals = _Buckets(rate, self._burst, clients)
-        self._anonymous = _Buckets(rate, self._burst, anonymous)
+        self._principals = _Buckets(rate, self._burst, clients, clock)
+        self._anonymous = _Buckets(rate, self._burst, anonymous, clock)
         self._shared: SharedBuckets | None = None
 
     @property

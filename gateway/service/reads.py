@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import time
 from collections.abc import Mapping
 from typing import Any
 
 from gateway.cognito.clients import Cognito
+from gateway.core.clock import MONOTONIC, Clock
 from gateway.core.ids import region_of
 from gateway.core.lru import LRU
 from gateway.core.mfa import with_mfa
@@ -42,22 +42,23 @@ class MissingPools:
     ids (typos, scans, a sign-up page for a deleted pool) would otherwise spend a token
     of the account's shared read quota on every request."""
 
-    def __init__(self, ttl: float) -> None:
+    def __init__(self, ttl: float, clock: Clock = MONOTONIC) -> None:
         self._ttl = ttl
+        self._clock = clock
         self._until: LRU[str, float] = LRU(MISSING_KEPT)
 
     def check(self, pool_id: str) -> None:
         until = self._until.get(pool_id)
         if until is None:
             return
-        if time.monotonic() < until:
+        if self._clock() < until:
             raise GatewayError(f"User pool {pool_id[:64]} does not exist.", ErrorCode.NOT_FOUND)
         self._until.pop(pool_id)
 
     def add(self, pool_id: str) -> None:
         if self._ttl <= 0:
             return
-        self._until.set(pool_id, time.monotonic() + self._ttl)
+        self._until.set(pool_id, self._clock() + self._ttl)
 
     def discard(self, pool_id: str) -> None:
         """A pool created under this id (or one that reappears) is no longer missing."""
@@ -80,12 +81,13 @@ class PoolReader:
         background_slots: int = 2,
         history: HistoryRecorder | None = None,
         missing_ttl: float = 5.0,
+        clock: Clock = MONOTONIC,
     ) -> None:
         self._clients = clients
         self.cache = cache
         self._history = history
         self._background = asyncio.Semaphore(background_slots)
-        self._missing = MissingPools(missing_ttl)
+        self._missing = MissingPools(missing_ttl, clock)
 
     async def describe(
         self, pool_id: str, background: bool = False, mfa: Mapping[str, Any] | None = None

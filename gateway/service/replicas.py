@@ -10,9 +10,9 @@ replica": the check only refuses early what Cognito would refuse anyway.
 from __future__ import annotations
 
 import logging
-import time
 
 from gateway.cognito.clients import Cognito
+from gateway.core.clock import MONOTONIC, Clock
 from gateway.core.ids import region_of
 from gateway.core.lru import LRU
 from gateway.errors import ErrorCode, GatewayError
@@ -24,15 +24,16 @@ ROLES_KEPT = 4096
 
 
 class ReplicaRoles:
-    def __init__(self, clients: Cognito, ttl_seconds: float) -> None:
+    def __init__(self, clients: Cognito, ttl_seconds: float, clock: Clock = MONOTONIC) -> None:
         self._clients = clients
+        self._clock = clock
         self._ttl = max(ttl_seconds, 1.0)
         self._roles: LRU[str, tuple[float, str | None]] = LRU(ROLES_KEPT)
 
     async def role(self, pool_id: str) -> str | None:
         """``PRIMARY``, ``SECONDARY`` or None (not replicated, or unknown) in the pool's Region."""
         cached = self._roles.get(pool_id)
-        if cached is not None and time.monotonic() - cached[0] < self._ttl:
+        if cached is not None and self._clock() - cached[0] < self._ttl:
             return cached[1]
         region = region_of(pool_id)
         try:
@@ -44,5 +45,5 @@ class ReplicaRoles:
             answer = {}
         here = [r for r in answer.get("UserPoolReplicas") or [] if r.get("RegionName") == region]
         role = str(here[0].get("Role")) if here else None
-        self._roles.set(pool_id, (time.monotonic(), role))
+        self._roles.set(pool_id, (self._clock(), role))
         return role

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from aiocache import RedisCache
 from redis.exceptions import RedisError
 
+from gateway.core.clock import MONOTONIC, Clock
 from gateway.core.record import PoolRecord
 from gateway.observability.metrics import NO_METRICS, Metrics
 from gateway.store.codec import RecordSerializer
@@ -60,8 +60,9 @@ class MemoryStore:
     The shared store below keeps aiocache's Redis backend.
     """
 
-    def __init__(self, ttl: float) -> None:
+    def __init__(self, ttl: float, clock: Clock = MONOTONIC) -> None:
         self._ttl = ttl
+        self._clock = clock
         self._entries: dict[str, tuple[float, PoolRecord]] = {}  # key -> (expires, record)
         self._generations: dict[str, int] = {}
 
@@ -73,7 +74,7 @@ class MemoryStore:
         if found is None:
             return None
         expires, record = found
-        if time.monotonic() >= expires:
+        if self._clock() >= expires:
             self._entries.pop(key, None)
             return None
         return record
@@ -88,7 +89,7 @@ class MemoryStore:
 
     def _keep(self, key: str, record: PoolRecord) -> None:
         if self._ttl > 0:
-            self._entries[key] = (time.monotonic() + self._ttl, record)
+            self._entries[key] = (self._clock() + self._ttl, record)
 
     async def delete(self, key: str) -> None:
         self._generations[key] = self._generations.get(key, 0) + 1

@@ -13,6 +13,7 @@ import pytest
 from gateway import model
 from gateway.core.public import PUBLIC_MEMBERS
 from tests.conftest import REGION, GatewayServer, GraphQLClient, PoolFactory
+from tests.support.clock import ManualClock
 from tests.support.fault_proxy import FaultProxy
 
 READER = {
@@ -121,7 +122,8 @@ async def test_changes_show_after_a_patch_and_after_an_out_of_band_change(
     cognito: Any,
 ) -> None:
     pool_id = await new_full_pool()
-    server = start_gateway(public_pools=[pool_id], cache_ttl_seconds=1)
+    clock = ManualClock()
+    server = start_gateway(public_pools=[pool_id], cache_ttl_seconds=30, clock=clock)
     before = (await http.get(url(server, pool_id))).json()
     patch = """mutation($id: ID!) { updateUserPool(id: $id,
       patch: { policies: { passwordPolicy: { minimumLength: 15 } } }) { dryRun } }"""
@@ -134,7 +136,7 @@ async def test_changes_show_after_a_patch_and_after_an_out_of_band_change(
         UserPoolId=pool_id,
         CustomAttributes=[{"Name": "plan", "AttributeDataType": "String", "Mutable": True}],
     )
-    await asyncio.sleep(1.2)  # within the describe cache period
+    clock.advance(30)  # the describe cache period is over
     after_outside = (await http.get(url(server, pool_id))).json()
     assert "custom:plan" in {a["name"] for a in after_outside["signUpAttributes"]}
     assert len({before["version"], after_patch["version"], after_outside["version"]}) == 3

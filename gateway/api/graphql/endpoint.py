@@ -75,6 +75,7 @@ def graphql_endpoint(settings: Settings, edge: Edge, runtime: Runtime | None) ->
             metrics=edge.metrics,
             max_bytes=settings.response_cache_max_bytes,
             max_entry_bytes=settings.response_cache_max_entry_bytes,
+            clock=edge.clock,
         )
     return GraphQLPipeline(
         view,

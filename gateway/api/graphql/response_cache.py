@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from graphql.language import DocumentNode
 from starlette.types import Send
 
 from gateway.api.documents import Documents, queries_of_only
+from gateway.core.clock import MONOTONIC, Clock
 from gateway.observability.metrics import NO_METRICS, Metrics
 from gateway.service.access import Principal
 from gateway.service.reads import PoolTags, reads
@@ -122,7 +122,9 @@ class ResponseCache:
         metrics: Metrics = NO_METRICS,
         max_bytes: int = 16 * 1024 * 1024,
         max_entry_bytes: int = 256 * 1024,
+        clock: Clock = MONOTONIC,
     ) -> None:
+        self._clock = clock
         self._metrics = metrics
         self._current_tag = current_tag
         self._max_age = max_age
@@ -165,18 +167,17 @@ class ResponseCache:
         return None
 
     async def _still_valid(self, entry: Entry) -> bool:
-        if time.monotonic() - entry.stored_at >= self._max_age:
+        if self._clock() - entry.stored_at >= self._max_age:
             return False
         for pool_id, etag in entry.depends_on:
             if await self._current_tag(pool_id) != etag:
                 return False
         return True
 
-    @staticmethod
     @contextlib.contextmanager
-    def noting_reads() -> Iterator[Reads]:
+    def noting_reads(self) -> Iterator[Reads]:
         """Notes the pools (and their tags) that an execution inside reads."""
-        noted = Reads({}, time.monotonic())
+        noted = Reads({}, self._clock())
         token = reads.set(noted.tags)
         try:
             yield noted

@@ -3,7 +3,6 @@ the history in SQLite (and, in ``tests/store/test_history_postgres.py``, Postgre
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from gateway.cognito.clients import CognitoClients
 from gateway.core.record import PoolRecord
 from gateway.core.rules import update_request_from
 from tests.conftest import REGION, GatewayServer, GraphQLClient, PoolFactory
+from tests.support.clock import ManualClock
 
 ARN = "arn:aws:lambda:eu-west-1:123456789012:function:"
 UPDATE = """mutation($id: ID!, $patch: UserPoolPatch!, $confirm: Boolean, $dryRun: Boolean) {
@@ -141,7 +141,8 @@ async def test_a_change_made_outside_the_gateway_is_an_external_version(
     new_full_pool: PoolFactory,
     boto3_cognito: Any,
 ) -> None:
-    server = start_gateway(history_url=history_url, cache_ttl_seconds=0.2)
+    clock = ManualClock()
+    server = start_gateway(history_url=history_url, cache_ttl_seconds=30, clock=clock)
     client = GraphQLClient(http, server.url)
     pool = await new_full_pool()
     await data(client, VERSION, id=pool)
@@ -149,7 +150,7 @@ async def test_a_change_made_outside_the_gateway_is_an_external_version(
     boto3_cognito.update_user_pool(
         **{**current.request, "UserPoolId": pool, "SmsAuthenticationMessage": "Code {####}"}
     )
-    await asyncio.sleep(0.4)  # the describe cache period
+    clock.advance(30)  # the describe cache period is over
     changed = (await data(client, VERSION, id=pool))["userPool"]["version"]
 
     nodes = await history(client, pool)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from collections.abc import Callable
 from typing import Any
@@ -13,6 +12,7 @@ import pytest
 from gateway.api.documents import Documents
 from gateway.api.graphql.response_cache import normalized
 from tests.conftest import REGION, GatewayServer, GraphQLClient, PoolFactory
+from tests.support.clock import ManualClock
 from tests.support.fault_proxy import FaultProxy
 
 READ = "query($id: ID!) { userPool(id: $id) { id deletionProtection version } }"
@@ -145,7 +145,8 @@ async def test_out_of_band_changes_of_read_only_members_show_within_the_cache_pe
 ) -> None:
     """Custom attributes and domains change without changing ``version``: the
     response cache must still notice them once the describe cache period is over."""
-    server = start_gateway(cache_ttl_seconds=1)
+    clock = ManualClock()
+    server = start_gateway(cache_ttl_seconds=30, clock=clock)
     pool_id = await new_full_pool()
     client = GraphQLClient(http, server.url)
     for _ in range(3):
@@ -159,7 +160,9 @@ async def test_out_of_band_changes_of_read_only_members_show_within_the_cache_pe
     await cognito.call(
         REGION, "CreateUserPoolDomain", UserPoolId=pool_id, Domain=f"acme-{pool_id[-8:].lower()}"
     )
-    await asyncio.sleep(1.5)
+    unchanged = (await client.execute(SIGN_UP_FORM, {"id": pool_id}))["data"]["userPool"]
+    assert unchanged == before  # within the period, the answer is the cached one
+    clock.advance(30)  # the describe cache period is over
     after = (await client.execute(SIGN_UP_FORM, {"id": pool_id}))["data"]["userPool"]
     assert "custom:tenant" in {a["name"] for a in after["schemaAttributes"]}
     assert before["domain"] is None
