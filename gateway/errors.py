@@ -43,6 +43,8 @@ class Argument(StrEnum):
     PAGE_SIZE = "page_size"
     PAGE_TOKEN = "page_token"
     VERSION = "version"
+    LEFT = "left"  # of a comparison: where the changes start from
+    RIGHT = "right"  # and where they lead to
     PATHS = "paths"  # a path's index in the list is the Field's path: ("2",)
     CONFIRM_HIGH_RISK = "confirm_high_risk"
     UPDATE = "UpdateUserPool"

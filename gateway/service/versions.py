@@ -1,5 +1,6 @@
-"""What the history makes possible: list versions, restore one, compare two pools,
-copy settings from one pool to another, export a pool for GitOps.
+"""What the history makes possible: list versions (each with its whole configuration),
+restore one, compare two versions of a pool or two pools, copy settings from one pool
+to another, export a pool for GitOps.
 
 Restore and copy are patches like any other: the patch is computed from the
 pool's fresh configuration under its write lock (never from a stale read),
@@ -43,6 +44,7 @@ class PoolVersion:
     request_id: str | None
     changes: list[FieldChange]
     cursor: str
+    configuration: dict[str, Any]  # the whole writable configuration, as the caller may see it
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ def _seq_of(cursor: str) -> int:
     return seq
 
 
-def _version(row: VersionRow) -> PoolVersion:
+def _version(row: VersionRow, principal: Principal) -> PoolVersion:
     changes = [FieldChange(tuple(c["path"]), c["before"], c["after"]) for c in row.changes]
     return PoolVersion(
         version=row.version,
@@ -78,6 +80,7 @@ def _version(row: VersionRow) -> PoolVersion:
         request_id=row.request_id,
         changes=changes,
         cursor=_cursor(row.seq),
+        configuration=visible_pool(principal, row.configuration),
     )
 
 
@@ -103,7 +106,7 @@ class VersionService:
             )
         before = _seq_of(after) if after else None
         rows = await self._store.page(pool_id, first + 1, before)
-        versions = [_version(row) for row in rows[:first]]
+        versions = [_version(row, principal) for row in rows[:first]]
         return VersionPage(
             versions=versions,
             has_next_page=len(rows) > first,
@@ -187,6 +190,28 @@ class VersionService:
         left_pool = await self._pools.get(principal, left)
         right_pool = await self._pools.get(principal, right)
         changes = compare(left_pool.request, right_pool.request)
+        if principal.may(ADMIN):
+            return changes
+        return [redacted_change(change, secret_members()) for change in changes]
+
+    async def compare_versions(
+        self, principal: Principal, pool_id: str, left: str, right: str
+    ) -> list[FieldChange]:
+        """What differs from one recorded version of a pool to another (either may be
+        older); below admin, the values of secret members are hidden. The history keeps
+        secrets redacted, so even admins see them only as redacted."""
+        require(principal, READ, pool_id)
+        configurations = []
+        for version, argument in ((left, Argument.LEFT), (right, Argument.RIGHT)):
+            row = await self._store.find(pool_id, version)
+            if row is None:
+                raise GatewayError(
+                    f"version {version[:64]} of this pool is not in the history",
+                    ErrorCode.NOT_FOUND,
+                    field=Field(argument),
+                )
+            configurations.append(row.configuration)
+        changes = compare(*configurations)
         if principal.may(ADMIN):
             return changes
         return [redacted_change(change, secret_members()) for change in changes]

@@ -1,4 +1,4 @@
-"""GraphQL for the history: versions, restore, compare, copy, export.
+"""GraphQL for the history: versions, restore, compare (pools or versions), copy, export.
 
 Translation only: the service (``service/versions.py``) decides, these
 functions convert arguments and results.
@@ -55,6 +55,10 @@ class UserPoolVersion:
     changes: list[FieldChange] = strawberry.field(
         description="What differs from the version before (secret values redacted)."
     )
+    configuration: JSON = strawberry.field(
+        description="The whole writable configuration at this version, in exportUserPool's "
+        "shape (a valid UserPoolPatch); secret values are never kept in the history."
+    )
 
 
 @strawberry.type
@@ -78,6 +82,7 @@ def _node(version: PoolVersion) -> UserPoolVersion:
         principal=version.principal,
         request_id=version.request_id,
         changes=field_changes(version.changes),
+        configuration=graphql_document(model.configuration_shape(), version.configuration),
     )
 
 
@@ -110,6 +115,15 @@ async def resolve_compare(
     info: Context, left: strawberry.ID, right: strawberry.ID
 ) -> list[FieldChange]:
     changes = await info.context.versions.compare(info.context.principal, str(left), str(right))
+    return field_changes(changes)
+
+
+async def resolve_compare_versions(
+    info: Context, id: strawberry.ID, left: str, right: str
+) -> list[FieldChange]:
+    changes = await info.context.versions.compare_versions(
+        info.context.principal, str(id), left, right
+    )
     return field_changes(changes)
 
 

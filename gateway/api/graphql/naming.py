@@ -19,6 +19,8 @@ ARGUMENTS = {
     Argument.PAGE_SIZE: "first",
     Argument.PAGE_TOKEN: "after",
     Argument.VERSION: "version",
+    Argument.LEFT: "left",
+    Argument.RIGHT: "right",
     Argument.PATHS: "paths",
     Argument.CONFIRM_HIGH_RISK: "confirmHighRisk",
     Argument.UPDATE: "patch",

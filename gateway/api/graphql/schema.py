@@ -22,6 +22,7 @@ from gateway.api.graphql.errors import GatewayMaskErrors, QuietSchema
 from gateway.api.graphql.history import (
     UserPoolVersionConnection,
     resolve_compare,
+    resolve_compare_versions,
     resolve_copy,
     resolve_export,
     resolve_history,
@@ -80,6 +81,12 @@ class Query:
         description="Every writable setting that differs from `left` to `right`, normalized "
         "(legacy duplicates and empty objects are not differences). Risk: of moving left to "
         "right.",
+    )
+    compare_user_pool_versions: list[FieldChange] = strawberry.field(
+        resolver=resolve_compare_versions,
+        description="Every writable setting that differs from recorded version `left` of a "
+        "pool to version `right` (either may be the older; both from userPoolHistory). "
+        "NOT_FOUND names the argument of a version the history does not hold.",
     )
     export_user_pool: JSON = strawberry.field(
         resolver=resolve_export,

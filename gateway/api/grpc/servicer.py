@@ -180,6 +180,11 @@ class UserPoolServicer:
                     principal=version.principal or "",
                     request_id=version.request_id or "",
                     changes=self._changes(version.changes),
+                    configuration=to_message(
+                        model.create_shape(),
+                        version.configuration,
+                        self._pb.ExportUserPoolResponse(),
+                    ),
                 )
                 message.record_time.FromDatetime(version.recorded_at)
                 versions.append(message)
@@ -208,6 +213,17 @@ class UserPoolServicer:
             return self._pb.CompareUserPoolsResponse(changes=self._changes(changes))
 
         return await self._call("CompareUserPools", context, work, _namer("left"))
+
+    async def CompareUserPoolVersions(
+        self, request: Any, context: grpc.aio.ServicerContext
+    ) -> Any:
+        async def work(principal: Principal) -> Any:
+            changes = await self._versions.compare_versions(
+                principal, request.id, request.left, request.right
+            )
+            return self._pb.CompareUserPoolsResponse(changes=self._changes(changes))
+
+        return await self._call("CompareUserPoolVersions", context, work, _namer("id"))
 
     async def CopyUserPoolSettings(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
         paths = list(request.copy_mask.paths)

@@ -311,3 +311,46 @@ async def test_high_risk_changes_need_confirmation_when_required(
     await patch(client, pool, {"userPoolTags": [{"key": "low", "value": "risk"}]})  # LOW: goes
     await patch(client, pool, weaken, confirm=True)
     assert (configuration(boto3_cognito, pool)).pool["DeletionProtection"] == "INACTIVE"
+
+
+VERSIONS_WITH_CONFIGURATION = """query($id: ID!) {
+  userPoolHistory(id: $id) { nodes { version configuration } }
+}"""
+COMPARE_VERSIONS = """query($id: ID!, $left: String!, $right: String!) {
+  compareUserPoolVersions(id: $id, left: $left, right: $right) { path before after risk }
+}"""
+
+
+async def test_each_version_has_its_whole_configuration_and_two_versions_compare(
+    client: GraphQLClient, new_full_pool: PoolFactory
+) -> None:
+    pool = await new_full_pool()
+    await data(client, VERSION, id=pool)  # the first version, seen on a read
+    patch = {"policies": {"passwordPolicy": {"minimumLength": 8}}, "userPoolTags": []}
+    await data(client, UPDATE, id=pool, patch=patch, confirm=True)
+    newer, older = (await data(client, VERSIONS_WITH_CONFIGURATION, id=pool))["userPoolHistory"][
+        "nodes"
+    ][:2]
+    exported = (await data(client, EXPORT, id=pool))["exportUserPool"]
+    secret = exported["smsConfiguration"].pop("externalId")  # shown to this admin, live
+    kept = newer["configuration"]
+    assert kept["smsConfiguration"].pop("externalId") != secret  # never kept in the history
+    assert kept == exported  # otherwise the same document exportUserPool answers
+    assert older["configuration"]["policies"]["passwordPolicy"]["minimumLength"] != 8
+    assert older["configuration"]["userPoolTags"]  # the tags the patch removed
+    forward = (
+        await data(client, COMPARE_VERSIONS, id=pool, left=older["version"], right=newer["version"])
+    )["compareUserPoolVersions"]
+    by_path = {change["path"]: change for change in forward}
+    password = by_path["policies.passwordPolicy.minimumLength"]
+    assert (password["after"], password["risk"]) == (8, "HIGH")  # shorter passwords: weaker
+    backward = (
+        await data(client, COMPARE_VERSIONS, id=pool, left=newer["version"], right=older["version"])
+    )["compareUserPoolVersions"]
+    assert {c["path"] for c in backward} == set(by_path)
+    missing = await client.execute(
+        COMPARE_VERSIONS, {"id": pool, "left": "0" * 24, "right": newer["version"]}
+    )
+    error = missing["errors"][0]
+    assert error["extensions"]["code"] == "NOT_FOUND"
+    assert error["extensions"]["field"] == "left"

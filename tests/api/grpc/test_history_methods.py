@@ -153,3 +153,41 @@ async def test_a_copy_path_that_is_no_setting_is_named(
         )
     assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert details(error.value)["violations"][0][0] == "copy_mask.paths[1]"
+
+
+async def test_versions_carry_their_configuration_and_compare_with_each_other(
+    stub: Any, new_full_pool: PoolFactory
+) -> None:
+    pool_id = await new_full_pool()
+    first = (await stub.GetUserPool(PB.GetUserPoolRequest(id=pool_id))).etag
+    inactive = PB.DeletionProtectionType.Value("DELETION_PROTECTION_TYPE_INACTIVE")
+    written = await stub.UpdateUserPool(
+        update(pool_id, ["deletion_protection"], deletion_protection=inactive)
+    )
+    newest, oldest = (
+        await stub.ListUserPoolVersions(PB.ListUserPoolVersionsRequest(id=pool_id))
+    ).versions
+    exported = await stub.ExportUserPool(PB.ExportUserPoolRequest(id=pool_id))
+    assert newest.configuration.deletion_protection == inactive
+    assert oldest.configuration.deletion_protection != inactive
+    assert newest.configuration.policies == exported.policies
+    assert newest.configuration.sms_configuration.external_id != (
+        exported.sms_configuration.external_id  # the history never keeps a secret
+    )
+    compared = await stub.CompareUserPoolVersions(
+        PB.CompareUserPoolVersionsRequest(id=pool_id, left=first, right=written.user_pool.etag)
+    )
+    assert [change(c) for c in compared.changes] == [
+        (
+            "deletion_protection",
+            "DELETION_PROTECTION_TYPE_ACTIVE",
+            "DELETION_PROTECTION_TYPE_INACTIVE",
+            "CHANGE_RISK_HIGH",
+        )
+    ]
+    with pytest.raises(grpc.aio.AioRpcError) as unknown:
+        await stub.CompareUserPoolVersions(
+            PB.CompareUserPoolVersionsRequest(id=pool_id, left=first, right="0" * 24)
+        )
+    assert unknown.value.code() == grpc.StatusCode.NOT_FOUND
+    assert "right" in unknown.value.details()
