@@ -45,7 +45,7 @@ def main() -> None:
     )
     from gateway.observability import logs
 
-    logs.configure(settings.log_level)
+    logs.configure(settings.telemetry.log_level)
     uvloop.run(BenchServers(settings).serve())
 
 

@@ -10,7 +10,7 @@ import sys
 
 from gateway.config_errors import ConfigError, load_settings, unknown_variables
 from gateway.observability.metrics import build_version
-from gateway.settings import Settings
+from gateway.settings import FIELDS, Settings
 
 
 def _checked_settings(command: str, args: argparse.Namespace) -> Settings | None:
@@ -20,12 +20,10 @@ def _checked_settings(command: str, args: argparse.Namespace) -> Settings | None
     given = {k: getattr(args, k, None) for k in ("host", "port", "grpc_port")}
     try:
         settings = load_settings(**{k: v for k, v in given.items() if v is not None})
-        settings.check_auth()
-        settings.check_locks()
-        if settings.allowed_operations_file:
-            from gateway.api.allow_list import load_allowed
+        if settings.limits.allowed_operations_file:
+            from gateway.api.graphql.allow_list import load_allowed
 
-            load_allowed(settings.allowed_operations_file)
+            load_allowed(settings.limits.allowed_operations_file)
     except ConfigError as error:
         sys.stderr.writelines(f"gateway {command}: {line}\n" for line in error.lines)
         return None
@@ -42,7 +40,7 @@ def _migrated(command: str, settings: Settings) -> bool:
     from gateway.store.history import HistoryUnavailable, migrate_url
 
     try:
-        asyncio.run(migrate_url(settings.history_url))
+        asyncio.run(migrate_url(settings.history.history_url))
     except HistoryUnavailable as error:
         if command == "serve" and error.unreachable:  # it may be restarting: serve anyway
             sys.stderr.write(
@@ -61,7 +59,7 @@ def _migrate(args: argparse.Namespace) -> int:
         return 2
     from gateway.store.history import shown_url
 
-    sys.stdout.write(f"history schema up to date at {shown_url(settings.history_url)}\n")
+    sys.stdout.write(f"history schema up to date at {shown_url(settings.history.history_url)}\n")
     return 0
 
 
@@ -71,10 +69,10 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     from gateway.api.http_protocol import busy_port
 
-    ports = {"--port or GATEWAY_PORT": settings.port}
-    if settings.grpc:
-        ports["--grpc-port or GATEWAY_GRPC_PORT"] = settings.grpc_port
-    busy = busy_port(settings.host, ports)
+    ports = {"--port or GATEWAY_PORT": settings.serving.port}
+    if settings.grpc_server.grpc:
+        ports["--grpc-port or GATEWAY_GRPC_PORT"] = settings.grpc_server.grpc_port
+    busy = busy_port(settings.serving.host, ports)
     if busy is not None:
         sys.stderr.write(f"gateway serve: {busy}\n")
         return 2
@@ -83,7 +81,7 @@ def _serve(args: argparse.Namespace) -> int:
     from gateway.observability import logs
     from gateway.servers import run
 
-    logs.configure(settings.log_level, settings.log_format)
+    logs.configure(settings.telemetry.log_level, settings.telemetry.log_format)
     run(settings)
     return 0
 
@@ -93,9 +91,10 @@ def _check_config(args: argparse.Namespace) -> int:
     if settings is None:
         return 2
     sys.stdout.write(
-        f"configuration OK: auth {settings.auth_mode}, region {settings.region}, "
-        f"redis {'on' if settings.redis_url else 'off'}, http {settings.host}:{settings.port}, "
-        f"grpc {settings.grpc_port if settings.grpc else 'off'}\n"
+        f"configuration OK: auth {settings.auth.auth_mode}, region {settings.cognito.region}, "
+        f"redis {'on' if settings.redis.redis_url else 'off'}, "
+        f"http {settings.serving.host}:{settings.serving.port}, "
+        f"grpc {settings.grpc_server.grpc_port if settings.grpc_server.grpc else 'off'}\n"
     )
     return 0
 
@@ -173,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="gateway", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"%(prog)s {build_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
-    defaults = Settings.model_fields
+    defaults = FIELDS
     for name, handler, text in (
         ("serve", _serve, "serve the gateway against AWS or GATEWAY_COGNITO_ENDPOINT_URL"),
         ("demo", _demo, "start the Cognito emulator, seed pools, serve with GraphiQL"),

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
-from gateway.settings import LIST_FIELDS, Settings
+from gateway.settings import FIELDS, GROUPS, LIST_FIELDS, Settings
 
 PREFIX = "GATEWAY_"
 
@@ -30,7 +30,7 @@ class ConfigError(Exception):
 
 
 def example(field: str) -> str:
-    info = Settings.model_fields[field]
+    info = FIELDS[field]
     if field in LIST_FIELDS:
         return f'{PREFIX}{field.upper()}=a,b or \'["a", "b"]\''
     default = info.get_default(call_default_factory=True)
@@ -58,20 +58,24 @@ def load_settings(**overrides: Any) -> Settings:
 
 def _line(error: Mapping[str, Any]) -> str:
     location = [str(part) for part in error.get("loc", ())]
-    field = location[0] if location else ""
-    name = f"{PREFIX}{field.upper()}" if field else "settings"
-    where = "" if len(location) < 2 else f" at {'.'.join(location[1:])}"
+    if location and location[0] in GROUPS:
+        location = location[1:]  # groups sort the settings; no variable is named after one
     message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    if not location:  # a check across settings: its message names the variables
+        return message
+    field = location[0]
+    name = f"{PREFIX}{field.upper()}"
+    where = "" if len(location) < 2 else f" at {'.'.join(location[1:])}"
     value = error.get("input")
     shown = isinstance(value, str | int | float) and field not in MAY_HOLD_SECRETS
     got = f" (got {str(value)[:80]!r})" if shown else ""
-    hint = example(field) if field in Settings.model_fields else ""
+    hint = example(field) if field in FIELDS else ""
     return f"{name}{where}: {message}{got}" + (f"; for example {hint}" if hint else "")
 
 
 def unknown_variables(environ: Mapping[str, str]) -> list[str]:
     """Warnings for ``GATEWAY_*`` variables that no setting reads (typos)."""
-    known = [f"{PREFIX}{name.upper()}" for name in Settings.model_fields]
+    known = [f"{PREFIX}{name.upper()}" for name in FIELDS]
     warnings = []
     for variable in sorted(v for v in environ if v.startswith(PREFIX) and v not in known):
         close = difflib.get_close_matches(variable, known, n=1)

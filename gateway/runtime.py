@@ -97,9 +97,11 @@ class SharedState:
 
 def local_state(settings: Settings, clock: Clock = MONOTONIC) -> SharedState:
     return SharedState(
-        store=MemoryStore(settings.cache_ttl_seconds, clock),
+        store=MemoryStore(settings.cache.cache_ttl_seconds, clock),
         locks=LocalLocks(),
-        quota=QuotaGuard.local(settings.quota_reads_per_second, settings.quota_updates_per_second),
+        quota=QuotaGuard.local(
+            settings.cognito.quota_reads_per_second, settings.cognito.quota_updates_per_second
+        ),
     )
 
 
@@ -109,7 +111,7 @@ def redis_state(
     """Redis-backed cache (L1 kept honest by pub/sub), distributed locks, shared quota."""
     client = shared.connect(url)
     health = shared.RedisHealth(metrics)
-    l1 = MemoryStore(settings.cache_ttl_seconds, clock) if settings.l1_cache else None
+    l1 = MemoryStore(settings.cache.cache_ttl_seconds, clock) if settings.cache.l1_cache else None
     bus = shared.InvalidationBus(
         client,
         health,
@@ -119,7 +121,7 @@ def redis_state(
     )
     store = SharedStore(
         shared.url_parts(url),
-        settings.cache_ttl_seconds,
+        settings.cache.cache_ttl_seconds,
         health,
         l1,
         publish=bus.publish,
@@ -128,18 +130,18 @@ def redis_state(
     locks = DistributedLocks(
         client,
         health,
-        lease_seconds=settings.lock_timeout_seconds,
-        wait_seconds=settings.lock_wait_seconds,
-        redis_wait_seconds=settings.redis_wait_seconds,
-        allow_local=settings.allow_local_lock,
+        lease_seconds=settings.redis.lock_timeout_seconds,
+        wait_seconds=settings.redis.lock_wait_seconds,
+        redis_wait_seconds=settings.redis.redis_wait_seconds,
+        allow_local=settings.redis.allow_local_lock,
         metrics=metrics,
     )
     quota = QuotaGuard.shared(
         client,
         health,
-        settings.aws_account_id or "default",
-        settings.quota_reads_per_second,
-        settings.quota_updates_per_second,
+        settings.cognito.aws_account_id or "default",
+        settings.cognito.quota_reads_per_second,
+        settings.cognito.quota_updates_per_second,
     )
     rates = SharedRates(client, health)
     return SharedState(store=store, locks=locks, quota=quota, client=client, bus=bus, rates=rates)
@@ -156,7 +158,7 @@ def build_service(
     history_ready: bool = True,
     clock: Clock = MONOTONIC,
 ) -> tuple[PoolService, VersionService]:
-    secret = redacted_members(settings.audit_redact) | secret_members()
+    secret = redacted_members(settings.history.audit_redact) | secret_members()
     recorder = HistoryRecorder(
         history,
         state.locks,
@@ -167,35 +169,35 @@ def build_service(
         ready=history_ready,
     )
     reader = PoolReader(
-        clients, cache, history=recorder, missing_ttl=settings.cache_ttl_seconds, clock=clock
+        clients, cache, history=recorder, missing_ttl=settings.cache.cache_ttl_seconds, clock=clock
     )
     backoff = Backoff(
-        base_seconds=settings.update_backoff_base_seconds,
-        cap_seconds=settings.update_backoff_max_seconds,
-        max_attempts=settings.update_max_attempts,
+        base_seconds=settings.cognito.update_backoff_base_seconds,
+        cap_seconds=settings.cognito.update_backoff_max_seconds,
+        max_attempts=settings.cognito.update_max_attempts,
     )
     writer = PoolWriter(
         clients,
         reader,
         locks=state.locks,
         backoff=backoff,
-        call_budget_seconds=settings.call_budget_seconds,
-        redact=redacted_members(settings.audit_redact),
+        call_budget_seconds=settings.cognito.call_budget_seconds,
+        redact=redacted_members(settings.history.audit_redact),
         metrics=metrics,
         history=recorder,
-        require_risk_confirmation=settings.require_risk_confirmation,
-        replicas=ReplicaRoles(clients, settings.cache_ttl_seconds, clock),
+        require_risk_confirmation=settings.auth.require_risk_confirmation,
+        replicas=ReplicaRoles(clients, settings.cache.cache_ttl_seconds, clock),
     )
-    auditor = Auditor(open_sink(settings.audit_sink), settings.audit_redact)
+    auditor = Auditor(open_sink(settings.history.audit_sink), settings.history.audit_redact)
     recorder.on_applied_later = auditor.applied_later
     service = PoolService(
         clients,
         reader,
         writer,
-        default_region=settings.region,
+        default_region=settings.cognito.region,
         auditor=auditor,
-        admin_only=frozenset(settings.sensitive_members),
-        public=PublicSettingsReader(reader, settings.public_pools),
+        admin_only=frozenset(settings.auth.sensitive_members),
+        public=PublicSettingsReader(reader, settings.auth.public_pools),
         history=recorder,
     )
     return service, VersionService(service, history)
@@ -207,7 +209,7 @@ SWEEP_SECONDS = 1.0
 async def _open_history(settings: Settings) -> tuple[HistoryStore, bool]:
     """The history store, migrated; not ready (False) if its database does not answer
     yet: the gateway serves, journals, and migrates once it does."""
-    history = HistoryStore.open(settings.history_url)
+    history = HistoryStore.open(settings.history.history_url)
     try:
         await history.migrate()
     except HistoryUnavailable as error:
@@ -223,7 +225,7 @@ async def _open_history(settings: Settings) -> tuple[HistoryStore, bool]:
 
 
 def _journal(settings: Settings, state: SharedState) -> Journal:
-    local = FileJournal(settings.history_journal_folder)
+    local = FileJournal(settings.history.history_journal_folder)
     return RedisJournal(state.client, local) if state.client is not None else local
 
 
@@ -236,7 +238,7 @@ async def _sweep(service: PoolService, settings: Settings) -> None:
         await asyncio.sleep(SWEEP_SECONDS)
         try:
             recorder.journal.adopt()
-            await recorder.replay.sweep(service.describe_fresh, settings.lock_timeout_seconds)
+            await recorder.replay.sweep(service.describe_fresh, settings.redis.lock_timeout_seconds)
         except Exception as error:  # never let the sweeper die
             log.warning("history sweep failed", extra={"error": type(error).__name__})
 
@@ -251,8 +253,8 @@ async def open_runtime(
     """Everything long-lived, opened in order and closed in reverse. ``cognito``: another
     Cognito than the real clients (the tests' in-memory one); ``clock``: the time the
     caches expire by (a test's, to move it on)."""
-    if settings.redis_url:
-        state = redis_state(settings, settings.redis_url, metrics, clock)
+    if settings.redis.redis_url:
+        state = redis_state(settings, settings.redis.redis_url, metrics, clock)
     else:
         state = local_state(settings, clock)
     if state.bus is not None:
@@ -262,10 +264,10 @@ async def open_runtime(
     clients = cognito or real
     history, ready = await _open_history(settings)
     journal = _journal(settings, state)
-    where = "redis" if state.client is not None else str(settings.history_journal_folder)
+    where = "redis" if state.client is not None else str(settings.history.history_journal_folder)
     log.info(
         "history",
-        extra={"url": shown_url(settings.history_url), "ready": ready, "journal": where},
+        extra={"url": shown_url(settings.history.history_url), "ready": ready, "journal": where},
     )
     sweeper: asyncio.Task[None] | None = None
     try:

@@ -41,8 +41,7 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 class Servers:
     """``serve()`` runs until ``stop()`` (or a signal, in the main thread).
 
-    ``demo``: unauthenticated by design, so the auth and lock safety checks that
-    ``serve`` insists on are not made. ``on_started`` runs once HTTP listens.
+    ``on_started`` runs once HTTP listens.
     ``clock``: the time the caches and limits read (the tests move one on).
     """
 
@@ -50,13 +49,9 @@ class Servers:
         self,
         settings: Settings,
         *,
-        demo: bool = False,
         on_started: Callable[[], None] | None = None,
         clock: Clock = MONOTONIC,
     ) -> None:
-        if not demo:
-            settings.check_auth()
-            settings.check_locks()
         self.settings = settings
         self.edge: Edge = edge_for(settings, clock)
         self.grpc_port: int | None = None
@@ -81,7 +76,7 @@ class Servers:
 
     async def serve(self) -> None:
         settings, edge = self.settings, self.edge
-        if settings.tracing and not tracing.enabled():
+        if settings.telemetry.tracing and not tracing.enabled():
             tracing.configure()
         async with open_runtime(settings, edge.metrics, clock=edge.clock) as runtime:
             self.runtime = runtime
@@ -99,9 +94,9 @@ class Servers:
                 log.info(
                     "gateway started",
                     extra={
-                        "region": settings.region,
-                        "endpoint": settings.cognito_endpoint_url or "aws",
-                        "redis": "on" if settings.redis_url else "off",
+                        "region": settings.cognito.region,
+                        "endpoint": settings.cognito.cognito_endpoint_url or "aws",
+                        "redis": "on" if settings.redis.redis_url else "off",
                         "grpc_port": grpc.port,
                     },
                 )
@@ -126,23 +121,23 @@ class Servers:
         settings = self.settings
         return uvicorn.Config(
             app,
-            host=settings.host,
-            port=settings.port,
+            host=settings.serving.host,
+            port=settings.serving.port,
             log_config=None,
             access_log=False,
             lifespan="off",
-            timeout_graceful_shutdown=int(settings.shutdown_timeout_seconds),
-            http=timed_protocol(settings.header_timeout_seconds, settings.body_timeout_seconds),
-            limit_concurrency=settings.max_connections,
+            timeout_graceful_shutdown=int(settings.serving.shutdown_timeout_seconds),
+            http=timed_protocol(
+                settings.serving.header_timeout_seconds, settings.serving.body_timeout_seconds
+            ),
+            limit_concurrency=settings.serving.max_connections,
         )
 
 
-def run(
-    settings: Settings, *, demo: bool = False, on_started: Callable[[], None] | None = None
-) -> None:
+def run(settings: Settings, *, on_started: Callable[[], None] | None = None) -> None:
     """Serve until interrupted (``gateway serve`` and ``gateway demo``); a graceful stop
     on SIGTERM or SIGINT returns normally (exit 0), once everything is closed."""
-    servers = Servers(settings, demo=demo, on_started=on_started)
+    servers = Servers(settings, on_started=on_started)
     uvloop.run(servers.serve())
     if not servers.started:
         raise SystemExit(3)  # what uvicorn.run exits with when startup fails

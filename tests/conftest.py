@@ -85,9 +85,7 @@ class GatewayServer:
 
     def __init__(self, settings: Settings, clock: Clock = MONOTONIC) -> None:
         self.port = free_port()
-        self._servers = Servers(
-            settings.model_copy(update={"host": "127.0.0.1", "port": self.port}), clock=clock
-        )
+        self._servers = Servers(settings.replaced(host="127.0.0.1", port=self.port), clock=clock)
         self._thread = threading.Thread(
             target=lambda: uvloop.run(self._servers.serve()), daemon=True
         )
@@ -251,7 +249,7 @@ def start_replicas(
         }
         if "redis_url" in settings:
             # A fresh redis-server quarantines locks for one lease: keep leases short, and
-            # Cognito calls well below them (Settings.check_locks).
+            # Cognito calls well below them (Settings checks it on load).
             env.update(
                 {
                     "GATEWAY_LOCK_TIMEOUT_SECONDS": "3",

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from gateway.config_errors import load_settings
+from gateway.config_errors import ConfigError, load_settings
+from gateway.settings import GROUP_OF
 from tests.conftest import PostgresServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,7 +77,7 @@ def test_enums_ignore_case_and_lists_take_json_or_commas(
         monkeypatch.setenv(name, value)
     settings = load_settings()
     for field, value in expected.items():
-        assert getattr(settings, field) == value
+        assert getattr(getattr(settings, GROUP_OF[field]), field) == value
 
 
 def test_a_valid_environment_checks_out_and_a_typo_is_warned_about() -> None:
@@ -228,3 +229,28 @@ def test_migrate_creates_the_schema_and_is_repeatable(tmp_path: Path) -> None:
         result = gateway_cli("migrate", GATEWAY_HISTORY_URL=url)
         assert result.returncode == 0, result.stderr
         assert result.stdout == f"history schema up to date at {url}\n"
+
+
+@pytest.mark.parametrize(
+    ("values", "words"),
+    [
+        ({"auth_mode": "none", "host": "0.0.0.0"}, "GATEWAY_AUTH_MODE=none is only allowed"),
+        ({"auth_mode": "api-key", "api_keys": "[]"}, "GATEWAY_AUTH_MODE=api-key needs"),
+        ({"auth_mode": "jwt", "jwt_issuer": "https://i"}, "GATEWAY_AUTH_MODE=jwt needs"),
+        (
+            {"redis_url": "redis://r:6379/0", "lock_timeout_seconds": 1},
+            "GATEWAY_LOCK_TIMEOUT_SECONDS=1 must be at least",
+        ),
+    ],
+)
+def test_checks_across_groups_run_whenever_settings_load(
+    values: dict[str, object], words: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once methods each caller had to remember (``check_auth``, ``check_locks``); now
+    no settings object exists that fails them, and the line names the variables."""
+    for name in [n for n in os.environ if n.startswith("GATEWAY_")]:
+        monkeypatch.delenv(name)
+    with pytest.raises(ConfigError) as refused:
+        load_settings(**values)
+    [line] = refused.value.lines
+    assert line.startswith(words)

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from gateway.api.app import HttpApp
-from gateway.settings import Settings
+from gateway.settings import FIELDS, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
@@ -25,7 +25,7 @@ K8S_FILES = sorted(
     for path in (DEPLOY / "k8s").rglob("*.yaml")
     if path.name not in ("kustomization.yaml", "servicemonitor.yaml")
 )
-KNOWN_VARIABLES = {f"GATEWAY_{name.upper()}" for name in Settings.model_fields}
+KNOWN_VARIABLES = {f"GATEWAY_{name.upper()}" for name in FIELDS}
 
 
 def k8s(kind: str) -> dict[str, Any]:
@@ -83,9 +83,9 @@ def test_the_kubernetes_configuration_is_accepted_by_the_settings(
 ) -> None:
     data = configmap_data()
     settings = settings_from({**data, "GATEWAY_REDIS_URL": "redis://redis:6379/0"}, monkeypatch)
-    settings.check_auth()  # jwt with issuer, audience and JWKS, on 0.0.0.0: allowed
+    # jwt with issuer, audience and JWKS, on 0.0.0.0: allowed (Settings checks it on load)
     deployment = k8s("Deployment")["spec"]["template"]["spec"]
-    assert deployment["terminationGracePeriodSeconds"] > settings.shutdown_timeout_seconds
+    assert deployment["terminationGracePeriodSeconds"] > settings.serving.shutdown_timeout_seconds
 
 
 def test_ports_and_probes_match_the_app() -> None:
@@ -220,8 +220,8 @@ def test_compose_fleet_is_wired_to_its_own_services(monkeypatch: pytest.MonkeyPa
         settings = settings_from(
             {k: v for k, v in env.items() if k.startswith("GATEWAY_")}, monkeypatch
         )
-        settings.check_auth()
-        assert settings.auth_mode == "api-key" and settings.api_keys[0].scopes
+
+        assert settings.auth.auth_mode == "api-key" and settings.auth.api_keys[0].scopes
     for store in ("redis", "postgres"):
         assert services[store]["healthcheck"]["test"]
     lb = services["lb"]["depends_on"]

@@ -50,9 +50,9 @@ def rest_app(settings: Settings, edge: Edge, runtime: Runtime | None) -> FastAPI
     """Public settings, probes, metrics and GraphiQL's assets."""
     rest = FastAPI(title=TITLE, docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     rest.state.runtime = runtime
-    add_public_settings_route(rest, edge.admission, settings.cache_ttl_seconds)
+    add_public_settings_route(rest, edge.admission, settings.cache.cache_ttl_seconds)
     add_health_routes(rest, edge.metrics)
-    if settings.graphiql:
+    if settings.serving.graphiql:
         rest.router.routes.append(asset_route())
     return rest
 
@@ -61,22 +61,22 @@ def shared_layers(app: ASGIApp, settings: Settings, edge: Edge) -> ASGIApp:
     """Innermost first: CORS (it answers preflights), the host check, then the edge
     (request id, deadline, body limit, counts). GraphQL's own steps are one pipeline
     (``api/graphql/pipeline.py``), not layers here."""
-    if settings.cors_origins or settings.cors_origin_regex:
+    if settings.cors.cors_origins or settings.cors.cors_origin_regex:
         app = CORSMiddleware(
             app,
-            allow_origins=settings.cors_origins,
-            allow_origin_regex=settings.cors_origin_regex,
+            allow_origins=settings.cors.cors_origins,
+            allow_origin_regex=settings.cors.cors_origin_regex,
             allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=["authorization", "content-type", "x-api-key", "x-request-id"],
             expose_headers=["x-request-id"],
         )
-    if settings.auth_mode == "none":
+    if settings.auth.auth_mode == "none":
         # Unauthenticated on loopback: a page on another site could still reach us through
         # DNS rebinding, but it cannot make the browser send our host name.
-        app = TrustedHostMiddleware(app, allowed_hosts=settings.allowed_hosts)
+        app = TrustedHostMiddleware(app, allowed_hosts=settings.auth.allowed_hosts)
     return HttpEdge(
         app,
-        max_body=settings.max_request_bytes,
+        max_body=settings.serving.max_request_bytes,
         deadlines=edge.deadlines,
         metrics=edge.metrics,
     )

@@ -29,14 +29,16 @@ class Edge:
 def edge_for(settings: Settings, clock: Clock = MONOTONIC) -> Edge:
     # One budget per client, whichever surface it calls; without authentication (a
     # loopback developer setup) there are no clients to tell apart.
-    rate = settings.client_requests_per_second if settings.auth_mode != "none" else 0
-    size = settings.client_table_size
-    limiter = ClientLimiter(rate, settings.client_burst, clients=size, anonymous=size, clock=clock)
+    rate = settings.limits.client_requests_per_second if settings.auth.auth_mode != "none" else 0
+    size = settings.limits.client_table_size
+    limiter = ClientLimiter(
+        rate, settings.limits.client_burst, clients=size, anonymous=size, clock=clock
+    )
     return Edge(
         metrics=Metrics(),
-        admission=Admission(make_authenticator(settings), limiter),
+        admission=Admission(make_authenticator(settings.auth), limiter),
         limiter=limiter,
-        documents=Documents(settings.max_tokens),  # every GraphQL document parsed once
-        deadlines=Deadlines(settings.request_timeout_seconds),
+        documents=Documents(settings.limits.max_tokens),  # every GraphQL document parsed once
+        deadlines=Deadlines(settings.serving.request_timeout_seconds),
         clock=clock,
     )

@@ -50,15 +50,20 @@ class CognitoClients:
     ) -> None:
         self._settings = settings
         self._quota = quota
-        self._shares = CallerShares(settings.upstream_calls_per_client)
-        self._capacity = Capacity(settings.max_concurrency, settings.concurrency_wait_seconds)
+        self._shares = CallerShares(settings.cognito.upstream_calls_per_client)
+        self._capacity = Capacity(
+            settings.serving.max_concurrency, settings.serving.concurrency_wait_seconds
+        )
         self._metrics = metrics
         self._quota_wait = functools.cache(metrics.quota_wait_seconds.labels)
         self._session = get_session()
         self._config = Config(
-            retries={"mode": "standard", "total_max_attempts": settings.upstream_max_attempts},
-            connect_timeout=settings.upstream_timeout_seconds,
-            read_timeout=settings.upstream_timeout_seconds,
+            retries={
+                "mode": "standard",
+                "total_max_attempts": settings.cognito.upstream_max_attempts,
+            },
+            connect_timeout=settings.cognito.upstream_timeout_seconds,
+            read_timeout=settings.cognito.upstream_timeout_seconds,
             max_pool_connections=50,
         )
         self._stack = contextlib.AsyncExitStack()
@@ -66,7 +71,7 @@ class CognitoClients:
         self._lock = asyncio.Lock()
 
     async def __aenter__(self) -> CognitoClients:
-        await self.client(self._settings.region)
+        await self.client(self._settings.cognito.region)
         if await self._session.get_credentials() is None:
             log.warning(
                 "no AWS credentials found: every Cognito call will fail. Configure the default "
@@ -91,7 +96,7 @@ class CognitoClients:
                 creator = self._session.create_client(
                     "cognito-idp",
                     region_name=region,
-                    endpoint_url=self._settings.cognito_endpoint_url,
+                    endpoint_url=self._settings.cognito.cognito_endpoint_url,
                     config=self._config,
                 )
                 self._clients[region] = await self._stack.enter_async_context(creator)

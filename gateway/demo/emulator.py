@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> None:
         use_emulator_credentials()
 
         async def seed() -> list[str]:
-            settings = Settings(
+            settings = Settings.of(
                 region=DEMO_REGION, cognito_endpoint_url=f"http://127.0.0.1:{args.port}"
             )
             async with CognitoClients(settings) as clients:

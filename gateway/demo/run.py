@@ -63,9 +63,9 @@ def run_demo(host: str | None = None, port: int | None = None, grpc_port: int | 
             introspection=True,
             auth_mode="none",
         )
-        logs.configure(settings.log_level, settings.log_format)
+        logs.configure(settings.telemetry.log_level, settings.telemetry.log_format)
         ids = asyncio.run(_seed(settings))
-        run(settings, demo=True, on_started=lambda: _announce(settings, ids, emulator_url))
+        run(settings, on_started=lambda: _announce(settings, ids, emulator_url))
     finally:
         emulator.stop()
         if workdir is not None:
@@ -76,7 +76,7 @@ def run_demo(host: str | None = None, port: int | None = None, grpc_port: int | 
 async def _seed(settings: Settings) -> list[str]:
     """The demo pools, and a short history of the first one (through a runtime of its
     own that caches nothing and serves no gRPC)."""
-    uncached = settings.model_copy(update={"cache_ttl_seconds": 0.0, "grpc": False})
+    uncached = settings.replaced(cache_ttl_seconds=0.0, grpc=False)
     async with open_runtime(uncached, Metrics()) as runtime:
         ids = await seed_pools(runtime.clients)
         await seed_history(runtime, ids[0])
@@ -86,12 +86,13 @@ async def _seed(settings: Settings) -> list[str]:
 def _announce(settings: Settings, ids: list[str], emulator_url: str) -> None:
     """What the demo serves and what to try first, printed once it listens: every
     command runs as pasted."""
-    base = f"http://{settings.host}:{settings.port}"
+    base = f"http://{settings.serving.host}:{settings.serving.port}"
+    grpc_address = f"{settings.serving.host}:{settings.grpc_server.grpc_port}"
     read = json.dumps({"query": f'{{ userPool(id: "{ids[0]}") {{ name version }} }}'})
     cors = (
         "browser pages on loopback origins may call it (set GATEWAY_CORS_ORIGINS to change)"
-        if settings.cors_origin_regex
-        else f"allowed origins: {', '.join(settings.cors_origins) or 'none'}"
+        if settings.cors.cors_origin_regex
+        else f"allowed origins: {', '.join(settings.cors.cors_origins) or 'none'}"
     )
     grpc_body = json.dumps({"id": ids[0]})
     print(
@@ -101,16 +102,16 @@ def _announce(settings: Settings, ids: list[str], emulator_url: str) -> None:
                 "Cognito user-pool gateway demo",
                 f"  GraphiQL       {base}/graphql",
                 f"  metrics        {base}/metrics",
-                f"  gRPC           {settings.host}:{settings.grpc_port} (reflection on)",
+                f"  gRPC           {grpc_address} (reflection on)",
                 f"  emulator       {emulator_url}",
                 f"  seeded pools   {', '.join(ids)}",
-                f"  history        {shown_url(settings.history_url)}",
+                f"  history        {shown_url(settings.history.history_url)}",
                 f"  CORS           {cors}",
                 "",
                 "Try (each runs as pasted):",
                 f"  curl -s {base}/graphql -H 'content-type: application/json' -d '{read}'",
                 f"  curl -s {base}/pools/{ids[0]}/public-settings",
-                f"  grpcurl -plaintext -d '{grpc_body}' {settings.host}:{settings.grpc_port} "
+                f"  grpcurl -plaintext -d '{grpc_body}' {grpc_address} "
                 "cognito_gateway.v1.UserPoolService/GetUserPool",
                 "In GraphiQL:",
                 EXAMPLE_QUERY,

@@ -10,7 +10,7 @@ from typing import Protocol
 from gateway.api.auth.apikeys import ApiKeyAuthenticator
 from gateway.api.auth.tokens import JwtAuthenticator, TokenRejected
 from gateway.service.access import ANONYMOUS, Principal
-from gateway.settings import Settings
+from gateway.settings import AuthSettings
 
 log = logging.getLogger(__name__)
 
@@ -30,28 +30,28 @@ def bearer(headers: dict[str, str]) -> str | None:
     return credentials.strip() or None if scheme.lower() == "bearer" else None
 
 
-def make_authenticator(settings: Settings) -> Authenticator:
-    if settings.auth_mode == "api-key":
-        keys = ApiKeyAuthenticator(settings.api_keys)
+def make_authenticator(auth: AuthSettings) -> Authenticator:
+    if auth.auth_mode == "api-key":
+        keys = ApiKeyAuthenticator(auth.api_keys)
 
         async def by_api_key(headers: dict[str, str]) -> Principal | None:
             presented = headers.get("x-api-key") or bearer(headers)
             return keys.authenticate(presented) if presented else None
 
         return by_api_key
-    if settings.auth_mode == "jwt":
-        assert settings.jwt_jwks_url and settings.jwt_issuer and settings.jwt_audience
+    if auth.auth_mode == "jwt":
+        assert auth.jwt_jwks_url and auth.jwt_issuer and auth.jwt_audience
         tokens = JwtAuthenticator(
-            jwks_url=settings.jwt_jwks_url,
-            issuer=settings.jwt_issuer,
-            audience=settings.jwt_audience,
-            scopes_claim=settings.jwt_scopes_claim,
-            groups_claim=settings.jwt_groups_claim,
-            pools_claim=settings.jwt_pools_claim,
-            leeway=settings.jwt_leeway_seconds,
-            jwks_ttl=settings.jwks_cache_seconds,
-            scope_prefix=settings.jwt_scope_prefix,
-            token_use=settings.jwt_token_use,
+            jwks_url=auth.jwt_jwks_url,
+            issuer=auth.jwt_issuer,
+            audience=auth.jwt_audience,
+            scopes_claim=auth.jwt_scopes_claim,
+            groups_claim=auth.jwt_groups_claim,
+            pools_claim=auth.jwt_pools_claim,
+            leeway=auth.jwt_leeway_seconds,
+            jwks_ttl=auth.jwks_cache_seconds,
+            scope_prefix=auth.jwt_scope_prefix,
+            token_use=auth.jwt_token_use,
         )
 
         async def by_token(headers: dict[str, str]) -> Principal | None:

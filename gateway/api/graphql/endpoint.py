@@ -62,19 +62,19 @@ def graphql_endpoint(settings: Settings, edge: Edge, runtime: Runtime | None) ->
     view = GraphQLEndpoint(
         make_schema(settings, edge.metrics, names, edge.documents),
         runtime,
-        graphql_ide="graphiql" if settings.graphiql else None,
+        graphql_ide="graphiql" if settings.serving.graphiql else None,
         allow_queries_via_get=False,
     )
-    allowed = settings.allowed_operations_file
+    allowed = settings.limits.allowed_operations_file
     cache = None
-    if settings.response_cache and runtime is not None:
+    if settings.cache.response_cache and runtime is not None:
         cache = ResponseCache(
             runtime.service.current_tag,
-            max_age=settings.cache_ttl_seconds,
+            max_age=settings.cache.cache_ttl_seconds,
             documents=edge.documents,
             metrics=edge.metrics,
-            max_bytes=settings.response_cache_max_bytes,
-            max_entry_bytes=settings.response_cache_max_entry_bytes,
+            max_bytes=settings.cache.response_cache_max_bytes,
+            max_entry_bytes=settings.cache.response_cache_max_entry_bytes,
             clock=edge.clock,
         )
     return GraphQLPipeline(
@@ -85,5 +85,5 @@ def graphql_endpoint(settings: Settings, edge: Edge, runtime: Runtime | None) ->
         names,
         allow_list=AllowList(load_allowed(allowed)) if allowed else None,
         cache=cache,
-        open_page=settings.graphiql,
+        open_page=settings.serving.graphiql,
     )

@@ -134,21 +134,21 @@ def make_schema(
 ) -> strawberry.Schema:
     """The served schema: the same types with the request limits of ``settings``;
     ``documents``: the edge's parsed documents, shared with its parse step."""
-    documents = documents or Documents(settings.max_tokens)
+    documents = documents or Documents(settings.limits.max_tokens)
     # The limiters' rule classes are made once, here: the ValidationCache keys on
     # the rule objects, and limiters built per request would never hit it.
     limit_rules: list[type[ASTValidationRule]] = [
-        document_limits(settings.max_query_depth, settings.max_aliases)
+        document_limits(settings.limits.max_query_depth, settings.limits.max_aliases)
     ]
     extensions: list[Any] = [
         partial(SharedParse, documents=documents),
         partial(ValidationCache, maxsize=256),
         partial(MetricsExtension, metrics=metrics, names=names or OperationNames()),
-        partial(GatewayMaskErrors, suggestions=settings.introspection),
+        partial(GatewayMaskErrors, suggestions=settings.serving.introspection),
         partial(AddValidationRules, limit_rules),
-        partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
+        partial(MaxTokensLimiter, max_token_count=settings.limits.max_tokens),
     ]
-    if not settings.introspection:
+    if not settings.serving.introspection:
         extensions.append(DisableIntrospection)
     if tracing.enabled():
         extensions.append(TracingExtension)

@@ -128,13 +128,13 @@ async def serving(
     edge: Edge,
 ) -> AsyncIterator[Serving]:
     """Serve gRPC while the block runs (or until stopped)."""
-    if not settings.grpc:
+    if not settings.grpc_server.grpc:
         yield Serving()
         return
     messages, _ = stubs.load()
     server = grpc.aio.server(
-        options=[("grpc.max_receive_message_length", settings.grpc_max_message_bytes)],
-        maximum_concurrent_rpcs=settings.max_connections,  # beyond: RESOURCE_EXHAUSTED
+        options=[("grpc.max_receive_message_length", settings.grpc_server.grpc_max_message_bytes)],
+        maximum_concurrent_rpcs=settings.serving.max_connections,  # beyond: RESOURCE_EXHAUSTED
     )
     servicer = UserPoolServicer(
         service,
@@ -143,7 +143,9 @@ async def serving(
         messages,
         edge.metrics,
         edge.deadlines,
-        MaskLimits(settings.grpc_max_mask_paths, settings.grpc_max_mask_path_chars),
+        MaskLimits(
+            settings.grpc_server.grpc_max_mask_paths, settings.grpc_server.grpc_max_mask_path_chars
+        ),
     )
     server.add_generic_rpc_handlers((handlers(servicer, messages),))
     health_servicer = health.aio.HealthServicer()
@@ -151,14 +153,16 @@ async def serving(
     names = (SERVICE, health.SERVICE_NAME, reflection.SERVICE_NAME, REFLECTION_V1)
     reflection.enable_server_reflection(names, server)
     server.add_generic_rpc_handlers((reflection_v1(names),))
-    port = server.add_insecure_port(f"{settings.host}:{settings.grpc_port}")
+    port = server.add_insecure_port(f"{settings.serving.host}:{settings.grpc_server.grpc_port}")
     if port == 0:
-        raise RuntimeError(f"gRPC could not bind {settings.host}:{settings.grpc_port}")
+        raise RuntimeError(
+            f"gRPC could not bind {settings.serving.host}:{settings.grpc_server.grpc_port}"
+        )
     await server.start()
     for name in ("", SERVICE):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     log.info("grpc started", extra={"port": port})
-    running = Serving(server, health_servicer, port, settings.shutdown_timeout_seconds)
+    running = Serving(server, health_servicer, port, settings.serving.shutdown_timeout_seconds)
     try:
         yield running
     finally:

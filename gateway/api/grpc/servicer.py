@@ -214,9 +214,7 @@ class UserPoolServicer:
 
         return await self._call("CompareUserPools", context, work, _namer("left"))
 
-    async def CompareUserPoolVersions(
-        self, request: Any, context: grpc.aio.ServicerContext
-    ) -> Any:
+    async def CompareUserPoolVersions(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
         async def work(principal: Principal) -> Any:
             changes = await self._versions.compare_versions(
                 principal, request.id, request.left, request.right
