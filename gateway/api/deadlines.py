@@ -17,6 +17,7 @@ from types import TracebackType
 from gateway.errors import ErrorCode, GatewayError
 
 MAX_TICK_SECONDS = 0.1
+IDLE_TICKS = 50  # the sweeper ends after this many ticks with nothing in flight
 
 
 def deadline_exceeded(seconds: float) -> GatewayError:
@@ -48,8 +49,10 @@ class Deadlines:
         self._running.pop(task, None)
 
     async def _sweep(self) -> None:
-        while self._running:
-            await asyncio.sleep(self._tick)
+        idle = 0
+        while idle < IDLE_TICKS:  # a pause between requests does not end it: a restart
+            await asyncio.sleep(self._tick)  # costs a task, which is what this avoids
+            idle = 0 if self._running else idle + 1
             now = time.monotonic()
             for task, within in list(self._running.items()):
                 if now >= within.ends and not within.expired:

@@ -65,7 +65,7 @@ class Principal:
         return scope in self.scopes
 
     def may_access(self, pool_id: str) -> bool:
-        return any(fnmatchcase(pool_id, pattern) for pattern in self.pools)
+        return any(pattern == "*" or fnmatchcase(pool_id, pattern) for pattern in self.pools)
 
 
 @cache

@@ -47,6 +47,18 @@ def _decoder(message_type: Any) -> Callable[[bytes], Any]:
     return decode
 
 
+def _serializer(message_type: Any) -> Callable[[Any], bytes]:
+    """A message's bytes; a method that answers bytes already serialized them (GetUserPool
+    keeps the bytes of each pool state it answered: serializing a pool costs more than
+    sending it)."""
+    serialize = message_type.SerializeToString
+
+    def encode(message: Any) -> bytes:
+        return message if isinstance(message, bytes) else serialize(message)
+
+    return encode
+
+
 def _guarded(method: Callable[..., Awaitable[Any]], name: str) -> Callable[..., Awaitable[Any]]:
     async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
         if request is MALFORMED:
@@ -69,7 +81,7 @@ def handlers(servicer: UserPoolServicer, messages: Any) -> grpc.GenericRpcHandle
         methods[method.name] = grpc.unary_unary_rpc_method_handler(
             _guarded(getattr(servicer, method.name), method.input_type.name),
             request_deserializer=_decoder(request),
-            response_serializer=response.SerializeToString,
+            response_serializer=_serializer(response),
         )
     return grpc.method_handlers_generic_handler(SERVICE, methods)
 

@@ -105,6 +105,7 @@ class UserPoolServicer:
         self._pb = messages
         self._metrics = metrics
         self._converted: LRU[tuple[str, bool], Message] = LRU(CONVERTED_POOLS)
+        self._serialized: LRU[tuple[str, bool], bytes] = LRU(CONVERTED_POOLS)
         # Request ids: a random process prefix and a counter (no syscall per call).
         prefix = uuid.uuid4().hex[:12]
         self._request_ids = (f"{prefix}{n:08x}" for n in itertools.count())
@@ -113,7 +114,14 @@ class UserPoolServicer:
 
     async def GetUserPool(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
         async def work(principal: Principal) -> Any:
-            return self._pool(await self._service.get(principal, request.id), principal)
+            record = await self._service.get(principal, request.id)
+            key = (record.document_tag, principal.may(ADMIN))
+            serialized = self._serialized.get(key) if record.document_tag else None
+            if serialized is None:
+                serialized = self._pool(record, principal).SerializeToString()
+                if record.document_tag:
+                    self._serialized.set(key, serialized)
+            return serialized  # the same pool state answers the same bytes (server.py)
 
         return await self._call("GetUserPool", context, work, _namer("id"))
 
@@ -356,6 +364,7 @@ def _value(value: Any) -> struct_pb2.Value:
     return json_format.ParseDict(json.loads(json.dumps(value, default=str)), struct_pb2.Value())
 
 
+@functools.cache  # one namer per field name, not one closure per call
 def _namer(pool_id_field: str) -> FieldNamer:
     def name(field: Field) -> tuple[str, str]:
         if field.argument == Argument.POOL_ID:
