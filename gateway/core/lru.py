@@ -2,7 +2,9 @@
 
 Every in-process table that remembers per pool or per client (converted messages,
 missing pools, rate buckets, newest history rows, public views, replica roles,
-checked documents) is bounded, so no stream of distinct keys grows the process.
+checked documents, response-cache entries) is bounded, so no stream of distinct keys
+grows the process. ``size`` bounds the summed cost of the entries: one each, unless a
+``cost`` (the response cache gives its entries' bytes) says otherwise.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ class LRU(Generic[K, V]):
             raise ValueError("an LRU holds at least one entry")
         self._size = size
         self._items: OrderedDict[K, V] = OrderedDict()
+        self._costs: dict[K, int] = {}  # only entries that cost other than 1
+        self.used = 0  # the summed cost of the entries
 
     def get(self, key: K) -> V | None:
         """The value (now the most recently used), or None."""
@@ -28,15 +32,25 @@ class LRU(Generic[K, V]):
             self._items.move_to_end(key)
         return value
 
-    def set(self, key: K, value: V) -> None:
-        """Store ``value`` as the most recently used; the least recently used leave."""
+    def set(self, key: K, value: V, cost: int = 1) -> None:
+        """Store ``value`` as the most recently used; the least recently used leave until
+        the costs fit ``size``. A value that alone costs more is not stored."""
+        if cost > self._size:
+            return
+        self.pop(key)
         self._items[key] = value
-        self._items.move_to_end(key)
-        while len(self._items) > self._size:
-            self._items.popitem(last=False)
+        if cost != 1:
+            self._costs[key] = cost
+        self.used += cost
+        while self.used > self._size:
+            dropped, _ = self._items.popitem(last=False)
+            self.used -= self._costs.pop(dropped, 1)
 
     def pop(self, key: K) -> V | None:
-        return self._items.pop(key, None)
+        if key not in self._items:
+            return None
+        self.used -= self._costs.pop(key, 1)
+        return self._items.pop(key)
 
     def __contains__(self, key: object) -> bool:
         return key in self._items

@@ -34,3 +34,20 @@ def test_it_never_holds_more_than_its_size(steps: list[tuple[int, bool]], size: 
 def test_an_empty_lru_is_refused() -> None:
     with pytest.raises(ValueError):
         LRU(0)
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 20), st.integers(1, 40)), max_size=200),
+    st.integers(1, 60),
+)
+def test_costs_never_sum_past_the_size(steps: list[tuple[int, int]], size: int) -> None:
+    """The response cache's budget in bytes: ``used`` is the summed cost of what is held."""
+    table: LRU[int, int] = LRU(size)
+    costs: dict[int, int] = {}
+    for key, cost in steps:
+        table.set(key, key, cost)
+        if cost <= size:
+            costs[key] = cost
+            assert table.get(key) == key  # what fits is held at once
+        held = {k: c for k, c in costs.items() if k in table}
+        assert table.used == sum(held.values()) <= size

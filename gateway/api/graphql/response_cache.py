@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +36,7 @@ from starlette.types import Send
 
 from gateway.api.documents import Documents, queries_of_only
 from gateway.core.clock import MONOTONIC, Clock
+from gateway.core.lru import LRU
 from gateway.observability.metrics import NO_METRICS, Metrics
 from gateway.service.access import Principal
 from gateway.service.reads import PoolTags, reads
@@ -51,34 +51,6 @@ class Entry:
     content_type: bytes
     depends_on: tuple[tuple[str, str], ...]
     stored_at: float
-
-
-class CostLRU:
-    """Least recently used entries, bounded by their summed ``cost`` (bytes, or 1 each)."""
-
-    def __init__(self, budget: int) -> None:
-        self._budget = budget
-        self.used = 0
-        self._items: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
-
-    def get(self, key: Any) -> Any:
-        found = self._items.get(key)
-        if found is None:
-            return None
-        self._items.move_to_end(key)
-        return found[0]
-
-    def put(self, key: Any, value: Any, cost: int = 1) -> None:
-        if cost > self._budget:
-            return
-        previous = self._items.pop(key, None)
-        if previous is not None:
-            self.used -= previous[1]
-        self._items[key] = (value, cost)
-        self.used += cost
-        while self.used > self._budget:
-            _, (_, dropped) = self._items.popitem(last=False)
-            self.used -= dropped
 
 
 def normalized(query: str, documents: Documents) -> tuple[bool, bytes]:
@@ -128,10 +100,11 @@ class ResponseCache:
         self._metrics = metrics
         self._current_tag = current_tag
         self._max_age = max_age
-        self._entries = CostLRU(max_bytes)
+        self._entries: LRU[bytes, Entry] = LRU(max_bytes)  # cost: bytes
         self._max_entry_bytes = max_entry_bytes
         self._documents = documents
-        self._keys = CostLRU(4096)  # digest of the raw text -> (cacheable, normalized digest)
+        # digest of the raw text -> (cacheable, normalized digest)
+        self._keys: LRU[bytes, tuple[bool, bytes]] = LRU(4096)
 
     def key(self, request: dict[str, Any], principal: Principal | None) -> bytes | None:
         """The entry's key for a request (its ``query`` a string), or None when its
@@ -141,7 +114,7 @@ class ResponseCache:
         known: tuple[bool, bytes] | None = self._keys.get(raw)
         if known is None:
             known = normalized(query, self._documents)
-            self._keys.put(raw, known)
+            self._keys.set(raw, known)
         cacheable, document = known
         if not cacheable:
             return None
@@ -192,7 +165,7 @@ class ResponseCache:
             return
         depends_on = tuple(sorted(noted.tags.items()))
         entry = Entry(answer.body, answer.content_type, depends_on, noted.started)
-        self._entries.put(key, entry, len(answer.body) + len(key) + ENTRY_OVERHEAD_BYTES)
+        self._entries.set(key, entry, len(answer.body) + len(key) + ENTRY_OVERHEAD_BYTES)
         self._metrics.response_cache_bytes.set(self._entries.used)
 
 
