@@ -18,7 +18,9 @@ from gateway.settings import FIELDS, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
-KUSTOMIZATION = DEPLOY / "k8s" / "kustomization.yaml"
+BASE = DEPLOY / "k8s" / "base"
+OVERLAYS = sorted(p for p in (DEPLOY / "k8s" / "overlays").iterdir() if p.is_dir())
+KUSTOMIZATION = BASE / "kustomization.yaml"
 # Core Kubernetes objects (the ServiceMonitor is a Prometheus Operator CRD), examples included.
 K8S_FILES = sorted(
     path
@@ -38,7 +40,7 @@ def k8s(kind: str) -> dict[str, Any]:
 
 def configmap_data() -> dict[str, str]:
     """The ConfigMap kustomize generates from gateway.env."""
-    lines = (DEPLOY / "k8s" / "gateway.env").read_text().splitlines()
+    lines = (BASE / "gateway.env").read_text().splitlines()
     pairs = [line.split("=", 1) for line in lines if line and not line.startswith("#")]
     return {key: value for key, value in pairs}
 
@@ -70,7 +72,7 @@ def routes() -> set[str]:
 
 @pytest.mark.parametrize(
     "path",
-    [*K8S_FILES, DEPLOY / "k8s" / "gateway.env", DEPLOY / "Dockerfile", DEPLOY / "compose.yaml"],
+    [*K8S_FILES, BASE / "gateway.env", DEPLOY / "Dockerfile", DEPLOY / "compose.yaml"],
     ids=lambda p: p.name,
 )
 def test_every_gateway_variable_in_deploy_is_a_setting(path: Path) -> None:
@@ -233,7 +235,7 @@ def test_compose_fleet_is_wired_to_its_own_services(monkeypatch: pytest.MonkeyPa
 def test_the_kustomization_applies_cleanly_beside_an_hpa() -> None:
     kustomization = yaml.safe_load(KUSTOMIZATION.read_text())
     for resource in kustomization["resources"]:
-        assert (DEPLOY / "k8s" / resource).exists(), resource
+        assert (BASE / resource).exists(), resource
     assert not any("example" in resource for resource in kustomization["resources"])
     [generator] = kustomization["configMapGenerator"]
     assert generator["envs"] == ["gateway.env"]  # hashed name: a change rolls the pods
@@ -258,7 +260,7 @@ def test_kustomize_builds_manifests_that_validate_and_wire_the_hashed_configmap(
 
     kubectl = shutil.which("kubectl") or str(Path(sys.executable).parent / "kubectl")
     built = subprocess.run(
-        [kubectl, "kustomize", str(DEPLOY / "k8s")],
+        [kubectl, "kustomize", str(BASE)],
         capture_output=True,
         text=True,
         check=True,
@@ -393,13 +395,13 @@ def kustomized(directory: Path) -> list[dict[str, Any]]:
 def test_the_base_needs_no_crd_and_the_servicemonitor_is_an_optional_component(
     tmp_path: Path,
 ) -> None:
-    base = kustomized(DEPLOY / "k8s")
+    base = kustomized(BASE)
     assert all(d["apiVersion"].split("/")[0] in CORE_GROUPS for d in base), {
         d["apiVersion"] for d in base
     }
     overlay = tmp_path / "with-monitoring"
     overlay.mkdir()
-    base_dir = os.path.relpath(DEPLOY / "k8s", overlay)
+    base_dir = os.path.relpath(BASE, overlay)
     component = os.path.relpath(DEPLOY / "k8s" / "components" / "servicemonitor", overlay)
     (overlay / "kustomization.yaml").write_text(
         yaml.safe_dump(
@@ -421,7 +423,7 @@ CORE_GROUPS = {"v1", "apps", "autoscaling", "policy", "networking.k8s.io"}
 
 
 def test_every_object_and_the_pod_carry_the_recommended_labels() -> None:
-    for document in kustomized(DEPLOY / "k8s"):
+    for document in kustomized(BASE):
         labels = document["metadata"].get("labels", {})
         missing = [label for label in RECOMMENDED if label not in labels]
         assert not missing, (document["kind"], missing)
@@ -441,3 +443,47 @@ def test_secrets_are_optional_and_no_api_token_is_mounted() -> None:
     assert refs and all(ref["optional"] is True for ref in refs)
     assert pod["automountServiceAccountToken"] is False
     assert k8s("ServiceAccount")["automountServiceAccountToken"] is False
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS, ids=lambda p: p.name)
+def test_every_overlay_builds_validates_strictly_and_labels_everything(overlay: Path) -> None:
+    documents = kustomized(overlay)
+    for document in documents:
+        kubernetes_validate.validate(document, kubernetes_validate.latest_version(), strict=True)
+        labels = document["metadata"].get("labels", {})
+        missing = [label for label in RECOMMENDED if label not in labels]
+        assert not missing, (overlay.name, document["kind"], document["metadata"]["name"], missing)
+        assert document["apiVersion"].split("/")[0] in CORE_GROUPS  # no CRD needed
+    assert {o.name for o in OVERLAYS} == {"dev", "production"}
+
+
+def test_dev_is_one_replica_and_production_a_fleet_with_its_stores() -> None:
+    dev = {(d["kind"], d["metadata"]["name"]): d for d in kustomized(DEPLOY / "k8s/overlays/dev")}
+    assert dev[("Deployment", "cognito-pool-gateway")]["spec"]["replicas"] == 1
+    assert not any(kind == "HorizontalPodAutoscaler" for kind, _ in dev)
+    production = {
+        (d["kind"], d["metadata"]["name"]): d
+        for d in kustomized(DEPLOY / "k8s/overlays/production")
+    }
+    deployment = production[("Deployment", "cognito-pool-gateway")]
+    assert "replicas" not in deployment["spec"]  # the HPA owns the count
+    hpa = production[("HorizontalPodAutoscaler", "cognito-pool-gateway")]["spec"]
+    assert hpa["scaleTargetRef"]["name"] == "cognito-pool-gateway" and hpa["minReplicas"] >= 2
+    assert production[("PodDisruptionBudget", "cognito-pool-gateway")]["spec"]["minAvailable"]
+    secrets = {
+        ref["valueFrom"]["secretKeyRef"]["name"]
+        for ref in deployment["spec"]["template"]["spec"]["containers"][0]["env"]
+    }
+    for store, port in (("redis", 6379), ("postgresql", 5432)):
+        server = production[("StatefulSet", store)]["spec"]["template"]["spec"]
+        [container] = server["containers"]
+        used = {e["valueFrom"]["secretKeyRef"]["name"] for e in container.get("env", [])
+                if "valueFrom" in e}  # fmt: skip
+        assert used <= secrets  # the gateway's own Secrets hold the servers' passwords
+        assert server["securityContext"]["runAsNonRoot"] is True
+        service = production[("Service", store)]["spec"]
+        assert service["ports"][0]["port"] == port
+        only_the_gateway = production[("NetworkPolicy", store)]["spec"]["ingress"][0]["from"]
+        assert only_the_gateway == [
+            {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "cognito-pool-gateway"}}}
+        ]
