@@ -1,6 +1,7 @@
-"""The HTTP surface as one ASGI app: ``/graphql`` goes straight to its pipeline, every
-other path to the FastAPI app of the plain endpoints (typed, described at
-``/openapi.json``); around both, only what every request shares."""
+"""The HTTP surface as one ASGI app: ``/graphql`` goes straight to its pipeline and a
+GET of public settings to its endpoint (the two hot paths), every other path to the
+FastAPI app of the plain endpoints (typed, all described at ``/openapi.json``); around
+them, only what every request shares."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from gateway.api.graphiql.assets import asset_route
 from gateway.api.graphql.endpoint import GRAPHQL_PATH, graphql_endpoint
 from gateway.api.health import add_health_routes
 from gateway.api.http import HttpEdge
-from gateway.api.public_settings import add_public_settings_route
+from gateway.api.public_settings import PublicSettingsEndpoint, describe
 from gateway.runtime import Runtime
 from gateway.settings import Settings
 
@@ -28,7 +29,9 @@ class HttpApp:
         self, settings: Settings, runtime: Runtime | None, edge: Edge | None = None
     ) -> None:
         edge = edge or edge_for(settings)
-        self.rest = rest_app(settings, edge, runtime)
+        max_age = settings.cache.cache_ttl_seconds
+        self.public_settings = PublicSettingsEndpoint(edge.admission, runtime, max_age)
+        self.rest = rest_app(settings, edge, runtime, self.public_settings)
         self.graphql = graphql_endpoint(settings, edge, runtime)
         self._stack = shared_layers(self._route, settings, edge)
 
@@ -38,6 +41,8 @@ class HttpApp:
     async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].rstrip("/") == GRAPHQL_PATH:
             await self.graphql(scope, receive, send)
+        elif self.public_settings.pool_of(scope) is not None:
+            await self.public_settings(scope, receive, send)
         else:
             await self.rest(scope, receive, send)
 
@@ -46,11 +51,16 @@ class HttpApp:
         return {GRAPHQL_PATH, *(getattr(route, "path", "") for route in self.rest.routes)}
 
 
-def rest_app(settings: Settings, edge: Edge, runtime: Runtime | None) -> FastAPI:
+def rest_app(
+    settings: Settings,
+    edge: Edge,
+    runtime: Runtime | None,
+    public_settings: PublicSettingsEndpoint,
+) -> FastAPI:
     """Public settings, probes, metrics and GraphiQL's assets."""
     rest = FastAPI(title=TITLE, docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     rest.state.runtime = runtime
-    add_public_settings_route(rest, edge.admission, settings.cache.cache_ttl_seconds)
+    describe(rest, public_settings)
     add_health_routes(rest, edge.metrics)
     if settings.serving.graphiql:
         rest.router.routes.append(asset_route())

@@ -13,13 +13,14 @@ non-public pools get the same 404, which does not echo the id.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import orjson
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from gateway.api.admission import Admission
 from gateway.api.http import graphql_error_response, peer_of, refused
@@ -29,45 +30,69 @@ from gateway.observability.context import caller
 from gateway.runtime import Runtime
 
 PATH = "/pools/{pool_id}/public-settings"
+ROUTE = re.compile(r"^/pools/([^/]+)/public-settings$")
 
 
-def add_public_settings_route(app: FastAPI, admission: Admission, max_age: float) -> None:
-    """Served by a plain Starlette route; described by a FastAPI route of the same path
-    placed after it, which requests never reach. FastAPI's per-request parameter solving
-    cost about 15% of a hot read of this route (``bench/``), which pages call on every
-    view; the document at ``/openapi.json`` is the same either way."""
+class PublicSettingsEndpoint:
+    """The route as a plain ASGI endpoint, which ``HttpApp`` sends a matching GET to
+    before FastAPI: pages call it on every view, and FastAPI's middleware and parameter
+    solving cost a quarter of a hot read (``bench/``). FastAPI still describes it in
+    ``/openapi.json`` (:func:`describe`)."""
 
-    async def answer(request: Request) -> Response:
-        pool_id = request.path_params["pool_id"]
+    def __init__(self, admission: Admission, runtime: Runtime | None, max_age: float) -> None:
+        self._admission = admission
+        self._runtime = runtime
+        self._max_age = max_age
+
+    @staticmethod
+    def pool_of(scope: Scope) -> str | None:
+        """The pool id of a GET of this route, or None."""
+        if scope["type"] != "http" or scope["method"] != "GET":
+            return None
+        found = ROUTE.match(scope["path"])
+        return found.group(1) if found else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        pool_id = self.pool_of(scope)
+        assert pool_id is not None, "HttpApp routes only matching GETs here"
+        response = await self.answer(Request(scope, receive), pool_id)
+        await response(scope, receive, send)
+
+    async def answer(self, request: Request, pool_id: str) -> Response:
+        if self._runtime is None:
+            raise RuntimeError("no runtime: this app only lists its routes")
+        public = self._runtime.service.public
         headers = {k.lower(): v for k, v in request.headers.items()}
         try:
-            admitted = await admission.admit(headers, peer_of(request.scope), public=True)
+            admitted = await self._admission.admit(headers, peer_of(request.scope), public=True)
         except GatewayError as refusal:
             return refused(refusal)
         principal = None if admitted.public else admitted.principal
-        runtime: Runtime = request.app.state.runtime
         token = caller.set(admitted.key)  # its upstream calls take places of this caller's share
         try:
-            view = await runtime.service.public.get(principal, pool_id)
+            view = await public.get(principal, pool_id)
         except GatewayError as error:
             return _failed(error)
         finally:
             caller.reset(token)
         etag = f'"{view.tag}"'
-        shared = runtime.service.public.allowed(None, pool_id)  # anyone may read it
-        cache_control = f"{'public' if shared else 'private'}, max-age={int(max_age)}"
+        shared = public.allowed(None, pool_id)  # anyone may read it
+        cache_control = f"{'public' if shared else 'private'}, max-age={int(self._max_age)}"
         common = {"ETag": etag, "Cache-Control": cache_control, "Vary": "Authorization, X-API-Key"}
         if etag in request.headers.get("if-none-match", ""):
             return Response(status_code=304, headers=common)
         return Response(view.json, media_type="application/json", headers=common)
 
+
+def describe(app: FastAPI, endpoint: PublicSettingsEndpoint) -> None:
+    """The route in ``/openapi.json``, typed; it answers what the endpoint answers."""
+
     async def public_settings(pool_id: str, request: Request) -> Response:
         """A pool's public settings: what a sign-up or sign-in screen needs, nothing else.
         Credentials are optional; without any, only the pools of
         ``GATEWAY_PUBLIC_POOLS`` answer."""
-        return await answer(request)
+        return await endpoint.answer(request, pool_id)
 
-    app.router.routes.append(Route(PATH, answer, methods=["GET"]))
     app.add_api_route(
         PATH,
         public_settings,
