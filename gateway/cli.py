@@ -143,7 +143,7 @@ def _export_proto(args: argparse.Namespace) -> int:
 
 
 def _export_settings(args: argparse.Namespace) -> int:
-    """Print the settings tables; with ``--write``, put them into the README."""
+    """Print the settings tables; with ``--write``, put them into docs/configuration.md."""
     from pathlib import Path
 
     from gateway import settings_doc
@@ -151,12 +151,13 @@ def _export_settings(args: argparse.Namespace) -> int:
     if not args.write:
         sys.stdout.write(settings_doc.tables() + "\n")
         return 0
-    readme = Path(args.readme)
-    changed = settings_doc.write(readme)
-    sys.stderr.write(f"{'updated' if changed else 'unchanged'}: {readme}\n")
+    document = Path(args.document)
+    changed = settings_doc.write(document)
+    sys.stderr.write(f"{'updated' if changed else 'unchanged'}: {document}\n")
     return 0
 
 
+DOCUMENT = "docs/configuration.md"
 DESCRIPTION = (
     "Cognito user-pool gateway: read pool configuration with GraphQL or gRPC and change it "
     "with patches that never reset a setting. Settings come from GATEWAY_* environment "
@@ -164,7 +165,7 @@ DESCRIPTION = (
 )
 EPILOG = (
     "Every option also has an environment variable (GATEWAY_HOST, GATEWAY_PORT, "
-    "GATEWAY_GRPC_PORT); the README lists all GATEWAY_* settings."
+    "GATEWAY_GRPC_PORT); docs/configuration.md lists all GATEWAY_* settings."
 )
 
 
@@ -220,10 +221,12 @@ def main(argv: list[str] | None = None) -> int:
     export_proto.add_argument("--root", default=None, help="the proto/ directory")
     export_proto.set_defaults(handler=_export_proto)
     export_settings = commands.add_parser(
-        "export-settings", help="print the README's settings tables, generated from Settings"
+        "export-settings", help="print the settings tables of docs/configuration.md"
     )
-    export_settings.add_argument("--write", action="store_true", help="update the README")
-    export_settings.add_argument("--readme", default="README.md", help="(default README.md)")
+    export_settings.add_argument(
+        "--write", action="store_true", help="update the tables in the document"
+    )
+    export_settings.add_argument("--document", default=DOCUMENT, help=f"(default {DOCUMENT})")
     export_settings.set_defaults(handler=_export_settings)
     args = parser.parse_args(argv)
     result: int = args.handler(args)

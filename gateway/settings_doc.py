@@ -1,6 +1,7 @@
-"""The README's settings tables, generated from :class:`Settings`: every field, its
+"""The settings tables of ``docs/configuration.md``, generated from :class:`Settings`:
+every field, its
 environment variable, its default and its description, in the settings' own groups. ``gateway
-export-settings --write`` rewrites them; a test fails when the README is stale."""
+export-settings --write`` rewrites them; a test fails when the document is stale."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""The README's settings tables are generated from Settings: every field is described,
-in exactly one group, and the README holds what the generator writes now."""
+"""The settings tables of docs/configuration.md are generated from Settings: every field
+is described, in exactly one group, and the document holds what the generator writes
+now."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 from gateway.settings import FIELDS, GROUPS, Settings
 from gateway.settings_doc import TITLES, tables, with_tables
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+DOCUMENT = Path(__file__).resolve().parents[1] / "docs" / "configuration.md"
 
 
 def test_every_setting_is_described_and_in_exactly_one_group() -> None:
@@ -19,8 +20,8 @@ def test_every_setting_is_described_and_in_exactly_one_group() -> None:
     assert undescribed == []
 
 
-def test_the_readme_settings_tables_are_not_stale() -> None:
-    text = README.read_text()
+def test_the_generated_configuration_document_is_not_stale() -> None:
+    text = DOCUMENT.read_text()
     assert with_tables(text) == text, "run `gateway export-settings --write`"
     for name in FIELDS:
         assert f"| `GATEWAY_{name.upper()}` |" in tables()

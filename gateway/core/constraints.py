@@ -6,7 +6,7 @@ write touches. A rule runs only when the write touches one of its members, so
 an unrelated patch on a pool that already breaks a rule is not blocked (the
 service judges what a request changes the same way). A broken rule is a
 ``BAD_USER_INPUT`` naming the member to fix and the rule, before anything is
-sent; the README's table "what the gateway knows about Cognito" lists them with
+sent; docs/graphql.md's table "what the gateway knows about Cognito" lists them with
 their sources.
 """
 
