@@ -27,7 +27,7 @@ TARGETS = {
     "update_overhead_ratio": 1.3,
     "rss_mb": 200,
     "grpc_hot_read_ratio": 0.8,
-    "public_settings_ratio": 0.9,
+    "public_settings_ratio": 1.0,
     "intent_ms": 1.0,
 }
 

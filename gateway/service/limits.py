@@ -14,6 +14,7 @@ own vocabulary (HTTP 429 with ``Retry-After``, gRPC ``RESOURCE_EXHAUSTED``).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from typing import Protocol
 
@@ -25,6 +26,7 @@ MAX_ANONYMOUS = 10_000
 ANONYMOUS = "anonymous"
 
 
+@functools.lru_cache(maxsize=4096)  # parsing an address costs more than the rest of admission
 def address_key(address: str | None) -> str:
     """The bucket of an anonymous caller: its IPv4 address, or its IPv6 /64."""
     if not address:
