@@ -99,3 +99,15 @@ def test_a_busy_port_is_one_line_naming_the_option() -> None:
                 r"with --port.*",
                 line,
             ), line
+
+
+def test_the_unauthenticated_demo_refuses_to_listen_beyond_loopback() -> None:
+    """The demo has no credentials: bound to every interface, anyone on the network could
+    change its pools. Settings refuse it on load, for the demo as for ``serve``."""
+    result = subprocess.run(
+        [sys.executable, "-m", "gateway.cli", "demo", "--host", "0.0.0.0", "--port", "0"],
+        capture_output=True, text=True, timeout=60, cwd=ROOT, env=CLEAN_ENV,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("gateway demo: GATEWAY_AUTH_MODE=none is only allowed on a loopback")
