@@ -5,19 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, field_validator
-from pydantic_settings import (
-    NoDecode,
-)
+from pydantic_settings import NoDecode
 
 from gateway import model
-from gateway.settings.values import (
-    SENSITIVE_MEMBERS,
-    ApiKey,
-    Group,
-    Lowered,
-    StrList,
-    split_list,
-)
+from gateway.settings.values import SENSITIVE_MEMBERS, ApiKey, Group, Lowered, StrList, split_list
 
 
 class AuthSettings(Group):

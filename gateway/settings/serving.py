@@ -6,12 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field
 
-from gateway.settings.values import (
-    Group,
-    Lowered,
-    StrList,
-    upper,
-)
+from gateway.settings.values import Group, Lowered, StrList, upper
 
 
 class ServingSettings(Group):

@@ -8,11 +8,7 @@ from urllib.parse import urlparse
 
 from pydantic import Field, field_validator
 
-from gateway.settings.values import (
-    Group,
-    StrList,
-    data_directory,
-)
+from gateway.settings.values import Group, StrList, data_directory
 
 
 class CognitoSettings(Group):
