@@ -36,8 +36,9 @@ fi
 
 # From npm, pinned, into tests/.tools (which git ignores): buf (lint and breaking-change
 # checks of the gRPC contract, and a JSON gRPC client with its binary inside) and a Node
-# app's binary gRPC client (@grpc/grpc-js with @grpc/proto-loader).
-NPM_PACKAGES=("@bufbuild/buf@1.75.0" "@grpc/grpc-js@1.14.7" "@grpc/proto-loader@0.8.1")
+# app's binary gRPC client (@grpc/grpc-js with @grpc/proto-loader), and axe-core for the
+# accessibility checks of the browser tests.
+NPM_PACKAGES=("@bufbuild/buf@1.75.0" "@grpc/grpc-js@1.14.7" "@grpc/proto-loader@0.8.1" "axe-core@4.14.1")
 cd "$(dirname "$0")/.."
 installed() {  # name@version -> is that version in tests/.tools?
   local name="${1%@*}" version="${1##*@}"

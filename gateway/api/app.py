@@ -10,6 +10,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from gateway.api.console import console_routes
 from gateway.api.edge import Edge, edge_for
 from gateway.api.graphiql.assets import asset_route
 from gateway.api.graphql.endpoint import GRAPHQL_PATH, graphql_endpoint
@@ -62,6 +63,7 @@ def rest_app(
     rest.state.runtime = runtime
     describe(rest, public_settings)
     add_health_routes(rest, edge.metrics)
+    rest.router.routes.extend(console_routes())
     if settings.serving.graphiql:
         rest.router.routes.append(asset_route())
     return rest

@@ -52,7 +52,9 @@ def path_family(path: str) -> str:
         return "/pools/{id}/public-settings"
     if path.startswith("/graphiql-assets/"):
         return "/graphiql-assets"
-    known = ("/graphql", "/healthz", "/readyz", "/metrics")
+    if path.startswith("/console-assets/"):
+        return "/console-assets"
+    known = ("/graphql", "/healthz", "/readyz", "/metrics", "/console")
     return path.rstrip("/") if path.rstrip("/") in known else "other"
 
 

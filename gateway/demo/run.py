@@ -100,6 +100,7 @@ def _announce(settings: Settings, ids: list[str], emulator_url: str) -> None:
             [
                 "",
                 "Cognito user-pool gateway demo",
+                f"  console        {base}/console",
                 f"  GraphiQL       {base}/graphql",
                 f"  metrics        {base}/metrics",
                 f"  gRPC           {grpc_address} (reflection on)",

@@ -59,6 +59,16 @@ def test_on_a_terminal_the_demo_reads_well_and_its_examples_run() -> None:
         after = shown[shown.index(BANNER_END) + len(BANNER_END) :]
         assert not after.strip(), "the banner comes last"
         assert f"http://127.0.0.1:{port}/graphql" in banner
+        for page in ("console", "GraphiQL"):  # the pages a person opens answer
+            [url] = [
+                line.split()[-1] for line in banner.splitlines() if line.strip().startswith(page)
+            ]
+            opened = subprocess.run(
+                ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "accept: text/html",
+                 url],
+                capture_output=True, text=True, timeout=30,
+            )  # fmt: skip
+            assert opened.stdout == "200", (page, url, opened.stdout)
         examples = [line.strip() for line in banner.splitlines() if line.startswith("  curl ")]
         assert len(examples) == 2
         for example in examples:
