@@ -54,8 +54,6 @@ class Servers:
     ) -> None:
         self.settings = settings
         self.edge: Edge = edge_for(settings, clock)
-        self.grpc_port: int | None = None
-        self.runtime: Runtime | None = None
         self._on_started = on_started
         self._http: _AnnouncingServer | None = None
         self._stop_requested = False
@@ -79,10 +77,8 @@ class Servers:
         if settings.telemetry.tracing and not tracing.enabled():
             tracing.configure()
         async with open_runtime(settings, edge.metrics, clock=edge.clock) as runtime:
-            self.runtime = runtime
             edge.limiter.share(runtime.rates)  # one budget per client across the fleet
             async with grpc_serving(settings, runtime.service, runtime.versions, edge) as grpc:
-                self.grpc_port = grpc.port
                 self._http = _AnnouncingServer(self._config(self.app(runtime)), self._on_started)
                 if self._stop_requested:
                     self._http.should_exit = True
