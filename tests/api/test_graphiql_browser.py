@@ -4,27 +4,14 @@ Playwright (which never downloads a browser of its own here)."""
 from __future__ import annotations
 
 import contextlib
-import shutil
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
-from playwright.async_api import Page, Route, async_playwright
+from playwright.async_api import Page, async_playwright
 
 from tests.conftest import GatewayServer, PoolFactory
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.support.browser import CHROMIUM, FLAGS, loopback_only
 
 
 @contextlib.asynccontextmanager
@@ -32,19 +19,11 @@ async def graphiql(server: GatewayServer, outside: list[str]) -> AsyncIterator[P
     """GraphiQL open in headless chromium, its editor ready; every request that is not
     to loopback is blocked and noted in ``outside``."""
 
-    async def loopback_only(route: Route) -> None:
-        host = urlparse(route.request.url).hostname or ""
-        if host in ("127.0.0.1", "localhost") or route.request.url.startswith("data:"):
-            await route.continue_()
-        else:
-            outside.append(route.request.url)
-            await route.abort()
-
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         try:
             page = await browser.new_page()
-            await page.route("**/*", loopback_only)
+            await page.route("**/*", loopback_only(outside))
             await page.goto(f"{server.url}/graphql")
             await page.locator(".graphiql-query-editor .CodeMirror").first.wait_for(timeout=30_000)
             yield page

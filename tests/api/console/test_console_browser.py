@@ -15,13 +15,12 @@ import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import httpx
 import pytest
-from playwright.async_api import Page, Route, async_playwright
+from playwright.async_api import Page, async_playwright
 
-from tests.api.test_graphiql_browser import CHROMIUM, FLAGS
+from tests.support.browser import CHROMIUM, FLAGS, loopback_only
 from tests.support.net import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -51,19 +50,12 @@ def demo(tmp_path: Path) -> Iterator[str]:
 
 @contextlib.asynccontextmanager
 async def console(url: str, outside: list[str]) -> AsyncIterator[Page]:
-    async def loopback_only(route: Route) -> None:
-        if (urlparse(route.request.url).hostname or "") in ("127.0.0.1", "localhost"):
-            await route.continue_()
-        else:
-            outside.append(route.request.url)
-            await route.abort()
-
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         try:
             # The test injects axe-core, which the console's own policy would refuse.
             page = await browser.new_page(viewport={"width": 1400, "height": 1000}, bypass_csp=True)
-            await page.route("**/*", loopback_only)
+            await page.route("**/*", loopback_only(outside))
             await page.goto(f"{url}/console")
             yield page
         finally:
