@@ -134,89 +134,14 @@ class Settings(BaseSettings):
         return Settings.model_validate(current)
 
 
+# Each group's settings, in declaration order: read off the group classes themselves.
+GROUP_CLASSES: dict[str, type[BaseSettings]] = {
+    name: cast(type[BaseSettings], info.annotation) for name, info in Settings.model_fields.items()
+}
 GROUPS: dict[str, tuple[str, ...]] = {
-    "serving": (
-        "host",
-        "port",
-        "graphiql",
-        "introspection",
-        "max_request_bytes",
-        "header_timeout_seconds",
-        "body_timeout_seconds",
-        "request_timeout_seconds",
-        "max_connections",
-        "max_concurrency",
-        "concurrency_wait_seconds",
-        "shutdown_timeout_seconds",
-    ),
-    "telemetry": ("log_level", "log_format", "tracing"),
-    "grpc_server": (
-        "grpc",
-        "grpc_port",
-        "grpc_max_mask_paths",
-        "grpc_max_mask_path_chars",
-        "grpc_max_message_bytes",
-    ),
-    "cognito": (
-        "region",
-        "cognito_endpoint_url",
-        "upstream_timeout_seconds",
-        "upstream_max_attempts",
-        "update_max_attempts",
-        "update_backoff_base_seconds",
-        "update_backoff_max_seconds",
-        "quota_reads_per_second",
-        "quota_updates_per_second",
-        "aws_account_id",
-        "upstream_calls_per_client",
-    ),
-    "auth": (
-        "auth_mode",
-        "api_keys",
-        "jwt_jwks_url",
-        "jwt_issuer",
-        "jwt_audience",
-        "jwt_scopes_claim",
-        "jwt_groups_claim",
-        "jwt_scope_prefix",
-        "jwt_token_use",
-        "jwt_pools_claim",
-        "jwt_leeway_seconds",
-        "jwks_cache_seconds",
-        "sensitive_members",
-        "require_risk_confirmation",
-        "public_pools",
-        "allowed_hosts",
-    ),
-    "limits": (
-        "client_requests_per_second",
-        "client_burst",
-        "client_table_size",
-        "max_query_depth",
-        "max_aliases",
-        "max_tokens",
-        "allowed_operations_file",
-    ),
-    "cache": (
-        "cache_ttl_seconds",
-        "l1_cache",
-        "response_cache",
-        "response_cache_max_bytes",
-        "response_cache_max_entry_bytes",
-    ),
-    "redis": (
-        "redis_url",
-        "allow_local_lock",
-        "lock_timeout_seconds",
-        "lock_wait_seconds",
-        "redis_wait_seconds",
-    ),
-    "history": ("history_url", "history_journal_dir", "audit_sink", "audit_redact"),
-    "cors": ("cors_origins", "cors_origin_regex"),
+    name: tuple(group.model_fields) for name, group in GROUP_CLASSES.items()
 }
 GROUP_OF = {name: group for group, names in GROUPS.items() for name in names}
 FIELDS: dict[str, Any] = {
-    name: info
-    for group in GROUPS
-    for name, info in Settings.model_fields[group].annotation.model_fields.items()  # type: ignore[union-attr]
+    name: info for group in GROUP_CLASSES.values() for name, info in group.model_fields.items()
 }
