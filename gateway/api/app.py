@@ -42,8 +42,8 @@ class HttpApp:
     async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].rstrip("/") == GRAPHQL_PATH:
             await self.graphql(scope, receive, send)
-        elif self.public_settings.pool_of(scope) is not None:
-            await self.public_settings(scope, receive, send)
+        elif (pool_id := self.public_settings.pool_of(scope)) is not None:
+            await self.public_settings.respond(pool_id, scope, receive, send)
         else:
             await self.rest(scope, receive, send)
 

@@ -52,9 +52,8 @@ class PublicSettingsEndpoint:
         found = ROUTE.match(scope["path"])
         return found.group(1) if found else None
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        pool_id = self.pool_of(scope)
-        assert pool_id is not None, "HttpApp routes only matching GETs here"
+    async def respond(self, pool_id: str, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer a GET that :meth:`pool_of` matched to ``pool_id``."""
         response = await self.answer(Request(scope, receive), pool_id)
         await response(scope, receive, send)
 
