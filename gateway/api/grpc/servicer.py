@@ -115,11 +115,11 @@ class UserPoolServicer:
     async def GetUserPool(self, request: Any, context: grpc.aio.ServicerContext) -> Any:
         async def work(principal: Principal) -> Any:
             record = await self._service.get(principal, request.id)
-            key = (record.document_tag, principal.may(ADMIN))
-            serialized = self._serialized.get(key) if record.document_tag else None
+            key = _state_key(record, principal)
+            serialized = self._serialized.get(key) if key else None
             if serialized is None:
                 serialized = self._pool(record, principal).SerializeToString()
-                if record.document_tag:
+                if key:
                     self._serialized.set(key, serialized)
             return serialized  # the same pool state answers the same bytes (server.py)
 
@@ -294,16 +294,15 @@ class UserPoolServicer:
         """The UserPool message of a record as ``principal`` may read it (secrets only for
         admins); one conversion per pool state, since converting costs far more than
         serving."""
-        admin = principal.may(ADMIN)
-        key = (record.document_tag, admin)
-        cached = self._converted.get(key) if record.document_tag else None
+        key = _state_key(record, principal)
+        cached = self._converted.get(key) if key else None
         if cached is not None:
             return cached
         pool = visible_pool(principal, record.pool)
         message = to_message(model.user_pool_shape(), pool, self._pb.UserPool())
         if record.version:
             message.etag = record.version
-        if record.document_tag:
+        if key:
             self._converted.set(key, message)
         return message
 
@@ -362,6 +361,12 @@ def _spelled(path: Path, value: Any) -> Any:
 
 def _value(value: Any) -> struct_pb2.Value:
     return json_format.ParseDict(json.loads(json.dumps(value, default=str)), struct_pb2.Value())
+
+
+def _state_key(record: PoolRecord, principal: Principal) -> tuple[str, bool] | None:
+    """What a pool's message depends on: its state and whether secrets are shown; None
+    for a record without a tag (a listing's summary), which is never kept."""
+    return (record.document_tag, principal.may(ADMIN)) if record.document_tag else None
 
 
 @functools.cache  # one namer per field name, not one closure per call
