@@ -260,8 +260,12 @@ async def open_runtime(
     if state.bus is not None:
         state.bus.start()
     cache = SingleFlightCache(state.store, metrics)
-    real = CognitoClients(settings, quota=state.quota, metrics=metrics)
-    clients = cognito or real
+    # Another Cognito is the caller's to open; the real clients are opened here.
+    opened: contextlib.AbstractAsyncContextManager[Cognito] = (
+        contextlib.nullcontext(cognito)
+        if cognito is not None
+        else CognitoClients(settings, quota=state.quota, metrics=metrics)
+    )
     history, ready = await _open_history(settings)
     journal = _journal(settings, state)
     where = "redis" if state.client is not None else str(settings.history.history_journal_folder)
@@ -271,7 +275,7 @@ async def open_runtime(
     )
     sweeper: asyncio.Task[None] | None = None
     try:
-        async with real:
+        async with opened as clients:
             service, versions = build_service(
                 settings, clients, state, cache, metrics, history, journal, ready, clock
             )
