@@ -97,9 +97,8 @@ class HttpEdge:
                 given = value.decode("latin-1")
             elif lowered == b"content-length":
                 declared = value
-        identifier = (
-            client_request_id(given) or os.urandom(16).hex()
-        )  # 32 hex digits, 4x cheaper than uuid4
+        # A new id is 32 random hex digits, as uuid4().hex was, at a quarter of its cost.
+        identifier = client_request_id(given) or os.urandom(16).hex()
         token = request_id.set(identifier)
         exchange = _Exchange(self, scope["path"], identifier, send, receive)
         self._metrics.http_in_flight.inc()

@@ -186,7 +186,7 @@ def _json_request(body: bytes) -> Any:
 
 
 async def _read_body(receive: Receive) -> bytes:
-    """The whole body (``BodyLimitMiddleware`` has bounded it)."""
+    """The whole body (``HttpEdge`` has bounded it)."""
     chunks: list[bytes] = []
     while True:
         message = await receive()
@@ -213,7 +213,6 @@ def _replaying(body: bytes, receive: Receive) -> Receive:
 
 def _capturing(answer: Answer, send: Send) -> Send:
     """A send that also notes the status, content type and body in ``answer``."""
-    chunks: list[bytes] = []
 
     async def capture(message: Message) -> None:
         if message["type"] == "http.response.start":
@@ -223,8 +222,7 @@ def _capturing(answer: Answer, send: Send) -> Send:
                 answer.content_type,
             )
         elif message["type"] == "http.response.body":
-            chunks.append(message.get("body", b""))
-            answer.body = b"".join(chunks)
+            answer.chunks.append(message.get("body", b""))
         await send(message)
 
     return capture

@@ -26,7 +26,7 @@ import contextlib
 import functools
 import hashlib
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -98,6 +98,8 @@ class ResponseCache:
     ) -> None:
         self._clock = clock
         self._metrics = metrics
+        # Looked up once each, and only once used: a series with no lookups stays absent.
+        self._lookups = functools.cache(metrics.response_cache.labels)
         self._current_tag = current_tag
         self._max_age = max_age
         self._entries: LRU[bytes, Entry] = LRU(max_bytes)  # cost: bytes
@@ -134,9 +136,9 @@ class ResponseCache:
         """The entry for ``key`` if every pool it read still has the tag it had."""
         entry: Entry | None = self._entries.get(key)
         if entry is not None and await self._still_valid(entry):
-            self._metrics.response_cache.labels("hit").inc()
+            self._lookups("hit").inc()
             return entry
-        self._metrics.response_cache.labels("miss").inc()
+        self._lookups("miss").inc()
         return None
 
     async def _still_valid(self, entry: Entry) -> bool:
@@ -161,11 +163,12 @@ class ResponseCache:
         """Keep an executed answer: a 200 without errors that read at least one pool."""
         if answer.status != 200 or not noted.tags:
             return
-        if len(answer.body) > self._max_entry_bytes or b'"errors"' in answer.body:
+        body = b"".join(answer.chunks)
+        if len(body) > self._max_entry_bytes or b'"errors"' in body:
             return
         depends_on = tuple(sorted(noted.tags.items()))
-        entry = Entry(answer.body, answer.content_type, depends_on, noted.started)
-        self._entries.set(key, entry, len(answer.body) + len(key) + ENTRY_OVERHEAD_BYTES)
+        entry = Entry(body, answer.content_type, depends_on, noted.started)
+        self._entries.set(key, entry, len(body) + len(key) + ENTRY_OVERHEAD_BYTES)
         self._metrics.response_cache_bytes.set(self._entries.used)
 
 
@@ -179,11 +182,11 @@ class Reads:
 
 @dataclass
 class Answer:
-    """What the view answered, as captured on its way out."""
+    """What the view answered, as captured on its way out (the body in its chunks)."""
 
     status: int = 0
     content_type: bytes = b"application/json"
-    body: bytes = b""
+    chunks: list[bytes] = field(default_factory=list)
 
 
 async def send_entry(entry: Entry, send: Send) -> None:
