@@ -21,8 +21,6 @@ from botocore.exceptions import ClientError
 from gateway.cognito.errors import translate
 from tests.support.strict_cognito import StrictCognito
 
-MFA_MEMBERS = ("SmsMfaConfiguration", "SoftwareTokenMfaConfiguration", "EmailMfaConfiguration")
-
 
 class InMemoryCognito:
     """Satisfies ``gateway.cognito.clients.Cognito``; ``calls`` lists what was called."""
