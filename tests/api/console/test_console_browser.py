@@ -103,7 +103,9 @@ async def test_the_console_shows_history_diffs_and_gates_a_high_risk_patch(
             await timeline.first.wait_for(timeout=30_000)
             sources = {await item.get_attribute("data-source") for item in await timeline.all()}
             assert sources == {"GATEWAY", "EXTERNAL"}
-            assert await page.locator("#settings .group h4").all_inner_texts() == [
+            groups = page.locator("#settings .group h4")  # read beside the history
+            await groups.nth(4).wait_for(timeout=30_000)
+            assert await groups.all_inner_texts() == [
                 "Sign-in", "Security", "Messaging", "Triggers", "Tags"
             ]  # fmt: skip
             await page.screenshot(path=str(ARTIFACTS / "timeline.png"), full_page=True)
