@@ -39,6 +39,7 @@ class Argument(StrEnum):
     """
 
     POOL_ID = "pool_id"
+    CLIENT_ID = "client_id"
     IF_VERSION = "if_version"
     PAGE_SIZE = "page_size"
     PAGE_TOKEN = "page_token"
@@ -49,6 +50,8 @@ class Argument(StrEnum):
     CONFIRM_HIGH_RISK = "confirm_high_risk"
     UPDATE = "UpdateUserPool"
     CREATE = "CreateUserPool"
+    UPDATE_CLIENT = "UpdateUserPoolClient"
+    CREATE_CLIENT = "CreateUserPoolClient"
 
 
 @dataclass(frozen=True)

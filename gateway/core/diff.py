@@ -14,6 +14,7 @@ from typing import Any
 from botocore.model import MapShape, Shape, StructureShape
 
 from gateway import model
+from gateway.core.kinds import USER_POOL, ResourceKind
 from gateway.core.risk import Risk, risk_of
 from gateway.errors import Path
 
@@ -23,11 +24,12 @@ class FieldChange:
     path: Path
     before: Any
     after: Any
+    kind: str = "UserPool"  # the resource kind (``core/kinds``) whose member changed
 
     @property
     def risk(self) -> Risk:
-        """``HIGH`` when the change weakens the pool (see ``core/risk.py``)."""
-        return risk_of(self.path, self.before, self.after)
+        """``HIGH`` when the change weakens the resource (see ``core/risk.py``)."""
+        return risk_of(self.path, self.before, self.after, self.kind)
 
 
 def leaves(value: Any, shape: Shape, path: Path = ()) -> dict[Path, Any]:
@@ -40,12 +42,14 @@ def leaves(value: Any, shape: Shape, path: Path = ()) -> dict[Path, Any]:
     return found
 
 
-def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[FieldChange]:
-    """Leaf-level changes between two UpdateUserPool requests, sorted by path.
+def diff(
+    before: Mapping[str, Any], after: Mapping[str, Any], kind: ResourceKind = USER_POOL
+) -> list[FieldChange]:
+    """Leaf-level changes between two update requests of ``kind``, sorted by path.
 
     Only members that differ as a whole are flattened: a patch changes a few.
     """
-    shape = model.configuration_shape()
+    shape = model.configuration_shape() if kind is USER_POOL else kind.update_shape
     changes = []
     for member in sorted(set(before) | set(after)):
         if before.get(member) == after.get(member):
@@ -55,5 +59,5 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[FieldChang
         new = leaves(after.get(member), child, (member,))
         for path in sorted(set(old) | set(new)):
             if old.get(path) != new.get(path):
-                changes.append(FieldChange(path, old.get(path), new.get(path)))
+                changes.append(FieldChange(path, old.get(path), new.get(path), kind.name))
     return changes

@@ -68,6 +68,7 @@ class UpdatePlan:
     undo: dict[str, dict[str, Any]] = field(default_factory=dict)
     intermediate: dict[str, Any] | None = None  # the configuration after the first of two calls
     cautions: tuple[Caution, ...] = ()  # accepted by the API, but sign-in will fail (cautions.py)
+    identifiers: tuple[str, ...] = ("UserPoolId",)  # the request members that address it
 
     @property
     def is_noop(self) -> bool:
@@ -75,9 +76,9 @@ class UpdatePlan:
 
     @property
     def configuration(self) -> dict[str, Any]:
-        """The planned writable configuration (the request without the pool's id), to
-        compare with what a describe reads back (``PoolRecord.request``)."""
-        return {k: v for k, v in self.request.items() if k != "UserPoolId"}
+        """The planned writable configuration (the request without the ids), to compare
+        with what a describe reads back (``PoolRecord.request``)."""
+        return {k: v for k, v in self.request.items() if k not in self.identifiers}
 
     @property
     def mfa_request(self) -> dict[str, Any] | None:

@@ -3,9 +3,13 @@
 A change is ``HIGH`` risk when it makes the pool less safe: deletion
 protection off, a Lambda trigger removed or replaced, MFA relaxed, a password
 rule weakened, threat protection relaxed, self sign-up opened, a verification
-requirement dropped. Everything else is ``LOW``. The rules are data
+requirement dropped. For an app client: a callback or logout URL that is not
+https (loopback aside), the implicit grant or ``ALLOW_USER_PASSWORD_AUTH`` turned
+on, token revocation off, user-existence errors back to ``LEGACY``, a refresh
+token that lives more than twice as long, an identity provider added. Everything
+else is ``LOW``. The rules are data
 (:data:`RULES`); a test checks that every path in it is a member of
-``UpdateUserPoolRequest``, so a botocore rename cannot silently disarm one.
+its kind's update request, so a botocore rename cannot silently disarm one.
 
 A missing value counts as the service's default (an absent ``MfaConfiguration``
 is ``OFF``, an absent ``MinimumLength`` is 8), so clearing a setting is judged
@@ -18,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
 from gateway.errors import Path
 
@@ -70,6 +75,41 @@ def removed_or_replaced(before: Any, after: Any) -> bool:
     return before is not None and after != before
 
 
+def added(*values: str) -> Weakens:
+    """A list gained one of ``values`` (the implicit grant, password sign-in)."""
+
+    def weakens(before: Any, after: Any) -> bool:
+        return bool((set(after or ()) - set(before or ())) & set(values))
+
+    return weakens
+
+
+def grew(before: Any, after: Any) -> bool:
+    """A list gained any entry (an identity provider that can now sign users in)."""
+    return bool(set(after or ()) - set(before or ()))
+
+
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def insecure_url(url: Any) -> bool:
+    """Not https, unless it stays on this machine (a developer's http://localhost)."""
+    try:
+        parts = urlsplit(str(url))
+    except ValueError:
+        return True
+    return parts.scheme != "https" and (parts.hostname or "") not in LOOPBACK_HOSTS
+
+
+def insecure_url_added(before: Any, after: Any) -> bool:
+    return any(insecure_url(url) for url in set(after or ()) - set(before or ()))
+
+
+def more_than_doubled(before: Any, after: Any) -> bool:
+    """A lifetime more than twice as long (a refresh token that outlives its purpose)."""
+    return isinstance(before, int) and isinstance(after, int) and after > 2 * max(before, 1)
+
+
 @dataclass(frozen=True)
 class RiskRule:
     """``path``: a botocore path; with ``prefix`` every leaf below it (one rule for all
@@ -81,6 +121,7 @@ class RiskRule:
     default: Any = None
     prefix: bool = False
     ignore: frozenset[str] = frozenset()  # leaf names below a prefix the rule skips
+    kind: str = "UserPool"  # the resource kind whose members ``path`` names
 
 
 PASSWORD = ("Policies", "PasswordPolicy")
@@ -110,23 +151,44 @@ RULES: tuple[RiskRule, ...] = (
              default="ORIGINAL"),
     RiskRule(("UserAttributeUpdateSettings", "AttributesRequireVerificationBeforeUpdate"),
              fewer, "a verification requirement dropped"),
+    # App clients (``UpdateUserPoolClient``'s members).
+    RiskRule(("CallbackURLs",), insecure_url_added, "a callback URL that is not https",
+             kind="UserPoolClient"),
+    RiskRule(("LogoutURLs",), insecure_url_added, "a sign-out URL that is not https",
+             kind="UserPoolClient"),
+    RiskRule(("AllowedOAuthFlows",), added("implicit"),
+             "the implicit grant puts tokens in URLs", kind="UserPoolClient"),
+    RiskRule(("ExplicitAuthFlows",), added("ALLOW_USER_PASSWORD_AUTH", "USER_PASSWORD_AUTH"),
+             "passwords sent to the API in the clear of SRP", kind="UserPoolClient"),
+    RiskRule(("EnableTokenRevocation",), turned_off, "token revocation off", default=True,
+             kind="UserPoolClient"),
+    RiskRule(("PreventUserExistenceErrors",), ranked("LEGACY", "ENABLED"),
+             "sign-in errors tell which users exist", default="LEGACY", kind="UserPoolClient"),
+    RiskRule(("RefreshTokenValidity",), more_than_doubled,
+             "refresh tokens live more than twice as long", default=30, kind="UserPoolClient"),
+    RiskRule(("TokenValidityUnits", "RefreshToken"), ranked("days", "hours", "minutes", "seconds"),
+             "refresh tokens counted in a longer unit", default="days", kind="UserPoolClient"),
+    RiskRule(("SupportedIdentityProviders",), grew, "an identity provider added",
+             kind="UserPoolClient"),
 )  # fmt: skip
 
 
-def _applies(rule: RiskRule, path: Path) -> bool:
+def _applies(rule: RiskRule, path: Path, kind: str) -> bool:
+    if rule.kind != kind:
+        return False
     if rule.prefix:
         return path[: len(rule.path)] == rule.path and path[-1] not in rule.ignore
     return path == rule.path
 
 
-def rule_for(path: Path) -> RiskRule | None:
-    """The rule that judges changes of ``path``, if any."""
-    return next((rule for rule in RULES if _applies(rule, path)), None)
+def rule_for(path: Path, kind: str = "UserPool") -> RiskRule | None:
+    """The rule that judges changes of ``path`` in a resource of ``kind``, if any."""
+    return next((rule for rule in RULES if _applies(rule, path, kind)), None)
 
 
-def risk_of(path: Path, before: Any, after: Any) -> Risk:
-    """``HIGH`` when changing ``path`` from ``before`` to ``after`` weakens the pool."""
-    rule = rule_for(path)
+def risk_of(path: Path, before: Any, after: Any, kind: str = "UserPool") -> Risk:
+    """``HIGH`` when changing ``path`` from ``before`` to ``after`` weakens the resource."""
+    rule = rule_for(path, kind)
     if rule is None:
         return Risk.LOW
     old = rule.default if before is None else before

@@ -59,6 +59,33 @@ CASES: list[tuple[tuple[str, ...], Any, Any, Risk]] = [
     (("UserPoolTags", "env"), "prod", None, Risk.LOW),
     (("SmsAuthenticationMessage",), "a {####}", "b {####}", Risk.LOW),
 ]  # fmt: skip
+# The same for app clients.
+CLIENT_CASES: list[tuple[tuple[str, ...], Any, Any, Risk]] = [
+    (("CallbackURLs",), ["https://a.example"], ["https://a.example", "http://b.example"],
+     Risk.HIGH),
+    (("CallbackURLs",), [], ["http://localhost:3000/cb", "https://b.example"], Risk.LOW),
+    (("CallbackURLs",), ["http://a.example"], ["http://a.example"], Risk.LOW),
+    (("LogoutURLs",), None, ["myapp://signout"], Risk.HIGH),
+    (("LogoutURLs",), None, ["http://127.0.0.1:8080/out"], Risk.LOW),
+    (("AllowedOAuthFlows",), ["code"], ["code", "implicit"], Risk.HIGH),
+    (("AllowedOAuthFlows",), ["implicit"], ["code"], Risk.LOW),
+    (("ExplicitAuthFlows",), ["ALLOW_USER_SRP_AUTH"], ["ALLOW_USER_PASSWORD_AUTH"], Risk.HIGH),
+    (("ExplicitAuthFlows",), ["ALLOW_USER_PASSWORD_AUTH"], ["ALLOW_USER_SRP_AUTH"], Risk.LOW),
+    (("EnableTokenRevocation",), True, False, Risk.HIGH),
+    (("EnableTokenRevocation",), None, False, Risk.HIGH),
+    (("EnableTokenRevocation",), False, True, Risk.LOW),
+    (("PreventUserExistenceErrors",), "ENABLED", "LEGACY", Risk.HIGH),
+    (("PreventUserExistenceErrors",), "ENABLED", None, Risk.HIGH),
+    (("PreventUserExistenceErrors",), "LEGACY", "ENABLED", Risk.LOW),
+    (("RefreshTokenValidity",), 30, 365, Risk.HIGH),
+    (("RefreshTokenValidity",), 30, 60, Risk.LOW),
+    (("TokenValidityUnits", "RefreshToken"), "hours", "days", Risk.HIGH),
+    (("TokenValidityUnits", "RefreshToken"), "days", "hours", Risk.LOW),
+    (("SupportedIdentityProviders",), ["COGNITO"], ["COGNITO", "Google"], Risk.HIGH),
+    (("SupportedIdentityProviders",), ["COGNITO", "Google"], ["COGNITO"], Risk.LOW),
+    (("ClientName",), "web", "portal", Risk.LOW),
+]  # fmt: skip
+UPDATE_OPERATION = {"UserPool": "UpdateUserPool", "UserPoolClient": "UpdateUserPoolClient"}
 
 
 @pytest.mark.parametrize(("path", "before", "after", "expected"), CASES)
@@ -66,17 +93,32 @@ def test_risk_of_each_rule(path: tuple[str, ...], before: Any, after: Any, expec
     assert risk_of(path, before, after) == expected
 
 
+@pytest.mark.parametrize(("path", "before", "after", "expected"), CLIENT_CASES)
+def test_risk_of_each_client_rule(
+    path: tuple[str, ...], before: Any, after: Any, expected: Risk
+) -> None:
+    assert risk_of(path, before, after, "UserPoolClient") == expected
+
+
+def test_a_rule_judges_only_its_own_kind() -> None:
+    assert risk_of(("EnableTokenRevocation",), True, False, "UserPool") == Risk.LOW
+    assert risk_of(("DeletionProtection",), "ACTIVE", None, "UserPoolClient") == Risk.LOW
+
+
 def test_every_rule_has_a_high_case() -> None:
-    tripped = {rule.path for rule in RULES for path, *_, risk in CASES
-               if risk == Risk.HIGH and path[: len(rule.path)] == rule.path}  # fmt: skip
-    assert tripped == {rule.path for rule in RULES}
+    cases = [("UserPool", *case) for case in CASES]
+    cases += [("UserPoolClient", *case) for case in CLIENT_CASES]
+    tripped = {(rule.kind, rule.path) for rule in RULES for kind, path, *_, risk in cases
+               if risk == Risk.HIGH and kind == rule.kind
+               and path[: len(rule.path)] == rule.path}  # fmt: skip
+    assert tripped == {(rule.kind, rule.path) for rule in RULES}
 
 
 def test_every_rule_names_a_member_of_the_update_request() -> None:
     """A botocore rename must fail here, not silently disarm a rule."""
     shape: Any
     for rule in RULES:
-        shape = model.input_shape("UpdateUserPool")
+        shape = model.input_shape(UPDATE_OPERATION[rule.kind])
         for part in rule.path:
             assert part in shape.members, rule.path
             shape = shape.members[part]
