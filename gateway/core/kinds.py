@@ -91,6 +91,11 @@ class ResourceKind:
             return ids[0]
         return KEY_SEPARATOR.join((ids[0], self.collection, *ids[1:]))
 
+    def ids_in(self, key: str) -> tuple[str, ...]:
+        """The ids a key of this kind names (the inverse of ``key``)."""
+        parts = key.split(KEY_SEPARATOR)
+        return (parts[0], *parts[2:]) if len(parts) > 1 else (parts[0],)
+
     def ids_of(self, document: dict[str, object]) -> tuple[str, ...]:
         """The ids of a described resource."""
         return tuple(str(document.get(name, "")) for name in self.described_as)

@@ -74,7 +74,7 @@ class AfterWrite:
         if fresh is None:
             self._metrics.unconfirmed_writes.inc()
             await self._reader.cache.delete(pool_id)
-            planned = PoolRecord.of(plan.preview)
+            planned = PoolRecord.of(plan.preview, self._reader.kind)
             await self._record(planned, newest, intent)
             return results(planned, batch, dry_run=False, confirmed=False)
         await asyncio.gather(

@@ -95,7 +95,7 @@ class HistoryRecorder:
         """Before calling Cognito (under the lock): what this write will record, kept in
         the journal. Never fails the write: a journal that cannot keep it logs why."""
         author = joined(authors)
-        entry = self._entry(current.pool, version_of(planned), changes, author, planned, current)
+        entry = self._entry(current.key, version_of(planned), changes, author, planned, current)
         try:
             await self.journal.put(entry)
         except Exception as error:
@@ -141,12 +141,12 @@ class HistoryRecorder:
         self, record: PoolRecord, changes: Sequence[FieldChange], author: Author
     ) -> None:
         """A pool created through the gateway: its first row, every setting as added."""
-        entry = self._entry(record.pool, record.version, changes, author, record.request)
+        entry = self._entry(record.key, record.version, changes, author, record.request)
         await self.written(record, entry, None)
 
     def _entry(
         self,
-        pool: Mapping[str, Any],
+        key: str,
         version: str,
         changes: Sequence[FieldChange],
         author: Author,
@@ -157,7 +157,7 @@ class HistoryRecorder:
         ``started`` (None for a new pool), redacted."""
         return Entry(
             id=uuid.uuid4().hex,
-            pool_id=str(pool.get("Id")),
+            pool_id=key,
             order=time.time_ns(),
             state=INTENT,
             version=version,

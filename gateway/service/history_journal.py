@@ -96,7 +96,7 @@ class JournalReplay:
         made outside the gateway (EXTERNAL). None if another replica took the place."""
         if newest.row is not None and newest.row.version == record.version:
             return newest
-        pool_id = str(record.pool.get("Id"))
+        pool_id = record.key
         entries = await self._recorder.journal.entries(pool_id)
         if not locked and any(e.state == WRITTEN for e in entries):
             return None  # the replay records those first, under the lock

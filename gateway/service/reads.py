@@ -1,4 +1,8 @@
-"""Reading pools: fresh describes, cached reads, and the record of what an answer read.
+"""Reading resources: fresh describes, cached reads, and the record of what an answer read.
+
+One reader per resource kind (``core/kinds``): a pool is read with its MFA setup,
+an app client with DescribeUserPoolClient; both through the same cache, keyed by
+the resource's key.
 
 An answer cache above the service (the response cache) must know which pools
 an answer depends on and in which state: every cached read through
@@ -16,6 +20,7 @@ from typing import Any
 from gateway.cognito.clients import Cognito
 from gateway.core.clock import MONOTONIC, Clock
 from gateway.core.ids import region_of
+from gateway.core.kinds import USER_POOL, ResourceKind, pool_of
 from gateway.core.lru import LRU
 from gateway.core.mfa import with_mfa
 from gateway.core.record import PoolRecord
@@ -27,11 +32,11 @@ PoolTags = dict[str, str]
 reads: contextvars.ContextVar[PoolTags | None] = contextvars.ContextVar("reads", default=None)
 
 
-def record_read(pool_id: str, etag: str) -> None:
-    """Note that the current answer depends on ``pool_id`` being at ``etag``."""
+def record_read(key: str, etag: str) -> None:
+    """Note that the current answer depends on the resource ``key`` names being at ``etag``."""
     seen = reads.get()
     if seen is not None:
-        seen[pool_id] = etag
+        seen[key] = etag
 
 
 MISSING_KEPT = 4096
@@ -47,26 +52,28 @@ class MissingPools:
         self._clock = clock
         self._until: LRU[str, float] = LRU(MISSING_KEPT)
 
-    def check(self, pool_id: str) -> None:
-        until = self._until.get(pool_id)
+    def check(self, key: str, kind: ResourceKind = USER_POOL) -> None:
+        until = self._until.get(key)
         if until is None:
             return
         if self._clock() < until:
-            raise GatewayError(f"User pool {pool_id[:64]} does not exist.", ErrorCode.NOT_FOUND)
-        self._until.pop(pool_id)
+            what = "User pool" if kind is USER_POOL else f"{kind.name} of"
+            raise GatewayError(f"{what} {key[:200]} does not exist.", ErrorCode.NOT_FOUND)
+        self._until.pop(key)
 
-    def add(self, pool_id: str) -> None:
+    def add(self, key: str) -> None:
         if self._ttl <= 0:
             return
-        self._until.set(pool_id, self._clock() + self._ttl)
+        self._until.set(key, self._clock() + self._ttl)
 
-    def discard(self, pool_id: str) -> None:
+    def discard(self, key: str) -> None:
         """A pool created under this id (or one that reappears) is no longer missing."""
-        self._until.pop(pool_id)
+        self._until.pop(key)
 
 
 class PoolReader:
-    """DescribeUserPool, fresh (writes) or through the single-flight cache (reads).
+    """A describe of one kind of resource (DescribeUserPool unless ``kind`` says
+    otherwise), fresh (writes) or through the single-flight cache (reads).
 
     Background describes (a listing's fan-out) go at most ``background_slots`` at a
     time, so they never queue more than that many calls ahead of an interactive read
@@ -82,7 +89,9 @@ class PoolReader:
         history: HistoryRecorder | None = None,
         missing_ttl: float = 5.0,
         clock: Clock = MONOTONIC,
+        kind: ResourceKind = USER_POOL,
     ) -> None:
+        self.kind = kind
         self._clients = clients
         self.cache = cache
         self._history = history
@@ -90,7 +99,7 @@ class PoolReader:
         self._missing = MissingPools(missing_ttl, clock)
 
     async def describe(
-        self, pool_id: str, background: bool = False, mfa: Mapping[str, Any] | None = None
+        self, key: str, background: bool = False, mfa: Mapping[str, Any] | None = None
     ) -> PoolRecord:
         """A fresh read, bypassing the cache (writes use this): DescribeUserPool and
         GetUserPoolMfaConfig side by side, since the MFA and passkey setup is part of
@@ -98,42 +107,47 @@ class PoolReader:
         setup, when the caller knows it (a write that did not change it reads it back)."""
         if background:
             async with self._background:
-                return await self._read(pool_id, mfa)
-        return await self._read(pool_id, mfa)
+                return await self._read(key, mfa)
+        return await self._read(key, mfa)
 
-    async def _read(self, pool_id: str, mfa: Mapping[str, Any] | None) -> PoolRecord:
-        region = region_of(pool_id)
-        describe = self._clients.call(region, "DescribeUserPool", UserPoolId=pool_id)
+    async def _read(self, key: str, mfa: Mapping[str, Any] | None) -> PoolRecord:
+        if self.kind is not USER_POOL:
+            kind = self.kind
+            ids = kind.request_ids(*kind.ids_in(key))
+            answer = await self._clients.call(region_of(pool_of(key)), kind.describe, **ids)
+            return PoolRecord.of(answer[kind.answer_member], kind)
+        region = region_of(key)
+        describe = self._clients.call(region, "DescribeUserPool", UserPoolId=key)
         if mfa is not None:
             return PoolRecord.of(with_mfa((await describe)["UserPool"], mfa))
         described, setup = await asyncio.gather(
-            describe, self._clients.call(region, "GetUserPoolMfaConfig", UserPoolId=pool_id)
+            describe, self._clients.call(region, "GetUserPoolMfaConfig", UserPoolId=key)
         )
         return PoolRecord.of(with_mfa(described["UserPool"], setup))
 
     async def remember(self, record: PoolRecord) -> None:
         """A pool just created: cached, and no longer missing if its id was asked for."""
-        pool_id = str(record.pool["Id"])
-        self._missing.discard(pool_id)
-        await self.cache.set(pool_id, record)
+        key = record.key
+        self._missing.discard(key)
+        await self.cache.set(key, record)
 
-    async def get(self, pool_id: str, background: bool = False) -> PoolRecord:
+    async def get(self, key: str, background: bool = False) -> PoolRecord:
         """The pool through the cache; concurrent misses make one upstream call, and
         the history notes a version it has not seen (a change made outside the gateway)."""
-        region_of(pool_id)
-        self._missing.check(pool_id)
+        region_of(pool_of(key))
+        self._missing.check(key, self.kind)
         history = self._history
 
         async def load() -> PoolRecord:
             if history is None:
-                return await self.describe(pool_id, background=background)
-            return await history.loaded(pool_id, lambda: self.describe(pool_id, background))
+                return await self.describe(key, background=background)
+            return await history.loaded(key, lambda: self.describe(key, background))
 
         try:
-            record = await self.cache.get_or_load(pool_id, load)
+            record = await self.cache.get_or_load(key, load)
         except GatewayError as error:
             if error.code == ErrorCode.NOT_FOUND:
-                self._missing.add(pool_id)
+                self._missing.add(key)
             raise
-        record_read(str(record.pool.get("Id", pool_id)), record.document_tag)
+        record_read(record.key, record.document_tag)
         return record

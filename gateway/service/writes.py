@@ -1,4 +1,8 @@
-"""The write path: one read-modify-write per batch of patches, under the pool's lock.
+"""The write path: one read-modify-write per batch of patches, under the resource's lock.
+
+One writer per resource kind (its reader's ``kind``): a pool, an app client. The
+kind's round trip (``core/resources``) plans; everything else here is the same
+for every kind, keyed by the resource's key (``core/kinds``).
 
 Here: the lease loop (acquire, fence, start over on a lost lease), one attempt (read,
 plan, send) and the retry policy around it (backoff on conflicts and throttling, the
@@ -40,9 +44,11 @@ from gateway.core.backoff import Backoff
 from gateway.core.constraints import replica_refusal
 from gateway.core.diff import FieldChange
 from gateway.core.ids import region_of
+from gateway.core.kinds import USER_POOL, pool_of
 from gateway.core.mfa import mfa_setup_of
-from gateway.core.planner import BatchPlan, UpdatePlan, plan_batch
+from gateway.core.planner import BatchPlan, UpdatePlan
 from gateway.core.record import PoolRecord
+from gateway.core.resources import round_trip
 from gateway.core.risk import Risk
 from gateway.core.version import version_of
 from gateway.errors import Argument, ErrorCode, Field, GatewayError, invalid
@@ -108,6 +114,8 @@ class PoolWriter:
         self._after = AfterWrite(reader, history, redact, metrics)
         self._gate = require_risk_confirmation
         self._replicas = replicas
+        self.kind = reader.kind
+        self._round_trip = round_trip(reader.kind)
         self.coalescer: Coalescer[Submission, UpdateResult] = Coalescer(self.write)
 
     async def update(
@@ -119,7 +127,7 @@ class PoolWriter:
         unconfirmed patch (when HIGH risk needs confirming) always goes alone:
         its answer must describe exactly its own effect.
         """
-        region_of(pool_id)
+        region_of(pool_of(pool_id))
         if submission.patch is not None:
             await self._refuse_on_replica(pool_id, frozenset(submission.patch))
         gated = self._gate and not submission.confirmed
@@ -185,7 +193,7 @@ class PoolWriter:
     ) -> Outcomes | None:
         """Read, plan and (unless a dry run or a no-op) write; None means "try again"."""
         attempts.count += 1
-        region = region_of(pool_id)
+        region = region_of(pool_of(pool_id))
         describe = functools.partial(self._reader.describe, pool_id)
         if self._history is None:
             current, newest = await describe(), None
@@ -193,15 +201,15 @@ class PoolWriter:
             current, newest = await self._history.seen_locked(pool_id, describe)
         _check_version(current, attempts.accepted)
         patches = [submission.patch_for(current.request) for submission in submissions]
-        batch = plan_batch(current.pool, patches, before=current.request)
+        batch = self._round_trip.plan(current.pool, patches, current.request)
         if any(s.towards is not None for s in submissions):  # computed under the lock
             await self._refuse_on_replica(pool_id, frozenset(c.path[0] for c in batch.plan.changes))
         if dry_run:
-            return results(PoolRecord.of(batch.plan.preview), batch, dry_run=True)
+            return results(PoolRecord.of(batch.plan.preview, self.kind), batch, dry_run=True)
         if batch.plan.is_noop:
             return results(current, batch, dry_run=False)
         if self._gate and not all(s.confirmed for s in submissions):
-            _check_risk(batch.plan.changes)
+            _check_risk(self.kind.update, batch.plan.changes)
         self._metrics.writes.inc()
         self._metrics.coalesced_writes.inc(len(patches) - 1)
         intent = await self._after.intend(current, batch, submissions)
@@ -213,7 +221,8 @@ class PoolWriter:
         except GatewayError as error:
             return await self._unsent(pool_id, error, batch, attempts, newest, intent)
         # The MFA setup read under the lock still holds unless this write changed it.
-        known = None if batch.plan.mfa_request else mfa_setup_of(current.pool)
+        pool_kept = self.kind is USER_POOL and not batch.plan.mfa_request
+        known = mfa_setup_of(current.pool) if pool_kept else None
         fresh = await self._read_back(pool_id, known)
         return await self._after.written(pool_id, batch, fresh, newest, intent)
 
@@ -238,13 +247,13 @@ class PoolWriter:
             await self._back_off(pool_id, error, attempts.count)
             return None
         if attempts.undo is not None:
-            await self._undo(region_of(pool_id), pool_id, *attempts.undo)
+            await self._undo(region_of(pool_of(pool_id)), pool_id, *attempts.undo)
         raise _exhausted(error, attempts.count) from error
 
     async def _refuse_on_replica(self, pool_id: str, touched: frozenset[str]) -> None:
         """A secondary-Region replica takes only some settings: refuse the rest first."""
         refusal = replica_refusal(touched, Argument.UPDATE)
-        if refusal is None or self._replicas is None:
+        if refusal is None or self._replicas is None or self.kind is not USER_POOL:
             return
         if await self._replicas.role(pool_id) == SECONDARY:
             raise refusal
@@ -324,13 +333,14 @@ def _check_version(current: PoolRecord, accepted: set[str] | None) -> None:
         )
 
 
-def _check_risk(changes: Sequence[FieldChange]) -> None:
-    """With GATEWAY_REQUIRE_RISK_CONFIRMATION, a change that weakens the pool needs the
-    caller's explicit ``confirmHighRisk``; nothing is written without it."""
-    risky = [audit_path("UpdateUserPool", c.path) for c in changes if c.risk == Risk.HIGH]
+def _check_risk(operation: str, changes: Sequence[FieldChange]) -> None:
+    """With GATEWAY_REQUIRE_RISK_CONFIRMATION, a change that weakens the resource needs
+    the caller's explicit ``confirmHighRisk``; nothing is written without it."""
+    risky = [audit_path(operation, c.path) for c in changes if c.risk == Risk.HIGH]
     if risky:
+        what = "pool" if operation == USER_POOL.update else "app client"
         raise invalid(
-            f"{len(risky)} change(s) weaken the pool ({', '.join(risky)}); review them with "
+            f"{len(risky)} change(s) weaken the {what} ({', '.join(risky)}); review them with "
             "a dry run and repeat the request with confirmHighRisk set to apply them",
             Field(Argument.CONFIRM_HIGH_RISK),
             "confirm-high-risk",

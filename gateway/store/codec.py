@@ -1,4 +1,4 @@
-"""The JSON form of pool records in the shared (Redis) cache.
+"""The JSON form of resource records in the shared (Redis) cache.
 
 DescribeUserPool documents hold datetimes; the shared cache stores them as
 tagged ISO strings in JSON rather than pickles, so nothing read back from
@@ -13,6 +13,7 @@ from typing import Any
 
 from aiocache.serializers import BaseSerializer
 
+from gateway.core.kinds import KINDS, USER_POOL
 from gateway.core.record import PoolRecord
 
 _DATETIME = "$datetime"
@@ -31,12 +32,13 @@ def _decode(value: dict[str, Any]) -> Any:
 
 
 def dump_record(record: PoolRecord) -> str:
-    return json.dumps({"pool": record.pool}, default=_encode, separators=(",", ":"))
+    body = {"pool": record.pool, "kind": record.kind}
+    return json.dumps(body, default=_encode, separators=(",", ":"))
 
 
 def load_record(text: str) -> PoolRecord:
     data = json.loads(text, object_hook=_decode)
-    return PoolRecord.of(data["pool"])
+    return PoolRecord.of(data["pool"], KINDS[data.get("kind", USER_POOL.name)])
 
 
 class RecordSerializer(BaseSerializer):  # type: ignore[misc]

@@ -39,7 +39,7 @@ metadata = sa.MetaData()
 pool_versions = sa.Table(
     "pool_versions",
     metadata,
-    sa.Column("pool_id", sa.String(64), primary_key=True),
+    sa.Column("pool_id", sa.String(256), primary_key=True),  # a resource key (core/kinds)
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("version", sa.String(64), nullable=False),
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),

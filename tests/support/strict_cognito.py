@@ -12,7 +12,11 @@ measurements of the live service (2025-2026) say Cognito does:
   ``SmsConfiguration``, which an existing pool never loses;
 - SetUserPoolMfaConfig replaces the whole MFA and passkey setup;
 - requests that break the service's rules are refused whole, with the
-  service's error codes, and change nothing.
+  service's error codes, and change nothing;
+- for the app clients of a held pool (``add_client``): UpdateUserPoolClient
+  resets every member it is not sent (callback URLs, OAuth flows, scopes and
+  providers included), reads a validity without its unit in the default unit
+  (hours; days for refresh tokens) and refuses what breaks the client rules.
 
 It is written independently of the gateway's ``core/`` (its own small rules,
 no imports from ``gateway.core``), so the two check each other. The fault
@@ -38,7 +42,26 @@ OPERATIONS = (
     "GetUserPoolMfaConfig",
     "SetUserPoolMfaConfig",
     "ListUserPoolReplicas",
+    "DescribeUserPoolClient",
+    "UpdateUserPoolClient",
+    "CreateUserPoolClient",
+    "ListUserPoolClients",
 )
+CLIENT_READ_ONLY = ("UserPoolId", "ClientId", "ClientSecret", "CreationDate", "LastModifiedDate")
+# What a client is read back with when an update does not send it (the service's defaults).
+CLIENT_DEFAULTS: dict[str, Any] = {
+    "RefreshTokenValidity": 30,
+    "AllowedOAuthFlowsUserPoolClient": False,
+    "EnableTokenRevocation": True,
+    "EnablePropagateAdditionalUserContextData": False,
+    "AuthSessionValidity": 3,
+}
+TOKEN_RANGES = {  # validity member: (unit key, default unit, shortest, longest) in seconds
+    "AccessTokenValidity": ("AccessToken", "hours", 300, 86400),
+    "IdTokenValidity": ("IdToken", "hours", 300, 86400),
+    "RefreshTokenValidity": ("RefreshToken", "days", 3600, 315360000),
+}
+SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 # What a replica in a secondary Region may change (Cognito multi-Region user pools).
 SECONDARY_WRITABLE = ("EmailConfiguration", "SmsConfiguration", "LambdaConfig", "UserPoolTags")
 
@@ -64,6 +87,7 @@ class StrictCognito:
         self._pools: dict[str, dict[str, Any]] = {}
         self._mfa: dict[str, dict[str, Any]] = {}
         self._replicas: dict[str, list[dict[str, Any]]] = {}
+        self._clients: dict[str, dict[str, dict[str, Any]]] = {}
         self.calls: list[str] = []
 
     # -- control ------------------------------------------------------------------------------
@@ -86,6 +110,18 @@ class StrictCognito:
             self._pools[pool_id]["MfaConfiguration"] = setup["MfaConfiguration"]
             return pool_id
 
+    def add_client(self, client: dict[str, Any]) -> str:
+        """Hold ``client`` (a DescribeUserPoolClient document) of a held pool."""
+        with self._lock:
+            self._clients.setdefault(str(client["UserPoolId"]), {})[str(client["ClientId"])] = (
+                copy.deepcopy(client)
+            )
+            return str(client["ClientId"])
+
+    def client(self, pool_id: str, client_id: str) -> dict[str, Any]:
+        with self._lock:
+            return copy.deepcopy(self._clients[pool_id][client_id])
+
     def holds(self, pool_id: str) -> bool:
         with self._lock:
             return pool_id in self._pools
@@ -102,6 +138,7 @@ class StrictCognito:
         with self._lock:
             self._pools.clear()
             self._mfa.clear()
+            self._clients.clear()
             self.calls.clear()
 
     # -- the service --------------------------------------------------------------------------
@@ -117,6 +154,92 @@ class StrictCognito:
                 return 200, getattr(self, "_" + operation)(pool_id, body)
             except Refused as refused:
                 return 400, {"__type": refused.code, "message": refused.message}
+
+    # -- app clients ----------------------------------------------------------------------------
+
+    def _held_client(self, pool_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        client = self._clients.get(pool_id, {}).get(str(body.get("ClientId")))
+        if client is None:
+            raise Refused("ResourceNotFoundException", "User pool client does not exist.")
+        return client
+
+    def _DescribeUserPoolClient(self, pool_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        return {"UserPoolClient": copy.deepcopy(self._held_client(pool_id, body))}
+
+    def _ListUserPoolClients(self, pool_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        clients = sorted(self._clients.get(pool_id, {}).values(), key=lambda c: c["ClientId"])
+        start = int(body.get("NextToken") or 0)
+        size = int(body.get("MaxResults", 60))
+        page = clients[start : start + size]
+        answer: dict[str, Any] = {
+            "UserPoolClients": [
+                {k: c[k] for k in ("ClientId", "UserPoolId", "ClientName") if k in c} for c in page
+            ]
+        }
+        if start + size < len(clients):
+            answer["NextToken"] = str(start + size)
+        return answer
+
+    def _CreateUserPoolClient(self, pool_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        request = {k: v for k, v in body.items() if k not in ("UserPoolId", "GenerateSecret")}
+        client_id = f"strict{len(self._clients.get(pool_id, {})) + 1:020d}"
+        held = {"UserPoolId": pool_id, "ClientId": client_id}
+        if body.get("GenerateSecret") or "ClientSecret" in request:
+            held["ClientSecret"] = request.pop("ClientSecret", f"secret-of-{client_id}")
+        after = self._client_after(held, request)
+        self._clients.setdefault(pool_id, {})[client_id] = after
+        return {"UserPoolClient": copy.deepcopy(after)}
+
+    def _UpdateUserPoolClient(self, pool_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        client = self._held_client(pool_id, body)
+        request = {k: v for k, v in body.items() if k not in ("UserPoolId", "ClientId")}
+        unknown = set(request) - set(model.input_shape("UpdateUserPoolClient").members)
+        if unknown:
+            raise Refused("SerializationException", f"Unknown members {sorted(unknown)}")
+        after = self._client_after(client, request)
+        self._clients[pool_id][str(client["ClientId"])] = after
+        return {"UserPoolClient": copy.deepcopy(after)}
+
+    def _client_after(self, client: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
+        """Everything not sent is reset: only the read-only members survive."""
+        for member, value in request.items():
+            if isinstance(value, list) and not value:
+                raise _invalid(
+                    f"1 validation error detected: Value '[]' at '{member[0].lower()}"
+                    f"{member[1:]}' failed to satisfy constraint"
+                )
+        kept = {k: v for k, v in client.items() if k in CLIENT_READ_ONLY}
+        after = {**kept, **CLIENT_DEFAULTS, **copy.deepcopy(request)}
+        units = dict(after.get("TokenValidityUnits") or {})
+        for member, (key, default, shortest, longest) in TOKEN_RANGES.items():
+            if member in request:
+                units.setdefault(key, default)
+                seconds = int(request[member]) * SECONDS[units[key]]
+                if request[member] and not shortest <= seconds <= longest:
+                    raise _invalid("Invalid range for token validity.")
+        if units:
+            after["TokenValidityUnits"] = units
+        flows = after.get("AllowedOAuthFlows") or []
+        if (flows or after.get("AllowedOAuthScopes")) and not after[
+            "AllowedOAuthFlowsUserPoolClient"
+        ]:
+            raise _invalid("OAuth flows and scopes need AllowedOAuthFlowsUserPoolClient.")
+        if set(flows) & {"code", "implicit"} and not after.get("CallbackURLs"):
+            raise Refused(
+                "InvalidOAuthFlowException",
+                "CallbackUrls can not be empty when code flow or implicit flow is selected.",
+            )
+        if "client_credentials" in flows and (len(flows) > 1 or "ClientSecret" not in after):
+            raise Refused(
+                "InvalidOAuthFlowException",
+                "client_credentials flow can not be selected if client does not have a "
+                "client secret or with other flows.",
+            )
+        default = after.get("DefaultRedirectURI")
+        if default is not None and default not in (after.get("CallbackURLs") or []):
+            raise _invalid("DefaultRedirectURI must be one of the CallbackURLs.")
+        after["LastModifiedDate"] = time.time()
+        return after
 
     def _DescribeUserPool(self, pool_id: str, body: dict[str, Any]) -> dict[str, Any]:
         return {"UserPool": copy.deepcopy(self._pools[pool_id])}
