@@ -22,9 +22,12 @@ from redis.exceptions import RedisError
 from gateway.cognito.clients import Cognito, CognitoClients
 from gateway.core.backoff import Backoff
 from gateway.core.clock import MONOTONIC, Clock
+from gateway.core.kinds import USER_POOL_CLIENT, kind_of_key
+from gateway.core.record import PoolRecord
 from gateway.observability.metrics import Metrics
 from gateway.service.access import secret_members
 from gateway.service.audit import Auditor, open_sink, redacted_members
+from gateway.service.clients import ClientService
 from gateway.service.history import HistoryRecorder
 from gateway.service.pools import PoolService
 from gateway.service.public import PublicSettingsReader
@@ -52,6 +55,7 @@ class Runtime:
     clients: Cognito
     service: PoolService
     versions: VersionService
+    app_clients: ClientService
     redis: redis.Redis | None = None
     rates: SharedRates | None = None  # per-client rate limits every replica shares
     draining: bool = False
@@ -157,7 +161,7 @@ def build_service(
     journal: Journal | None = None,
     history_ready: bool = True,
     clock: Clock = MONOTONIC,
-) -> tuple[PoolService, VersionService]:
+) -> tuple[PoolService, VersionService, ClientService]:
     secret = redacted_members(settings.history.audit_redact) | secret_members()
     recorder = HistoryRecorder(
         history,
@@ -176,17 +180,30 @@ def build_service(
         cap_seconds=settings.cognito.update_backoff_max_seconds,
         max_attempts=settings.cognito.update_max_attempts,
     )
-    writer = PoolWriter(
+
+    def writer_for(reader: PoolReader, replicas: ReplicaRoles | None = None) -> PoolWriter:
+        """One writer per kind, with the same locks, backoff, history and risk gate."""
+        return PoolWriter(
+            clients,
+            reader,
+            locks=state.locks,
+            backoff=backoff,
+            call_budget_seconds=settings.cognito.call_budget_seconds,
+            redact=redacted_members(settings.history.audit_redact),
+            metrics=metrics,
+            history=recorder,
+            require_risk_confirmation=settings.auth.require_risk_confirmation,
+            replicas=replicas,
+        )
+
+    writer = writer_for(reader, ReplicaRoles(clients, settings.cache.cache_ttl_seconds, clock))
+    client_reader = PoolReader(
         clients,
-        reader,
-        locks=state.locks,
-        backoff=backoff,
-        call_budget_seconds=settings.cognito.call_budget_seconds,
-        redact=redacted_members(settings.history.audit_redact),
-        metrics=metrics,
+        cache,
         history=recorder,
-        require_risk_confirmation=settings.auth.require_risk_confirmation,
-        replicas=ReplicaRoles(clients, settings.cache.cache_ttl_seconds, clock),
+        missing_ttl=settings.cache.cache_ttl_seconds,
+        clock=clock,
+        kind=USER_POOL_CLIENT,
     )
     auditor = Auditor(open_sink(settings.history.audit_sink), settings.history.audit_redact)
     recorder.on_applied_later = auditor.applied_later
@@ -200,7 +217,15 @@ def build_service(
         public=PublicSettingsReader(reader, settings.auth.public_pools),
         history=recorder,
     )
-    return service, VersionService(service, history)
+    app_clients = ClientService(
+        clients,
+        client_reader,
+        writer_for(client_reader),
+        reader,
+        auditor=auditor,
+        history=recorder,
+    )
+    return service, VersionService(service, history), app_clients
 
 
 SWEEP_SECONDS = 1.0
@@ -229,16 +254,22 @@ def _journal(settings: Settings, state: SharedState) -> Journal:
     return RedisJournal(state.client, local) if state.client is not None else local
 
 
-async def _sweep(service: PoolService, settings: Settings) -> None:
+async def _sweep(service: PoolService, app_clients: ClientService, settings: Settings) -> None:
     """Replays the journal and resolves intents whose writer is gone, every second."""
     recorder = service.history
     if recorder is None:
         return
+
+    async def describe_fresh(key: str) -> PoolRecord:
+        if kind_of_key(key) is USER_POOL_CLIENT:
+            return await app_clients.describe_fresh(key)
+        return await service.describe_fresh(key)
+
     while True:
         await asyncio.sleep(SWEEP_SECONDS)
         try:
             recorder.journal.adopt()
-            await recorder.replay.sweep(service.describe_fresh, settings.redis.lock_timeout_seconds)
+            await recorder.replay.sweep(describe_fresh, settings.redis.lock_timeout_seconds)
         except Exception as error:  # never let the sweeper die
             log.warning("history sweep failed", extra={"error": type(error).__name__})
 
@@ -276,11 +307,15 @@ async def open_runtime(
     sweeper: asyncio.Task[None] | None = None
     try:
         async with opened as clients:
-            service, versions = build_service(
+            service, versions, app_clients = build_service(
                 settings, clients, state, cache, metrics, history, journal, ready, clock
             )
-            runtime = Runtime(clients, service, versions, redis=state.client, rates=state.rates)
-            sweeper = asyncio.create_task(_sweep(service, settings), name="history-sweeper")
+            runtime = Runtime(
+                clients, service, versions, app_clients, redis=state.client, rates=state.rates
+            )
+            sweeper = asyncio.create_task(
+                _sweep(service, app_clients, settings), name="history-sweeper"
+            )
             yield runtime
             await runtime.drain()
     finally:

@@ -37,3 +37,15 @@ def region_of(pool_id: str) -> str:
             "region",
         )
     return region
+
+
+def check_client_id(client_id: str) -> str:
+    """An app client id as the model's pattern has it (word characters and ``+``),
+    refused before it reaches a key, a lock or a call."""
+    rules = model.limits(model.input_shape("DescribeUserPoolClient").members["ClientId"])
+    too_long = rules.maximum is not None and len(client_id) > rules.maximum
+    if too_long or not client_id or re.fullmatch(rules.pattern or ".*", client_id) is None:
+        raise invalid(
+            f"'{client_id[:64]}' is not an app client id", Field(Argument.CLIENT_ID), "pattern"
+        )
+    return client_id

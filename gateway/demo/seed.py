@@ -126,6 +126,39 @@ LEGACY_POOL: dict[str, Any] = {
 
 DEMO_POOLS = (FULL_POOL, MINIMAL_POOL, LEGACY_POOL)
 
+# The full pool's two app clients: a browser app signing in with OAuth (code grant,
+# callback URLs, tokens in minutes, attributes, analytics) and a plain native one.
+WEB_CLIENT: dict[str, Any] = {
+    "ClientName": "acme-web",
+    "AccessTokenValidity": 60,
+    "IdTokenValidity": 60,
+    "RefreshTokenValidity": 30,
+    "TokenValidityUnits": {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "days"},
+    "ReadAttributes": ["email", "email_verified", "name", "preferred_username"],
+    "WriteAttributes": ["email", "name", "preferred_username"],
+    "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    "SupportedIdentityProviders": ["COGNITO"],
+    "CallbackURLs": ["https://app.acme.example.com/callback", "http://localhost:3000/callback"],
+    "LogoutURLs": ["https://app.acme.example.com/", "http://localhost:3000/"],
+    "DefaultRedirectURI": "https://app.acme.example.com/callback",
+    "AllowedOAuthFlows": ["code"],
+    "AllowedOAuthScopes": ["openid", "email", "profile"],
+    "AllowedOAuthFlowsUserPoolClient": True,
+    "AnalyticsConfiguration": {
+        "ApplicationId": "0123456789abcdef0123456789abcdef",
+        "RoleArn": _arn("iam", "role/acme-cognito-analytics", region=""),
+        "UserDataShared": False,
+    },
+    "PreventUserExistenceErrors": "ENABLED",
+    "EnableTokenRevocation": True,
+}
+NATIVE_CLIENT: dict[str, Any] = {
+    "ClientName": "acme-mobile",
+    "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    "PreventUserExistenceErrors": "ENABLED",
+}
+DEMO_CLIENTS = (WEB_CLIENT, NATIVE_CLIENT)
+
 
 async def seed_pools(clients: Cognito, region: str = DEMO_REGION) -> list[str]:
     """Create the demo pools; returns their ids in ``DEMO_POOLS`` order."""
@@ -133,4 +166,14 @@ async def seed_pools(clients: Cognito, region: str = DEMO_REGION) -> list[str]:
     for definition in DEMO_POOLS:
         response = await clients.call(region, "CreateUserPool", **definition)
         ids.append(response["UserPool"]["Id"])
+    return ids
+
+
+async def seed_clients(clients: Cognito, pool_id: str, region: str = DEMO_REGION) -> list[str]:
+    """Create the demo app clients in ``pool_id``; returns their ids in order."""
+    ids = []
+    for definition in DEMO_CLIENTS:
+        response = await clients.call(region, "CreateUserPoolClient", UserPoolId=pool_id,
+                                      **definition)  # fmt: skip
+        ids.append(response["UserPoolClient"]["ClientId"])
     return ids

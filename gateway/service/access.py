@@ -16,6 +16,7 @@ from functools import cache
 from typing import Any
 
 from gateway import model
+from gateway.core.kinds import USER_POOL_CLIENT
 from gateway.errors import Argument, Field, forbidden
 from gateway.settings import POOL_PATTERN
 
@@ -71,8 +72,9 @@ class Principal:
 @cache
 def secret_members() -> frozenset[str]:
     """Members whose values only ``pools:admin`` may read: ``ExternalId`` (the SNS role's
-    confused-deputy guard) and whatever the model marks sensitive."""
-    return frozenset({"ExternalId"}) | model.sensitive_members()
+    confused-deputy guard) and whatever the model marks sensitive, in a pool or in an
+    app client (its ``ClientSecret``; not its id, which every browser signing in holds)."""
+    return frozenset({"ExternalId"}) | model.sensitive_members() | USER_POOL_CLIENT.secret_members
 
 
 def visible_pool(principal: Principal, pool: Mapping[str, Any]) -> dict[str, Any]:

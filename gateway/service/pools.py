@@ -22,11 +22,11 @@ from gateway.core.configuration import replacing_patch
 from gateway.core.diff import diff
 from gateway.core.merge import get_path, patched_paths
 from gateway.core.mfa import MFA_MEMBER, mfa_request_from, with_mfa
-from gateway.core.paging import DEFAULT_PAGE_SIZE, decode_cursor, encode_cursor
+from gateway.core.paging import DEFAULT_PAGE_SIZE
 from gateway.core.planner import plan_create
 from gateway.core.record import PoolRecord
 from gateway.core.rules import writable_path_creating
-from gateway.errors import Argument, Field, GatewayError, Path, invalid
+from gateway.errors import Argument, GatewayError, Path
 from gateway.service.access import (
     READ,
     WRITE,
@@ -37,14 +37,12 @@ from gateway.service.access import (
 )
 from gateway.service.audit import Auditor
 from gateway.service.history import Author, HistoryRecorder
+from gateway.service.listing import RawPage, list_page
 from gateway.service.outcomes import Submission, UpdateResult
 from gateway.service.public import PublicSettingsReader
 from gateway.service.reads import PoolReader
 from gateway.service.requests import WriteRequest
 from gateway.service.writes import PoolWriter
-
-LIST_PAGE_SIZE = 60  # ListUserPools' maximum; a fixed size keeps cursors stable
-MAX_PAGE_SIZE = 60
 
 
 @dataclass(frozen=True)
@@ -66,13 +64,6 @@ class PoolPage:
     has_previous_page: bool
     start_cursor: str | None
     end_cursor: str | None
-
-
-@dataclass(frozen=True)
-class _RawPage:
-    summaries: list[dict[str, Any]]
-    cursors: list[str]
-    has_next_page: bool
 
 
 class PoolService:
@@ -146,32 +137,11 @@ class PoolService:
             end_cursor=raw.cursors[-1] if raw.cursors else None,
         )
 
-    async def _list_page(self, page_size: int, page_token: str | None) -> _RawPage:
-        if not 1 <= page_size <= MAX_PAGE_SIZE:
-            raise invalid(
-                f"must be between 1 and {MAX_PAGE_SIZE}, got {page_size}",
-                Field(Argument.PAGE_SIZE),
-                "range",
-            )
-        token, offset = decode_cursor(page_token) if page_token else (None, 0)
-        summaries: list[dict[str, Any]] = []
-        cursors: list[str] = []
-        while True:
-            params: dict[str, Any] = {"MaxResults": LIST_PAGE_SIZE}
-            if token:
-                params["NextToken"] = token
-            response = await self._clients.call(self._default_region, "ListUserPools", **params)
-            page = response.get("UserPools", [])
-            next_token = response.get("NextToken")
-            for index in range(offset, len(page)):
-                summaries.append(page[index])
-                cursors.append(encode_cursor(token, index + 1))
-                if len(summaries) == page_size:
-                    more = index + 1 < len(page) or bool(next_token)
-                    return _RawPage(summaries, cursors, more)
-            if not next_token:
-                return _RawPage(summaries, cursors, False)
-            token, offset = next_token, 0
+    async def _list_page(self, page_size: int, page_token: str | None) -> RawPage:
+        return await list_page(
+            self._clients, self._default_region, "ListUserPools", "UserPools", page_size,
+            page_token,
+        )  # fmt: skip
 
     async def update(
         self,

@@ -17,9 +17,12 @@ import itertools
 from typing import Any
 
 from botocore.exceptions import ClientError
+from moto.cognitoidp.models import CognitoIdpUserPoolAttribute
 
 from gateway.cognito.errors import translate
 from tests.support.strict_cognito import StrictCognito
+
+STANDARD_SCHEMA = tuple(CognitoIdpUserPoolAttribute.STANDARD_SCHEMA)
 
 
 class InMemoryCognito:
@@ -57,6 +60,8 @@ class InMemoryCognito:
             "CreationDate": now,
             "LastModifiedDate": now,
             "MfaConfiguration": definition.get("MfaConfiguration", "OFF"),
+            # Cognito's standard attributes, as every described pool lists them.
+            "SchemaAttributes": [{"Name": name} for name in STANDARD_SCHEMA],
         }
         pool.pop("PoolName", None)
         self.strict.add(pool)

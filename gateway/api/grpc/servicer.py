@@ -45,8 +45,9 @@ from gateway.observability.context import caller, client_request_id, request_id
 from gateway.observability.metrics import Metrics
 from gateway.service.access import ADMIN, Principal, visible_pool
 from gateway.service.limits import peer_address
+from gateway.service.listing import MAX_PAGE_SIZE
 from gateway.service.outcomes import UpdateResult
-from gateway.service.pools import MAX_PAGE_SIZE, PoolService
+from gateway.service.pools import PoolService
 from gateway.service.requests import WriteRequest
 from gateway.service.versions import MAX_VERSIONS_PAGE, VersionService
 

@@ -1,0 +1,178 @@
+"""ClientService: a pool's app clients, with the pool's promise.
+
+The same write path as a pool's (``PoolWriter`` over the client kind: lock,
+fencing, coalescing, retries, cache, history, risk, dry run, ``ifVersion``), and
+the same rules of access: a client belongs to its pool, so the pool's scopes and
+allow-lists decide; ``ClientSecret`` is shown to ``pools:admin`` only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from gateway.cognito.clients import Cognito
+from gateway.core.client_planner import plan_client_create
+from gateway.core.client_rules import unknown_attributes
+from gateway.core.diff import diff
+from gateway.core.ids import check_client_id, region_of
+from gateway.core.kinds import USER_POOL_CLIENT
+from gateway.core.merge import patched_paths
+from gateway.core.paging import DEFAULT_PAGE_SIZE
+from gateway.core.record import PoolRecord
+from gateway.errors import Argument
+from gateway.service.access import (
+    ADMIN,
+    READ,
+    WRITE,
+    Principal,
+    require,
+    secret_members,
+    visible_pool,
+)
+from gateway.service.audit import Auditor
+from gateway.service.history import HistoryRecorder
+from gateway.service.listing import list_page
+from gateway.service.outcomes import Submission, UpdateResult
+from gateway.service.pools import author_of
+from gateway.service.reads import PoolReader
+from gateway.service.requests import WriteRequest
+from gateway.service.writes import PoolWriter
+
+KIND = USER_POOL_CLIENT
+ATTRIBUTE_MEMBERS = ("ReadAttributes", "WriteAttributes")
+
+
+@dataclass(frozen=True)
+class ListedClient:
+    summary: dict[str, Any]  # ClientId, ClientName, UserPoolId
+    cursor: str
+
+
+@dataclass(frozen=True)
+class ClientPage:
+    clients: list[ListedClient]
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+def client_key(pool_id: str, client_id: str) -> str:
+    """The client's key, its ids checked first (a bad id names its argument)."""
+    region_of(pool_id)
+    return KIND.key(pool_id, check_client_id(client_id))
+
+
+def visible_client(principal: Principal, record: PoolRecord) -> PoolRecord:
+    """The client as ``principal`` may read it: no secret below ``pools:admin``."""
+    if principal.may(ADMIN) or not secret_members() & set(record.pool):
+        return record
+    return replace(record, pool=visible_pool(principal, record.pool))
+
+
+class ClientService:
+    def __init__(
+        self,
+        clients: Cognito,
+        reader: PoolReader,
+        writer: PoolWriter,
+        pools: PoolReader,
+        *,
+        auditor: Auditor,
+        history: HistoryRecorder | None = None,
+    ) -> None:
+        assert reader.kind is KIND and writer.kind is KIND
+        self._clients = clients
+        self._reader = reader
+        self.writer = writer
+        self._pools = pools
+        self._auditor = auditor
+        self.history = history
+
+    async def get(self, principal: Principal, pool_id: str, client_id: str) -> PoolRecord:
+        key = client_key(pool_id, client_id)
+        require(principal, READ, pool_id)
+        return visible_client(principal, await self._reader.get(key))
+
+    async def current_tag(self, pool_id: str, client_id: str) -> str | None:
+        """The client's document tag as the cache knows it; None if unknown."""
+        try:
+            return (await self._reader.get(client_key(pool_id, client_id))).document_tag
+        except Exception:
+            return None
+
+    async def list(
+        self,
+        principal: Principal,
+        pool_id: str,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        page_token: str | None = None,
+    ) -> ClientPage:
+        """A page of the pool's app clients (ListUserPoolClients: ids and names)."""
+        region = region_of(pool_id)
+        require(principal, READ, pool_id)
+        raw = await list_page(
+            self._clients, region, KIND.list, "UserPoolClients", page_size, page_token,
+            UserPoolId=pool_id,
+        )  # fmt: skip
+        return ClientPage(
+            clients=[ListedClient(s, c) for s, c in zip(raw.summaries, raw.cursors, strict=True)],
+            has_next_page=raw.has_next_page,
+            has_previous_page=page_token is not None,
+            start_cursor=raw.cursors[0] if raw.cursors else None,
+            end_cursor=raw.cursors[-1] if raw.cursors else None,
+        )
+
+    async def update(
+        self, request: WriteRequest, pool_id: str, client_id: str, patch: dict[str, Any]
+    ) -> UpdateResult:
+        """Patch an app client (botocore-shaped; ``None`` clears), audited."""
+        key = client_key(pool_id, client_id)
+        paths = [path for path, _ in patched_paths(patch, KIND.update_shape)]
+        principal = request.principal
+        with self._auditor.attempt(KIND.update, principal, key, request.dry_run, paths) as event:
+            event.note = request.note
+            require(principal, WRITE, pool_id)
+            if any(patch.get(member) for member in ATTRIBUTE_MEMBERS):
+                await self._check_attributes(pool_id, patch, Argument.UPDATE_CLIENT)
+            submission = Submission(
+                patch=patch, author=request.author, confirmed=request.confirm_high_risk
+            )
+            result = await self.writer.update(key, submission, request.if_version, request.dry_run)
+            event.changes = result.changes
+        return replace(result, record=visible_client(principal, result.record))
+
+    async def create(
+        self, principal: Principal, pool_id: str, request: dict[str, Any]
+    ) -> PoolRecord:
+        """CreateUserPoolClient, checked before anything is sent, audited, recorded."""
+        region = region_of(pool_id)
+        paths = [(member,) for member in request]
+        with self._auditor.attempt(KIND.create, principal, pool_id, False, paths) as event:
+            require(principal, WRITE, pool_id)
+            body = plan_client_create(request, pool_id)
+            await self._check_attributes(pool_id, body, Argument.CREATE_CLIENT)
+            answer = await self._clients.call(region, KIND.create, **body)
+            record = PoolRecord.of(answer[KIND.answer_member], KIND)
+            event.pool = record.key
+            event.changes = diff({}, record.request, KIND)
+        await self._reader.remember(record)
+        if self.history is not None:
+            changes = diff({}, record.request, KIND)
+            await self.history.created(record, changes, author_of(principal))
+        return visible_client(principal, record)
+
+    async def describe_fresh(self, key: str) -> PoolRecord:
+        return await self._reader.describe(key)
+
+    async def _check_attributes(
+        self, pool_id: str, document: dict[str, Any], argument: Argument
+    ) -> None:
+        """Read and write attributes name attributes the pool has (custom attributes
+        can be added to a pool but never removed, so the cached pool is enough)."""
+        if not any(document.get(member) for member in ATTRIBUTE_MEMBERS):
+            return
+        pool = (await self._pools.get(pool_id)).pool
+        known = {str(a.get("Name")) for a in pool.get("SchemaAttributes") or ()}
+        unknown_attributes(document, known, argument)
