@@ -40,6 +40,7 @@ class Argument(StrEnum):
 
     POOL_ID = "pool_id"
     CLIENT_ID = "client_id"
+    PARENT = "parent"  # the pool an app client belongs to
     IF_VERSION = "if_version"
     PAGE_SIZE = "page_size"
     PAGE_TOKEN = "page_token"

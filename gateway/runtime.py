@@ -60,6 +60,13 @@ class Runtime:
     rates: SharedRates | None = None  # per-client rate limits every replica shares
     draining: bool = False
 
+    async def current_tag(self, key: str) -> str | None:
+        """A resource's document tag as the cache knows it, whatever its kind (for
+        caches of rendered answers, which note the keys an answer read)."""
+        if kind_of_key(key) is USER_POOL_CLIENT:
+            return await self.app_clients.current_tag(key)
+        return await self.service.current_tag(key)
+
     async def ready(self) -> dict[str, str]:
         """What ``/readyz`` reports: Redis reachable or not, the history ready or
         degraded (neither stops this replica from serving: 200 either way)."""

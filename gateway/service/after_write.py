@@ -94,7 +94,8 @@ class AfterWrite:
 
     def _detect_external_writes(self, pool_id: str, plan: UpdatePlan, fresh: PoolRecord) -> None:
         touched = {change.path[0] for change in plan.changes}
-        untouched = [c for c in diff(plan.configuration, fresh.request) if c.path[0] not in touched]
+        changes = diff(plan.configuration, fresh.request, self._reader.kind)
+        untouched = [c for c in changes if c.path[0] not in touched]
         if not untouched:
             return
         self._metrics.external_concurrent_writes.inc()

@@ -8,6 +8,8 @@ allow-lists decide; ``ClientSecret`` is shown to ``pools:admin`` only.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -20,7 +22,7 @@ from gateway.core.kinds import USER_POOL_CLIENT
 from gateway.core.merge import patched_paths
 from gateway.core.paging import DEFAULT_PAGE_SIZE
 from gateway.core.record import PoolRecord
-from gateway.errors import Argument
+from gateway.errors import Argument, Field, GatewayError, Path
 from gateway.service.access import (
     ADMIN,
     READ,
@@ -58,9 +60,21 @@ class ClientPage:
     end_cursor: str | None
 
 
+@contextlib.contextmanager
+def naming_the_parent() -> Iterator[None]:
+    """An error about the pool of a client names the client's ``parent`` argument."""
+    try:
+        yield
+    except GatewayError as error:
+        if error.field is not None and error.field.argument == Argument.POOL_ID:
+            error.field = Field(Argument.PARENT, error.field.path)
+        raise
+
+
 def client_key(pool_id: str, client_id: str) -> str:
     """The client's key, its ids checked first (a bad id names its argument)."""
-    region_of(pool_id)
+    with naming_the_parent():
+        region_of(pool_id)
     return KIND.key(pool_id, check_client_id(client_id))
 
 
@@ -92,14 +106,15 @@ class ClientService:
 
     async def get(self, principal: Principal, pool_id: str, client_id: str) -> PoolRecord:
         key = client_key(pool_id, client_id)
-        require(principal, READ, pool_id)
+        with naming_the_parent():
+            require(principal, READ, pool_id)
         return visible_client(principal, await self._reader.get(key))
 
-    async def current_tag(self, pool_id: str, client_id: str) -> str | None:
+    async def current_tag(self, key: str) -> str | None:
         """The client's document tag as the cache knows it; None if unknown."""
         try:
-            return (await self._reader.get(client_key(pool_id, client_id))).document_tag
-        except Exception:
+            return (await self._reader.get(key)).document_tag
+        except GatewayError:
             return None
 
     async def list(
@@ -110,8 +125,9 @@ class ClientService:
         page_token: str | None = None,
     ) -> ClientPage:
         """A page of the pool's app clients (ListUserPoolClients: ids and names)."""
-        region = region_of(pool_id)
-        require(principal, READ, pool_id)
+        with naming_the_parent():
+            region = region_of(pool_id)
+            require(principal, READ, pool_id)
         raw = await list_page(
             self._clients, region, KIND.list, "UserPoolClients", page_size, page_token,
             UserPoolId=pool_id,
@@ -133,7 +149,8 @@ class ClientService:
         principal = request.principal
         with self._auditor.attempt(KIND.update, principal, key, request.dry_run, paths) as event:
             event.note = request.note
-            require(principal, WRITE, pool_id)
+            with naming_the_parent():
+                require(principal, WRITE, pool_id)
             if any(patch.get(member) for member in ATTRIBUTE_MEMBERS):
                 await self._check_attributes(pool_id, patch, Argument.UPDATE_CLIENT)
             submission = Submission(
@@ -147,10 +164,12 @@ class ClientService:
         self, principal: Principal, pool_id: str, request: dict[str, Any]
     ) -> PoolRecord:
         """CreateUserPoolClient, checked before anything is sent, audited, recorded."""
-        region = region_of(pool_id)
-        paths = [(member,) for member in request]
+        with naming_the_parent():
+            region = region_of(pool_id)
+        paths: list[Path] = [(member,) for member in request]
         with self._auditor.attempt(KIND.create, principal, pool_id, False, paths) as event:
-            require(principal, WRITE, pool_id)
+            with naming_the_parent():
+                require(principal, WRITE, pool_id)
             body = plan_client_create(request, pool_id)
             await self._check_attributes(pool_id, body, Argument.CREATE_CLIENT)
             answer = await self._clients.call(region, KIND.create, **body)

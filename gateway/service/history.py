@@ -34,6 +34,7 @@ from typing import Any
 
 from gateway.core.configuration import redact
 from gateway.core.diff import FieldChange, diff
+from gateway.core.kinds import kind_of_key
 from gateway.core.lru import LRU
 from gateway.core.record import PoolRecord
 from gateway.core.version import version_of
@@ -253,7 +254,10 @@ class HistoryRecorder:
         ``changes`` None: the difference from ``before``."""
         if changes is None:
             changes = (
-                [stored_change(c, self._secret) for c in diff(before.configuration, configuration)]
+                [
+                    stored_change(c, self._secret)
+                    for c in diff(before.configuration, configuration, kind_of_key(pool_id))
+                ]
                 if before is not None
                 else []
             )

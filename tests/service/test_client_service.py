@@ -200,6 +200,4 @@ async def test_listing_and_the_history_of_a_client(
     key = f"{pool_id}/clients/{client_id}"
     assert runtime.app_clients.history is not None
     rows = await runtime.app_clients.history.store.page(key, 10, None)
-    assert [row.changes for row in rows][0] == [
-        {"path": ["EnableTokenRevocation"], "before": True, "after": False}
-    ]
+    assert rows[0].changes == [{"path": ["EnableTokenRevocation"], "before": True, "after": False}]

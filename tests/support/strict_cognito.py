@@ -111,11 +111,13 @@ class StrictCognito:
             return pool_id
 
     def add_client(self, client: dict[str, Any]) -> str:
-        """Hold ``client`` (a DescribeUserPoolClient document) of a held pool."""
+        """Hold ``client`` (a DescribeUserPoolClient document) of a held pool, with the
+        members Cognito shows for every client (their defaults) where it has none."""
         with self._lock:
-            self._clients.setdefault(str(client["UserPoolId"]), {})[str(client["ClientId"])] = (
-                copy.deepcopy(client)
-            )
+            self._clients.setdefault(str(client["UserPoolId"]), {})[str(client["ClientId"])] = {
+                **CLIENT_DEFAULTS,
+                **copy.deepcopy(client),
+            }
             return str(client["ClientId"])
 
     def client(self, pool_id: str, client_id: str) -> dict[str, Any]:

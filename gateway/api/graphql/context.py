@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gateway.service.access import Principal
+from gateway.service.clients import ClientService
 from gateway.service.pools import PoolService
 from gateway.service.versions import VersionService
 
@@ -13,5 +14,6 @@ class GatewayContext:
     principal: Principal
     service: PoolService
     versions: VersionService
+    app_clients: ClientService
     request: Any = None
     response: Any = None

@@ -52,7 +52,12 @@ class GraphQLEndpoint(GraphQL[GatewayContext, None]):
             raise RuntimeError("no runtime: this app only lists its routes")
         runtime = self._runtime
         return GatewayContext(
-            principal_of(request), runtime.service, runtime.versions, request, response
+            principal_of(request),
+            runtime.service,
+            runtime.versions,
+            runtime.app_clients,
+            request,
+            response,
         )
 
 
@@ -69,7 +74,7 @@ def graphql_endpoint(settings: Settings, edge: Edge, runtime: Runtime | None) ->
     cache = None
     if settings.cache.response_cache and runtime is not None:
         cache = ResponseCache(
-            runtime.service.current_tag,
+            runtime.current_tag,
             max_age=settings.cache.cache_ttl_seconds,
             documents=edge.documents,
             metrics=edge.metrics,

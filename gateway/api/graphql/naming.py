@@ -25,8 +25,20 @@ ARGUMENTS = {
     Argument.CONFIRM_HIGH_RISK: "confirmHighRisk",
     Argument.UPDATE: "patch",
     Argument.CREATE: "input",
+    Argument.CLIENT_ID: "clientId",
+    Argument.PARENT: "poolId",
+    Argument.UPDATE_CLIENT: "patch",
+    Argument.CREATE_CLIENT: "input",
 }
-DOCUMENTS = {Argument.UPDATE: "UpdateUserPool", Argument.CREATE: "CreateUserPool"}
+DOCUMENTS = {
+    argument: argument.value
+    for argument in (
+        Argument.UPDATE,
+        Argument.CREATE,
+        Argument.UPDATE_CLIENT,
+        Argument.CREATE_CLIENT,
+    )
+}
 
 
 def change_path(path: Path, operation: str = "UpdateUserPool") -> str:

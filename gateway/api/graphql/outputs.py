@@ -1,9 +1,11 @@
-"""GraphQL output types generated from ``UserPoolType`` and every shape below it.
+"""GraphQL output types generated from a kind's describe shape (``UserPoolType``,
+``UserPoolClientType``) and every shape below it.
 
-Every member is nullable in the output: real DescribeUserPool documents are
-partial and old pools lack newer members, and one missing value must not blank
-out the whole pool. ``UserPool.id``, ``name`` and ``version`` are the
-exceptions the contract makes non-null.
+Every member is nullable in the output: real describe documents are partial and
+old resources lack newer members, and one missing value must not blank out the
+whole resource. The ids (``UserPool.id``, ``UserPoolClient.clientId``...), the
+pool's ``name`` and every root's ``version`` are the exceptions the contract
+makes non-null.
 """
 
 from __future__ import annotations
@@ -19,13 +21,15 @@ from botocore.model import MapShape, Shape, StructureShape
 from botocore.utils import parse_timestamp
 
 from gateway import model
-from gateway.api.graphql.shapes import EnumRegistry, GeneratedTypes, describe, is_enum, make_class
+from gateway.api.graphql.shapes import GeneratedTypes, describe, is_enum, make_class
 from gateway.errors import forbidden
 from gateway.service.access import ADMIN, secret_members
 
 log = logging.getLogger(__name__)
 
 NON_NULL_POOL_MEMBERS = {"Id": strawberry.ID, "Name": str}
+NON_NULL_CLIENT_MEMBERS = {"UserPoolId": strawberry.ID, "ClientId": strawberry.ID}
+Fields = dict[str, tuple[Any, Any]]
 SECRET_PREFIX = "secret_"
 
 
@@ -56,22 +60,31 @@ def _secret_field(member_name: str, member: Shape, annotation: Any) -> dict[str,
 class OutputTypes(GeneratedTypes):
     """Builds the output classes once and converts botocore dicts into them."""
 
-    def __init__(self, enums: EnumRegistry) -> None:
-        super().__init__(enums)
-        self.user_pool = self._structure(model.user_pool_shape(), root=True)
+    def root(
+        self, target: StructureShape, non_null: Mapping[str, Any], extra: Fields | None = None
+    ) -> type:
+        """The type of a kind's describe document: its ``non_null`` members (the ids)
+        never null, a ``version``, and ``extra`` fields (a pool's clients)."""
+        return self._structure(target, non_null=non_null, extra=extra or {})
 
-    def _structure(self, target: StructureShape, root: bool = False) -> type:
+    def _structure(
+        self,
+        target: StructureShape,
+        non_null: Mapping[str, Any] | None = None,
+        extra: Fields | None = None,
+    ) -> type:
         name = model.type_name(target.name)
         if name in self._classes:
             return self._classes[name]
-        fields: dict[str, tuple[Any, Any]] = {}
+        root = non_null is not None
+        fields: Fields = {}
         for member_name, member in target.members.items():
             annotation = self.annotation(member)
             if member_name in secret_members():
                 fields.update(_secret_field(member_name, member, Optional[annotation]))  # noqa: UP045
                 continue
-            if root and member_name in NON_NULL_POOL_MEMBERS:
-                annotation = NON_NULL_POOL_MEMBERS[member_name]
+            if non_null is not None and member_name in non_null:
+                annotation = non_null[member_name]
                 default: Any = ""
             else:
                 annotation = Optional[annotation]  # noqa: UP045 - a runtime object, not syntax
@@ -93,6 +106,7 @@ class OutputTypes(GeneratedTypes):
                     default="",
                 ),
             )
+            fields.update(extra or {})
         cls = make_class(
             name,
             fields,
@@ -124,7 +138,11 @@ class OutputTypes(GeneratedTypes):
     # -- botocore dict -> generated objects -------------------------------------------------
 
     def pool(self, document: Mapping[str, Any], version: str) -> Any:
-        result = self.convert(model.user_pool_shape(), document)
+        return self.document(model.user_pool_shape(), document, version)
+
+    def document(self, target: StructureShape, document: Mapping[str, Any], version: str) -> Any:
+        """A root type's object: the describe document, with its version."""
+        result = self.convert(target, document)
         result.version = version
         return result
 

@@ -11,12 +11,12 @@ from typing import Any
 
 import strawberry
 from strawberry.types import Info
-from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
 from gateway import model
 from gateway.api.graphql.context import GatewayContext
 from gateway.api.graphql.naming import change_path
 from gateway.api.graphql.public import PublicUserPoolSettings, public_settings_object
+from gateway.api.graphql.selection import needs_more
 from gateway.api.graphql.types import (
     CREATE_SHAPE,
     CREATES,
@@ -131,26 +131,7 @@ async def resolve_create(
     return user_pool(await info.context.service.create(info.context.principal, request))
 
 
-def selected_names(selections: list[Selection], path: tuple[str, ...]) -> set[str]:
-    """Field names selected at ``path`` below ``selections`` (fragments included)."""
-    names: set[str] = set()
-    for selection in selections:
-        if isinstance(selection, FragmentSpread | InlineFragment):
-            names |= selected_names(selection.selections, path)
-        elif isinstance(selection, SelectedField):
-            if not path:
-                names.add(selection.name)
-            elif selection.name == path[0]:
-                names |= selected_names(selection.selections, path[1:])
-    return names
-
-
 def needs_describe(info: Info[Any, Any]) -> bool:
-    """True when a client selects node fields that ListUserPools does not return, in any
-    of the selections merged into this field (``{ userPools {..} userPools {..} }``)."""
-    wanted: set[str] = set()
-    for field in info.selected_fields:
-        top = field.selections
-        wanted |= selected_names(top, ("nodes",)) | selected_names(top, ("edges", "node"))
+    """True when a client selects pool fields that ListUserPools does not return."""
     summary = {model.graphql_name(m) for m in model.summary_members()} | {"__typename"}
-    return bool(wanted - summary)
+    return needs_more(info, frozenset(summary))

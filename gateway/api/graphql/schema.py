@@ -18,6 +18,12 @@ from strawberry.extensions import (
 from strawberry.scalars import JSON
 
 from gateway.api.documents import Documents
+from gateway.api.graphql.clients import (
+    UpdateUserPoolClientPayload,
+    resolve_create_client,
+    resolve_update_client,
+    resolve_user_pool_client,
+)
 from gateway.api.graphql.errors import GatewayMaskErrors, QuietSchema
 from gateway.api.graphql.history import (
     UserPoolVersionConnection,
@@ -47,6 +53,7 @@ from gateway.api.graphql.types import (
     FieldChange,
     UpdateUserPoolPayload,
     UserPool,
+    UserPoolClient,
     UserPoolConnection,
 )
 from gateway.observability import tracing
@@ -88,6 +95,11 @@ class Query:
         "pool to version `right` (either may be the older; both from userPoolHistory). "
         "NOT_FOUND names the argument of a version the history does not hold.",
     )
+    user_pool_client: UserPoolClient = strawberry.field(  # type: ignore[valid-type]
+        resolver=resolve_user_pool_client,
+        description="One app client, as DescribeUserPoolClient returns it (clientSecret "
+        "for pools:admin only). NOT_FOUND if absent.",
+    )
     export_user_pool: JSON = strawberry.field(
         resolver=resolve_export,
         description="The pool's writable configuration as a UserPoolPatch-shaped document "
@@ -107,6 +119,17 @@ class Mutation:
         resolver=resolve_create,
         description="Create a pool in the gateway's default Region (an exportUserPool "
         "document is a valid input).",
+    )
+    update_user_pool_client: UpdateUserPoolClientPayload = strawberry.field(
+        resolver=resolve_update_client,
+        description="Patch an app client as updateUserPool patches a pool: absent fields "
+        "keep their value (UpdateUserPoolClient itself would reset them), null clears, "
+        "objects merge, lists replace. Token validities keep their units.",
+    )
+    create_user_pool_client: UserPoolClient = strawberry.field(  # type: ignore[valid-type]
+        resolver=resolve_create_client,
+        description="Create an app client in a pool; a validity without its unit gets the "
+        "service's default unit, written out.",
     )
     restore_user_pool: UpdateUserPoolPayload = strawberry.field(
         resolver=resolve_restore,

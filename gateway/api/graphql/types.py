@@ -10,7 +10,9 @@ No ``from __future__ import annotations`` here: strawberry must see the
 generated classes as objects.
 """
 
+import asyncio
 from enum import Enum
+from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -18,21 +20,25 @@ from strawberry.scalars import JSON
 from gateway import model
 from gateway.api.graphql.inputs import CREATE, PATCH, InputTypes
 from gateway.api.graphql.naming import change_path
-from gateway.api.graphql.outputs import OutputTypes
+from gateway.api.graphql.outputs import (
+    NON_NULL_CLIENT_MEMBERS,
+    NON_NULL_POOL_MEMBERS,
+    OutputTypes,
+)
+from gateway.api.graphql.selection import needs_more
 from gateway.api.graphql.shapes import EnumRegistry
 from gateway.core.diff import FieldChange as CoreFieldChange
+from gateway.core.kinds import KINDS, USER_POOL_CLIENT
+from gateway.core.paging import DEFAULT_PAGE_SIZE
 from gateway.core.record import PoolRecord
 
 ENUMS = EnumRegistry()
 OUTPUTS = OutputTypes(ENUMS)
 PATCHES = InputTypes(ENUMS, PATCH)
 CREATES = InputTypes(ENUMS, CREATE)
+CLIENT = USER_POOL_CLIENT
 
-UserPool = OUTPUTS.user_pool
-UPDATE_SHAPE = model.configuration_shape()
-CREATE_SHAPE = model.create_shape()
-UserPoolPatch = PATCHES.root(UPDATE_SHAPE, "UserPoolPatch", frozenset({"UserPoolId"}))
-CreateUserPoolInput = CREATES.root(CREATE_SHAPE, "CreateUserPoolInput", frozenset())
+UserPoolClient = OUTPUTS.root(CLIENT.document_shape, NON_NULL_CLIENT_MEMBERS)
 
 
 @strawberry.type
@@ -41,6 +47,94 @@ class PageInfo:
     has_previous_page: bool
     start_cursor: str | None
     end_cursor: str | None
+
+
+@strawberry.type
+class UserPoolClientEdge:
+    cursor: str
+    node: UserPoolClient  # type: ignore[valid-type]
+
+
+@strawberry.type(description="A page of a pool's app clients.")
+class UserPoolClientConnection:
+    edges: list[UserPoolClientEdge]
+    nodes: list[UserPoolClient]  # type: ignore[valid-type]
+    page_info: PageInfo
+
+
+def user_pool_client(record: PoolRecord) -> UserPoolClient:  # type: ignore[valid-type]
+    converted: UserPoolClient = OUTPUTS.document(  # type: ignore[valid-type]
+        CLIENT.document_shape, record.pool, record.version
+    )
+    return converted
+
+
+async def resolve_pool_clients(
+    self: Any,
+    info: strawberry.Info,
+    first: int | None = DEFAULT_PAGE_SIZE,
+    after: str | None = None,
+) -> UserPoolClientConnection:
+    """The pool's app clients, a page at a time: ListUserPoolClients' summaries, each
+    client described (through the cache) only when fields beyond the summary are asked."""
+    service = info.context.app_clients
+    principal = info.context.principal
+    size = DEFAULT_PAGE_SIZE if first is None else first
+    page = await service.list(principal, str(self.Id), size, after)
+    summaries = [listed.summary for listed in page.clients]
+    if needs_more(info, frozenset(CLIENT_SUMMARY)):
+        records = await asyncio.gather(
+            *(service.get(principal, str(self.Id), str(s["ClientId"])) for s in summaries)
+        )
+    else:
+        records = [
+            PoolRecord(pool=s, version="", document_tag="", kind=CLIENT.name) for s in summaries
+        ]
+    nodes = [user_pool_client(record) for record in records]
+    return UserPoolClientConnection(
+        edges=[
+            UserPoolClientEdge(cursor=listed.cursor, node=node)
+            for listed, node in zip(page.clients, nodes, strict=True)
+        ],
+        nodes=nodes,
+        page_info=PageInfo(
+            has_next_page=page.has_next_page,
+            has_previous_page=page.has_previous_page,
+            start_cursor=page.start_cursor,
+            end_cursor=page.end_cursor,
+        ),
+    )
+
+
+CLIENT_SUMMARY = {
+    model.graphql_name(m) for m in model.shape("UserPoolClientDescription").members
+} | {"__typename"}
+UserPool = OUTPUTS.root(
+    model.user_pool_shape(),
+    NON_NULL_POOL_MEMBERS,
+    extra={
+        "clients": (
+            UserPoolClientConnection,
+            strawberry.field(
+                resolver=resolve_pool_clients,
+                description="The pool's app clients (ListUserPoolClients), a page at a time.",
+            ),
+        )
+    },
+)
+
+# The inputs after the outputs: an enum shared by both keeps the output member's description.
+UPDATE_SHAPE = model.configuration_shape()
+CREATE_SHAPE = model.create_shape()
+UserPoolPatch = PATCHES.root(UPDATE_SHAPE, "UserPoolPatch", frozenset({"UserPoolId"}))
+CreateUserPoolInput = CREATES.root(CREATE_SHAPE, "CreateUserPoolInput", frozenset())
+CLIENT_CREATE_SHAPE = model.input_shape(CLIENT.create)
+UserPoolClientPatch = PATCHES.root(
+    CLIENT.update_shape, "UserPoolClientPatch", frozenset(CLIENT.identifiers)
+)
+CreateUserPoolClientInput = CREATES.root(
+    CLIENT_CREATE_SHAPE, "CreateUserPoolClientInput", frozenset({"UserPoolId"})
+)
 
 
 @strawberry.enum(description="Whether a change weakens the pool.")
@@ -130,7 +224,10 @@ def field_changes(changes: "list[CoreFieldChange]") -> list[FieldChange]:
     """The core's changes in GraphQL's naming."""
     return [
         FieldChange(
-            path=change_path(c.path), before=c.before, after=c.after, risk=ChangeRisk(c.risk.value)
+            path=change_path(c.path, KINDS[c.kind].update),
+            before=c.before,
+            after=c.after,
+            risk=ChangeRisk(c.risk.value),
         )
         for c in changes
     ]
