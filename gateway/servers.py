@@ -78,7 +78,9 @@ class Servers:
             tracing.configure()
         async with open_runtime(settings, edge.metrics, clock=edge.clock) as runtime:
             edge.limiter.share(runtime.rates)  # one budget per client across the fleet
-            async with grpc_serving(settings, runtime.service, runtime.versions, edge) as grpc:
+            async with grpc_serving(
+                settings, runtime.service, runtime.versions, runtime.app_clients, edge
+            ) as grpc:
                 self._http = _AnnouncingServer(self._config(self.app(runtime)), self._on_started)
                 if self._stop_requested:
                     self._http.should_exit = True

@@ -8,6 +8,7 @@
   map may only be cleared, entries are set one by one.
 - ``name`` renames the pool (PoolName). Unknown paths, read-only members and
   an empty mask are ``INVALID_ARGUMENT`` naming the path.
+- The same rules for an app client's ``user_pool_client`` (``CLIENT_MASKS``).
 
 Paths and the gRPC spelling of botocore paths (``render``) live here too.
 """
@@ -15,21 +16,49 @@ Paths and the gRPC spelling of botocore paths (``render``) live here too.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from botocore import xform_name
 from botocore.model import ListShape, MapShape, Shape, StructureShape
 from google.protobuf.message import Message
 
 from gateway import model
 from gateway.api.grpc.convert import field_value, replacement
 from gateway.api.grpc.proto import field_name
+from gateway.core.kinds import USER_POOL_CLIENT
 from gateway.core.rules import writable_path_creating
 from gateway.errors import Path
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 RENAMED = {"name": "PoolName"}  # UserPool field -> UpdateUserPool member
+
+
+@dataclass(frozen=True)
+class MaskTarget:
+    """What a mask of one kind's message addresses: its message's fields (``document``,
+    the describe shape), the update's shape and writable members, the fields renamed on
+    the way (``name`` -> ``PoolName``) and those that address the resource (skipped)."""
+
+    message: str
+    document: StructureShape
+    update: StructureShape
+    writable: frozenset[str]
+    renamed: Mapping[str, str]
+    addressing: tuple[str, ...]
+    operation: str
+
+
+POOL_MASKS = MaskTarget(
+    "UserPool", model.user_pool_shape(), model.configuration_shape(), model.writable_members(),
+    RENAMED, ("id", "etag"), "UpdateUserPool",
+)  # fmt: skip
+CLIENT_MASKS = MaskTarget(
+    "UserPoolClient", USER_POOL_CLIENT.document_shape, USER_POOL_CLIENT.update_shape,
+    USER_POOL_CLIENT.writable_members, {}, ("name", "etag", "user_pool_id", "client_id"),
+    USER_POOL_CLIENT.update,
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -89,48 +118,54 @@ class MaskedPatch:
     replaced: tuple[Path, ...]
 
 
-def mask_to_patch(user_pool: Message, paths: Sequence[str]) -> MaskedPatch:
-    """The patch that changes exactly ``paths``, with the values ``user_pool`` holds.
-    A value ``user_pool`` holds that no path names is refused, never dropped."""
+def mask_to_patch(
+    user_pool: Message, paths: Sequence[str], target: MaskTarget = POOL_MASKS
+) -> MaskedPatch:
+    """The patch that changes exactly ``paths``, with the values ``user_pool`` (or the
+    message of ``target``'s kind) holds. A value it holds that no path names is
+    refused, never dropped."""
     if not paths:
         raise MaskError(None, "update_mask is required: list the paths to change")
     patch: dict[str, Any] = {}
     replaced: list[Path] = []
     for index, path in enumerate(paths):
         try:
-            keys, value = _resolve(user_pool, split(path))
+            keys, value = _resolve(user_pool, split(path), target)
         except ValueError as error:
             raise MaskError(index, f"{path}: {error}") from None
         writable_path_creating(patch, tuple(keys[:-1]))[keys[-1]] = value
-        if isinstance(model.shape_at(model.configuration_shape(), keys), MapShape):
+        if isinstance(model.shape_at(target.update, keys), MapShape):
             replaced.append(tuple(keys))
-    _refuse_unmasked(user_pool, [split(path) for path in paths])
+    _refuse_unmasked(user_pool, [split(path) for path in paths], target)
     return MaskedPatch(patch, tuple(replaced))
 
 
-def _refuse_unmasked(user_pool: Message, masked: list[list[str]]) -> None:
-    for leaf in _set_leaves(user_pool, []):
+def _refuse_unmasked(message: Message, masked: list[list[str]], target: MaskTarget) -> None:
+    field = xform_name(target.message)
+    for leaf in _set_leaves(message, [], target.addressing):
         if not any(leaf[: len(path)] == path for path in masked):
             shown = ".".join(quote(s) for s in leaf)
             raise MaskError(
                 None,
-                f"user_pool.{shown} is set but no path names it: add it to update_mask "
+                f"{field}.{shown} is set but no path names it: add it to update_mask "
                 "(a map by key, or the whole map to replace it), or leave it unset",
             )
 
 
-def _set_leaves(message: Message, prefix: list[str]) -> Iterator[list[str]]:
+def _set_leaves(
+    message: Message, prefix: list[str], addressing: tuple[str, ...]
+) -> Iterator[list[str]]:
     """Every set field of ``message`` as mask segments; map entries by key."""
     for descriptor, value in message.ListFields():
         here = [*prefix, descriptor.name]
-        if not prefix and descriptor.name in ("id", "etag"):
-            continue  # the pool's name for the call, and an output-only field
+        if not prefix and descriptor.name in addressing:
+            continue  # the resource's name for the call, and output-only fields
         entry = descriptor.message_type
         if entry is not None and entry.GetOptions().map_entry:
             for key in value:
                 yield [*here, str(key)]
         elif entry is not None and not _repeated(descriptor) and value.ListFields():
-            yield from _set_leaves(value, here)
+            yield from _set_leaves(value, here, addressing)
         else:
             yield here
 
@@ -147,17 +182,19 @@ def parse(paths: Sequence[str]) -> list[Path]:
     return parsed
 
 
-def _resolve(user_pool: Message | None, segments: list[str]) -> tuple[list[str], Any]:
+def _resolve(
+    user_pool: Message | None, segments: list[str], target: MaskTarget = POOL_MASKS
+) -> tuple[list[str], Any]:
     """The patch keys (botocore names, map keys) of a path and the value to write
     (``user_pool`` None: only the keys)."""
-    shape: Shape = model.configuration_shape()
+    shape: Shape = target.update
     message: Message | None = user_pool
     head, *rest = segments
-    member = RENAMED.get(head) or _member_of(model.user_pool_shape(), head)
-    if member is None and head != "etag":
-        raise ValueError("no such field of UserPool")
-    if member not in model.writable_members():
-        raise ValueError("read-only: UpdateUserPool cannot change it")
+    member = target.renamed.get(head) or _member_of(target.document, head)
+    if member is None and head not in target.addressing:
+        raise ValueError(f"no such field of {target.message}")
+    if member not in target.writable:
+        raise ValueError(f"read-only: {target.operation} cannot change it")
     keys = [member]
     name = head
     assert isinstance(shape, StructureShape)

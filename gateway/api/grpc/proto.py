@@ -2,11 +2,12 @@
 
 Every ``UserPoolType`` member (recursively) and the whole
 ``CreateUserPoolRequest`` become protobuf messages (the export's answer is a
-wire-identical twin of the latter); every message, field and enum value has a
-comment, the model's documentation where it has one; names are botocore's own
-``xform_name`` (``KMSKeyID`` -> ``kms_key_id``), enums follow the protobuf
-style guide (values prefixed with the enum's UPPER_SNAKE name, a zero
-``..._UNSPECIFIED``), scalars have explicit presence.
+wire-identical twin of the latter), and so do ``UserPoolClientType`` and
+``CreateUserPoolClientRequest`` for the app clients' service; every message,
+field and enum value has a comment, the model's documentation where it has
+one; names are botocore's own ``xform_name`` (``KMSKeyID`` -> ``kms_key_id``),
+enums follow the protobuf style guide (values prefixed with the enum's
+UPPER_SNAKE name, a zero ``..._UNSPECIFIED``), scalars have explicit presence.
 
 Field and enum numbers never move: they come from a committed registry
 (``field_numbers.json`` beside the proto). A member the registry does not know
@@ -30,9 +31,12 @@ from botocore import xform_name
 from botocore.model import ListShape, MapShape, ServiceModel, Shape, StructureShape
 
 from gateway import model
+from gateway.core.kinds import USER_POOL_CLIENT
 
 PACKAGE = "cognito_gateway.v1"
 SERVICE = f"{PACKAGE}.UserPoolService"
+CLIENT_SERVICE = f"{PACKAGE}.UserPoolClientService"
+SERVICES = (SERVICE, CLIENT_SERVICE)
 PROTO_FILE = "cognito_gateway/v1/user_pool.proto"
 REGISTRY_FILE = "cognito_gateway/v1/field_numbers.json"
 SCALARS = {
@@ -169,6 +173,12 @@ def collect(service: ServiceModel | None = None) -> tuple[list[ProtoMessage], li
         "UpdateUserPoolRequest.etag to make an update conditional.",
     )
     collector.structure(pool_shape, extra=(etag,))
+    client_shape = service.operation_model(USER_POOL_CLIENT.describe).output_shape.members[
+        USER_POOL_CLIENT.answer_member
+    ]
+    assert isinstance(client_shape, StructureShape)
+    collector.structure(client_shape, extra=tuple(map(dataclasses.replace, CLIENT_EXTRA_FIELDS)))
+    collector.structure(service.operation_model(USER_POOL_CLIENT.create).input_shape)
     request = collector.messages[collector.structure(create_shape)]
     collector.messages[EXPORT_MESSAGE] = ProtoMessage(
         EXPORT_MESSAGE,
@@ -179,6 +189,25 @@ def collect(service: ServiceModel | None = None) -> tuple[list[ProtoMessage], li
         numbered_as=request.name,
     )
     return list(collector.messages.values()), list(collector.enums.values())
+
+
+# Fields of UserPoolClient that are not botocore members: its AIP-122 name and its etag.
+CLIENT_EXTRA_FIELDS = (
+    ProtoField(
+        "name",
+        "string",
+        "optional",
+        "The client's resource name, `userPools/{pool id}/clients/{client id}` (AIP-122): "
+        "what GetUserPoolClient and UpdateUserPoolClient take.",
+    ),
+    ProtoField(
+        "etag",
+        "string",
+        "optional",
+        "Output only. The client's version (GraphQL's `version`); pass it as "
+        "UpdateUserPoolClientRequest.etag to make an update conditional.",
+    ),
+)
 
 
 def _from_api(name: str) -> str:
@@ -243,11 +272,23 @@ def generate(registry: Registry, service: ServiceModel | None = None) -> tuple[s
             member = "PoolName"
         if member is None and proto_field.name != "etag":
             proto_field.comment = (proto_field.comment or "") + " Output only."
-    first = [m for m in messages if m.name in ("UserPool", "CreateUserPoolRequest", EXPORT_MESSAGE)]
+    _mark_output_only(messages, "UserPoolClient", USER_POOL_CLIENT.writable_members, {"name"})
+    leading = ("UserPool", "CreateUserPoolRequest", EXPORT_MESSAGE, "UserPoolClient")
+    first = [m for m in messages if m.name in leading]
     rest = sorted((m for m in messages if m not in first), key=lambda m: m.name)
     parts = [HEADER, *(_message(m) for m in [*first, *rest])]
     parts += [_enum(e) for e in sorted(enums, key=lambda e: e.name)]
     return "\n".join(parts), numbered
+
+
+def _mark_output_only(
+    messages: list[ProtoMessage], name: str, writable: frozenset[str], kept: set[str]
+) -> None:
+    message = next(m for m in messages if m.name == name)
+    written = {field_name(m) for m in writable} | kept | {"etag"}
+    for proto_field in message.fields:
+        if proto_field.name not in written:
+            proto_field.comment = (proto_field.comment or "") + " Output only."
 
 
 def _comment(text: str | None, indent: str = "") -> list[str]:

@@ -21,8 +21,11 @@ from grpc_reflection.v1alpha import reflection, reflection_pb2
 
 from gateway.api.edge import Edge
 from gateway.api.grpc import stubs
-from gateway.api.grpc.proto import SERVICE
-from gateway.api.grpc.servicer import MaskLimits, UserPoolServicer
+from gateway.api.grpc.calls import MaskLimits
+from gateway.api.grpc.client_servicer import UserPoolClientServicer
+from gateway.api.grpc.proto import CLIENT_SERVICE, SERVICE, SERVICES
+from gateway.api.grpc.servicer import UserPoolServicer
+from gateway.service.clients import ClientService
 from gateway.service.pools import PoolService
 from gateway.service.versions import VersionService
 from gateway.settings import Settings
@@ -70,10 +73,11 @@ def _guarded(method: Callable[..., Awaitable[Any]], name: str) -> Callable[..., 
     return call
 
 
-def handlers(servicer: UserPoolServicer, messages: Any) -> grpc.GenericRpcHandler:
-    """``UserPoolService``'s methods, from the proto's descriptor; a request that does not
-    decode is INVALID_ARGUMENT with a fixed message, never a traceback."""
-    descriptor = messages.DESCRIPTOR.services_by_name[SERVICE.rpartition(".")[2]]
+def handlers(servicer: Any, messages: Any, service: str = SERVICE) -> grpc.GenericRpcHandler:
+    """A service's methods (``UserPoolService`` unless said otherwise), from the proto's
+    descriptor; a request that does not decode is INVALID_ARGUMENT with a fixed message,
+    never a traceback."""
+    descriptor = messages.DESCRIPTOR.services_by_name[service.rpartition(".")[2]]
     methods = {}
     for method in descriptor.methods:
         request = getattr(messages, method.input_type.name)
@@ -83,7 +87,7 @@ def handlers(servicer: UserPoolServicer, messages: Any) -> grpc.GenericRpcHandle
             request_deserializer=_decoder(request),
             response_serializer=_serializer(response),
         )
-    return grpc.method_handlers_generic_handler(SERVICE, methods)
+    return grpc.method_handlers_generic_handler(service, methods)
 
 
 REFLECTION_V1 = "grpc.reflection.v1.ServerReflection"
@@ -137,6 +141,7 @@ async def serving(
     settings: Settings,
     service: PoolService,
     versions: VersionService,
+    app_clients: ClientService,
     edge: Edge,
 ) -> AsyncIterator[Serving]:
     """Serve gRPC while the block runs (or until stopped)."""
@@ -148,21 +153,18 @@ async def serving(
         options=[("grpc.max_receive_message_length", settings.grpc_server.grpc_max_message_bytes)],
         maximum_concurrent_rpcs=settings.serving.max_connections,  # beyond: RESOURCE_EXHAUSTED
     )
-    servicer = UserPoolServicer(
-        service,
-        versions,
-        edge.admission,
-        messages,
-        edge.metrics,
-        edge.deadlines,
-        MaskLimits(
-            settings.grpc_server.grpc_max_mask_paths, settings.grpc_server.grpc_max_mask_path_chars
-        ),
+    limits = MaskLimits(
+        settings.grpc_server.grpc_max_mask_paths, settings.grpc_server.grpc_max_mask_path_chars
     )
-    server.add_generic_rpc_handlers((handlers(servicer, messages),))
+    common = (edge.admission, messages, edge.metrics, edge.deadlines, limits)
+    pools = UserPoolServicer(service, versions, *common)
+    clients = UserPoolClientServicer(app_clients, *common)
+    server.add_generic_rpc_handlers(
+        (handlers(pools, messages), handlers(clients, messages, CLIENT_SERVICE))
+    )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    names = (SERVICE, health.SERVICE_NAME, reflection.SERVICE_NAME, REFLECTION_V1)
+    names = (*SERVICES, health.SERVICE_NAME, reflection.SERVICE_NAME, REFLECTION_V1)
     reflection.enable_server_reflection(names, server)
     server.add_generic_rpc_handlers((reflection_v1(names),))
     port = server.add_insecure_port(f"{settings.serving.host}:{settings.grpc_server.grpc_port}")
@@ -171,7 +173,7 @@ async def serving(
             f"gRPC could not bind {settings.serving.host}:{settings.grpc_server.grpc_port}"
         )
     await server.start()
-    for name in ("", SERVICE):
+    for name in ("", *SERVICES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     log.info("grpc started", extra={"port": port})
     running = Serving(server, health_servicer, port, settings.serving.shutdown_timeout_seconds)
