@@ -56,6 +56,7 @@ class Runtime:
     service: PoolService
     versions: VersionService
     app_clients: ClientService
+    client_versions: VersionService
     redis: redis.Redis | None = None
     rates: SharedRates | None = None  # per-client rate limits every replica shares
     draining: bool = False
@@ -318,7 +319,13 @@ async def open_runtime(
                 settings, clients, state, cache, metrics, history, journal, ready, clock
             )
             runtime = Runtime(
-                clients, service, versions, app_clients, redis=state.client, rates=state.rates
+                clients,
+                service,
+                versions,
+                app_clients,
+                VersionService(app_clients, history),
+                redis=state.client,
+                rates=state.rates,
             )
             sweeper = asyncio.create_task(
                 _sweep(service, app_clients, settings), name="history-sweeper"

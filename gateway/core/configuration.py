@@ -16,13 +16,12 @@ from botocore.model import MapShape, Shape, StructureShape
 
 from gateway import model
 from gateway.core.diff import FieldChange, diff
+from gateway.core.kinds import KINDS, USER_POOL, ResourceKind
 from gateway.core.merge import get_path
 from gateway.core.rules import writable_path_creating
 from gateway.errors import Path
 
 REDACTED = "[REDACTED]"  # how history and audit store a secret's value
-# What a copy leaves alone unless a path names it: the pool's identity and safety net.
-NOT_COPIED = ("PoolName", "UserPoolTags", "DeletionProtection")
 
 
 def replacing_patch(current: Any, target: Any, shape: Shape) -> Any:
@@ -54,11 +53,14 @@ def replacing_patch(current: Any, target: Any, shape: Shape) -> Any:
 
 
 def copy_patch(
-    current: Mapping[str, Any], source: Mapping[str, Any], paths: Iterable[Path]
+    current: Mapping[str, Any],
+    source: Mapping[str, Any],
+    paths: Iterable[Path],
+    kind: ResourceKind = USER_POOL,
 ) -> dict[str, Any]:
     """The patch that makes each of ``paths`` in ``current`` equal to ``source``'s,
     and touches nothing else (a path absent in ``source`` is cleared)."""
-    shape = model.configuration_shape()
+    shape = kind.configuration_shape
     patch: dict[str, Any] = {}
     for path in paths:
         before, after = get_path(current, path), get_path(source, path)
@@ -69,10 +71,13 @@ def copy_patch(
     return patch
 
 
-def default_copy_paths(source: Mapping[str, Any], current: Mapping[str, Any]) -> list[Path]:
-    """Every writable member either pool has, except name, tags and deletion protection."""
+def default_copy_paths(
+    source: Mapping[str, Any], current: Mapping[str, Any], kind: ResourceKind = USER_POOL
+) -> list[Path]:
+    """Every writable member either resource has, except its identity (``not_copied``:
+    a pool's name, tags and deletion protection; a client's name)."""
     members = set(source) | set(current)
-    return [(m,) for m in sorted(members) if m not in NOT_COPIED]
+    return [(m,) for m in sorted(members) if m not in kind.not_copied]
 
 
 def comparable(configuration: Mapping[str, Any]) -> dict[str, Any]:
@@ -85,13 +90,16 @@ def comparable(configuration: Mapping[str, Any]) -> dict[str, Any]:
             return {k: v for k, v in pruned.items() if v not in (None, {}, [])}
         return value
 
-    result: dict[str, Any] = prune({k: v for k, v in configuration.items() if k != "UserPoolId"})
+    ids = {name for kind in KINDS.values() for name in kind.identifiers}
+    result: dict[str, Any] = prune({k: v for k, v in configuration.items() if k not in ids})
     return result
 
 
-def compare(left: Mapping[str, Any], right: Mapping[str, Any]) -> list[FieldChange]:
+def compare(
+    left: Mapping[str, Any], right: Mapping[str, Any], kind: ResourceKind = USER_POOL
+) -> list[FieldChange]:
     """What differs from ``left`` to ``right`` (risk: of moving ``left`` to ``right``)."""
-    return diff(comparable(left), comparable(right))
+    return diff(comparable(left), comparable(right), kind)
 
 
 def redacted_change(change: FieldChange, secret: frozenset[str]) -> FieldChange:
@@ -102,6 +110,7 @@ def redacted_change(change: FieldChange, secret: frozenset[str]) -> FieldChange:
         change.path,
         None if change.before is None else REDACTED,
         None if change.after is None else REDACTED,
+        change.kind,
     )
 
 

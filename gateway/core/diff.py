@@ -49,7 +49,7 @@ def diff(
 
     Only members that differ as a whole are flattened: a patch changes a few.
     """
-    shape = model.configuration_shape() if kind is USER_POOL else kind.update_shape
+    shape = kind.configuration_shape
     changes = []
     for member in sorted(set(before) | set(after)):
         if before.get(member) == after.get(member):

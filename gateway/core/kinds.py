@@ -35,6 +35,10 @@ class ResourceKind:
     identifiers: tuple[str, ...]
     described_as: tuple[str, ...]
     collection: str = ""
+    # A pool's configuration joins its MFA setup, which another operation writes.
+    joins_mfa_setup: bool = False
+    # What a copy between two resources leaves alone unless asked: their identity.
+    not_copied: tuple[str, ...] = ()
 
     @cached_property
     def document_shape(self) -> StructureShape:
@@ -54,6 +58,12 @@ class ResourceKind:
     @cached_property
     def update_shape(self) -> StructureShape:
         return model.input_shape(self.update)
+
+    @cached_property
+    def configuration_shape(self) -> StructureShape:
+        """What patches, diffs and the history walk: the update's input (for a pool,
+        joined with its MFA setup)."""
+        return model.configuration_shape() if self.joins_mfa_setup else self.update_shape
 
     @cached_property
     def writable_members(self) -> frozenset[str]:
@@ -116,6 +126,8 @@ USER_POOL = ResourceKind(
     list="ListUserPools",
     identifiers=("UserPoolId",),
     described_as=("Id",),
+    joins_mfa_setup=True,
+    not_copied=("PoolName", "UserPoolTags", "DeletionProtection"),
 )
 USER_POOL_CLIENT = ResourceKind(
     name="UserPoolClient",
@@ -126,6 +138,7 @@ USER_POOL_CLIENT = ResourceKind(
     identifiers=("UserPoolId", "ClientId"),
     described_as=("UserPoolId", "ClientId"),
     collection="clients",
+    not_copied=("ClientName",),
 )
 KINDS = {kind.name: kind for kind in (USER_POOL, USER_POOL_CLIENT)}
 

@@ -86,6 +86,8 @@ def visible_client(principal: Principal, record: PoolRecord) -> PoolRecord:
 
 
 class ClientService:
+    kind = KIND
+
     def __init__(
         self,
         clients: Cognito,
@@ -109,6 +111,15 @@ class ClientService:
         with naming_the_parent():
             require(principal, READ, pool_id)
         return visible_client(principal, await self._reader.get(key))
+
+    async def get_key(self, principal: Principal, key: str) -> PoolRecord:
+        """A client by its key (``<pool id>/clients/<client id>``)."""
+        pool_id, client_id = KIND.ids_in(key)
+        return await self.get(principal, pool_id, client_id)
+
+    def require_members(self, principal: Principal, patch: dict[str, Any]) -> None:
+        """No client member is admin-only to write (``GATEWAY_SENSITIVE_MEMBERS`` names
+        pool members); the secret is not writable at all."""
 
     async def current_tag(self, key: str) -> str | None:
         """The client's document tag as the cache knows it; None if unknown."""
@@ -145,17 +156,25 @@ class ClientService:
     ) -> UpdateResult:
         """Patch an app client (botocore-shaped; ``None`` clears), audited."""
         key = client_key(pool_id, client_id)
-        paths = [path for path, _ in patched_paths(patch, KIND.update_shape)]
+        submission = Submission(
+            patch=patch, author=request.author, confirmed=request.confirm_high_risk
+        )
+        return await self.submit(request, key, submission, patch)
+
+    async def submit(
+        self, request: WriteRequest, key: str, submission: Submission, requested: dict[str, Any]
+    ) -> UpdateResult:
+        """Write ``submission`` to the client ``key`` names, audited; ``requested``: the
+        patch as asked for (a restore's or copy's as planned from the cached client)."""
+        pool_id, _ = KIND.ids_in(key)
+        paths = [path for path, _ in patched_paths(requested, KIND.update_shape)]
         principal = request.principal
         with self._auditor.attempt(KIND.update, principal, key, request.dry_run, paths) as event:
             event.note = request.note
             with naming_the_parent():
                 require(principal, WRITE, pool_id)
-            if any(patch.get(member) for member in ATTRIBUTE_MEMBERS):
-                await self._check_attributes(pool_id, patch, Argument.UPDATE_CLIENT)
-            submission = Submission(
-                patch=patch, author=request.author, confirmed=request.confirm_high_risk
-            )
+            if any(requested.get(member) for member in ATTRIBUTE_MEMBERS):
+                await self._check_attributes(pool_id, requested, Argument.UPDATE_CLIENT)
             result = await self.writer.update(key, submission, request.if_version, request.dry_run)
             event.changes = result.changes
         return replace(result, record=visible_client(principal, result.record))

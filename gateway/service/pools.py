@@ -20,6 +20,7 @@ from gateway import model
 from gateway.cognito.clients import Cognito
 from gateway.core.configuration import replacing_patch
 from gateway.core.diff import diff
+from gateway.core.kinds import USER_POOL
 from gateway.core.merge import get_path, patched_paths
 from gateway.core.mfa import MFA_MEMBER, mfa_request_from, with_mfa
 from gateway.core.paging import DEFAULT_PAGE_SIZE
@@ -67,6 +68,8 @@ class PoolPage:
 
 
 class PoolService:
+    kind = USER_POOL
+
     def __init__(
         self,
         clients: Cognito,
@@ -98,6 +101,10 @@ class PoolService:
     async def get(self, principal: Principal, pool_id: str) -> PoolRecord:
         require(principal, READ, pool_id)
         return await self._reader.get(pool_id)
+
+    async def get_key(self, principal: Principal, key: str) -> PoolRecord:
+        """A pool by its key: its id."""
+        return await self.get(principal, key)
 
     async def list(
         self,

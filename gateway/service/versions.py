@@ -1,6 +1,10 @@
 """What the history makes possible: list versions (each with its whole configuration),
-restore one, compare two versions of a pool or two pools, copy settings from one pool
-to another, export a pool for GitOps.
+restore one, compare two versions of a resource or two resources, copy settings from
+one to another, export a pool for GitOps.
+
+One ``VersionService`` per resource kind, over that kind's service (``Resources``:
+``PoolService`` for pools, ``ClientService`` for app clients); resources are named
+by their keys (``core/kinds``: a pool's id, ``<pool id>/clients/<client id>``).
 
 Restore and copy are patches like any other: the patch is computed from the
 pool's fresh configuration under its write lock (never from a stale read),
@@ -13,7 +17,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from gateway import model
 from gateway.core.configuration import (
@@ -24,11 +28,12 @@ from gateway.core.configuration import (
     replacing_patch,
 )
 from gateway.core.diff import FieldChange
+from gateway.core.kinds import ResourceKind, pool_of
 from gateway.core.paging import DEFAULT_PAGE_SIZE, decode_cursor, encode_cursor
+from gateway.core.record import PoolRecord
 from gateway.errors import Argument, ErrorCode, Field, GatewayError, Path, invalid
 from gateway.service.access import ADMIN, READ, Principal, require, secret_members, visible_pool
 from gateway.service.outcomes import Submission, UpdateResult
-from gateway.service.pools import PoolService
 from gateway.service.requests import WriteRequest
 from gateway.store.history import HistoryStore, VersionRow
 
@@ -70,8 +75,29 @@ def _seq_of(cursor: str) -> int:
     return seq
 
 
-def _version(row: VersionRow, principal: Principal) -> PoolVersion:
-    changes = [FieldChange(tuple(c["path"]), c["before"], c["after"]) for c in row.changes]
+class Resources(Protocol):
+    """What the history needs of a kind's service: reads and writes by key, with the
+    caller's access checked there."""
+
+    kind: ResourceKind
+
+    async def get_key(self, principal: Principal, key: str) -> PoolRecord: ...
+
+    async def submit(
+        self,
+        request: WriteRequest,
+        key: str,
+        submission: Submission,
+        requested: dict[str, Any],
+    ) -> UpdateResult: ...
+
+    def require_members(self, principal: Principal, patch: dict[str, Any]) -> None: ...
+
+
+def _version(row: VersionRow, principal: Principal, kind: ResourceKind) -> PoolVersion:
+    changes = [
+        FieldChange(tuple(c["path"]), c["before"], c["after"], kind.name) for c in row.changes
+    ]
     return PoolVersion(
         version=row.version,
         recorded_at=row.recorded_at,
@@ -85,9 +111,10 @@ def _version(row: VersionRow, principal: Principal) -> PoolVersion:
 
 
 class VersionService:
-    def __init__(self, pools: PoolService, store: HistoryStore) -> None:
+    def __init__(self, pools: Resources, store: HistoryStore) -> None:
         self._pools = pools
         self._store = store
+        self.kind = pools.kind
 
     async def history(
         self,
@@ -97,7 +124,7 @@ class VersionService:
         after: str | None = None,
     ) -> VersionPage:
         """The pool's recorded versions, newest first."""
-        require(principal, READ, pool_id)
+        require(principal, READ, pool_of(pool_id))
         if not 1 <= first <= MAX_VERSIONS_PAGE:
             raise invalid(
                 f"must be between 1 and {MAX_VERSIONS_PAGE}, got {first}",
@@ -106,7 +133,7 @@ class VersionService:
             )
         before = _seq_of(after) if after else None
         rows = await self._store.page(pool_id, first + 1, before)
-        versions = [_version(row, principal) for row in rows[:first]]
+        versions = [_version(row, principal, self.kind) for row in rows[:first]]
         return VersionPage(
             versions=versions,
             has_next_page=len(rows) > first,
@@ -116,17 +143,16 @@ class VersionService:
     async def restore(self, request: WriteRequest, pool_id: str, version: str) -> UpdateResult:
         """Bring the pool back to a recorded version's configuration."""
         principal = request.principal
-        require(principal, READ, pool_id)
+        current = await self._pools.get_key(principal, pool_id)  # checks access first
         row = await self._store.find(pool_id, version)
         if row is None:
             raise GatewayError(
-                f"version {version} of this pool is not in the history",
+                f"version {version[:64]} is not in the history",
                 ErrorCode.NOT_FOUND,
                 field=Field(Argument.VERSION),
             )
         target = row.configuration
-        shape = model.configuration_shape()
-        current = await self._pools.get(principal, pool_id)
+        shape = self.kind.configuration_shape
         return await self._computed(
             request.noted(f"restore to version {version}"),
             pool_id,
@@ -144,24 +170,27 @@ class VersionService:
         """Make ``paths`` of ``target_id`` equal to ``source_id``'s (default: every writable
         setting except the name, tags and deletion protection)."""
         principal = request.principal
-        shape = model.configuration_shape()
+        kind = self.kind
         for index, path in enumerate(paths or ()):
             try:
-                model.shape_at(shape, path)
+                model.shape_at(kind.configuration_shape, path)
             except KeyError:
                 raise invalid(
-                    "not a setting of UserPoolPatch",
+                    f"not a setting of {kind.name}Patch",
                     Field(Argument.PATHS, (str(index),)),
                     "known-path",
                 ) from None
-        if paths is not None and ("UserPoolId",) in [p[:1] for p in paths]:
-            raise invalid("the pool id is not copied", Field(Argument.PATHS), "known-path")
-        source = (await self._pools.get(principal, source_id)).request
-        current = await self._pools.get(principal, target_id)
+            if path[0] in kind.identifiers:
+                raise invalid("ids are not copied", Field(Argument.PATHS, (str(index),)),
+                              "known-path")  # fmt: skip
+        source = (await self._pools.get_key(principal, source_id)).request
+        current = await self._pools.get_key(principal, target_id)
 
         def towards(configuration: Mapping[str, Any]) -> dict[str, Any]:
-            chosen = paths if paths is not None else default_copy_paths(source, configuration)
-            return copy_patch(configuration, source, chosen)
+            chosen = paths
+            if chosen is None:
+                chosen = default_copy_paths(source, configuration, kind)
+            return copy_patch(configuration, source, chosen, kind)
 
         return await self._computed(
             request.noted(f"copy from {source_id}"), target_id, towards, current.request
@@ -187,9 +216,9 @@ class VersionService:
     async def compare(self, principal: Principal, left: str, right: str) -> list[FieldChange]:
         """What differs from ``left``'s configuration to ``right``'s; below admin, the
         values of secret members are hidden."""
-        left_pool = await self._pools.get(principal, left)
-        right_pool = await self._pools.get(principal, right)
-        changes = compare(left_pool.request, right_pool.request)
+        left_pool = await self._pools.get_key(principal, left)
+        right_pool = await self._pools.get_key(principal, right)
+        changes = compare(left_pool.request, right_pool.request, self.kind)
         if principal.may(ADMIN):
             return changes
         return [redacted_change(change, secret_members()) for change in changes]
@@ -200,18 +229,18 @@ class VersionService:
         """What differs from one recorded version of a pool to another (either may be
         older); below admin, the values of secret members are hidden. The history keeps
         secrets redacted, so even admins see them only as redacted."""
-        require(principal, READ, pool_id)
+        require(principal, READ, pool_of(pool_id))
         configurations = []
         for version, argument in ((left, Argument.LEFT), (right, Argument.RIGHT)):
             row = await self._store.find(pool_id, version)
             if row is None:
                 raise GatewayError(
-                    f"version {version[:64]} of this pool is not in the history",
+                    f"version {version[:64]} is not in the history",
                     ErrorCode.NOT_FOUND,
                     field=Field(argument),
                 )
             configurations.append(row.configuration)
-        changes = compare(*configurations)
+        changes = compare(configurations[0], configurations[1], self.kind)
         if principal.may(ADMIN):
             return changes
         return [redacted_change(change, secret_members()) for change in changes]
@@ -220,5 +249,5 @@ class VersionService:
         """The pool's writable configuration (a patch of every setting, ``PoolName``
         included), ready to ``createUserPool`` from or to keep in Git; secret members
         only for admins."""
-        record = await self._pools.get(principal, pool_id)
+        record = await self._pools.get_key(principal, pool_id)
         return visible_pool(principal, record.request)

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from gateway import model
 from gateway.core.configuration import (
-    NOT_COPIED,
     REDACTED,
     comparable,
     compare,
@@ -19,6 +18,7 @@ from gateway.core.configuration import (
     redact,
     replacing_patch,
 )
+from gateway.core.kinds import USER_POOL
 from gateway.core.merge import get_path, merge
 from tests.support.strategies import value_of
 
@@ -72,7 +72,7 @@ def test_default_copy_leaves_name_tags_and_deletion_protection() -> None:
     }
     paths = default_copy_paths(source, {"SmsAuthenticationMessage": "y"})
     assert paths == [("MfaConfiguration",), ("SmsAuthenticationMessage",)]
-    assert not {p[0] for p in paths} & set(NOT_COPIED)
+    assert not {p[0] for p in paths} & set(USER_POOL.not_copied)
 
 
 def test_a_redacted_secret_keeps_the_current_value() -> None:

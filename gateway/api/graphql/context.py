@@ -15,5 +15,6 @@ class GatewayContext:
     service: PoolService
     versions: VersionService
     app_clients: ClientService
+    client_versions: VersionService
     request: Any = None
     response: Any = None

@@ -56,6 +56,7 @@ class GraphQLEndpoint(GraphQL[GatewayContext, None]):
             runtime.service,
             runtime.versions,
             runtime.app_clients,
+            runtime.client_versions,
             request,
             response,
         )

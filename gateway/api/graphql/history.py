@@ -27,10 +27,11 @@ from gateway.api.graphql.types import (
     UpdateUserPoolPayload,
     field_changes,
 )
+from gateway.core.kinds import USER_POOL, ResourceKind
 from gateway.core.paging import DEFAULT_PAGE_SIZE
 from gateway.errors import Argument, Field, Path, invalid
 from gateway.service.requests import WriteRequest
-from gateway.service.versions import PoolVersion
+from gateway.service.versions import PoolVersion, VersionPage
 
 Context = Info[GatewayContext, None]
 
@@ -45,7 +46,7 @@ class VersionSource(Enum):
     )
 
 
-@strawberry.type(description="One recorded configuration of a pool.")
+@strawberry.type(description="One recorded configuration of a pool or of an app client.")
 class UserPoolVersion:
     version: str = strawberry.field(description="The pool's `version` at that point.")
     recorded_at: datetime.datetime
@@ -57,7 +58,8 @@ class UserPoolVersion:
     )
     configuration: JSON = strawberry.field(
         description="The whole writable configuration at this version, in exportUserPool's "
-        "shape (a valid UserPoolPatch); secret values are never kept in the history."
+        "shape (a valid UserPoolPatch; for an app client, a valid UserPoolClientPatch); "
+        "secret values are never kept in the history."
     )
 
 
@@ -74,7 +76,7 @@ class UserPoolVersionConnection:
     page_info: PageInfo
 
 
-def _node(version: PoolVersion) -> UserPoolVersion:
+def _node(version: PoolVersion, kind: ResourceKind = USER_POOL) -> UserPoolVersion:
     return UserPoolVersion(
         version=version.version,
         recorded_at=version.recorded_at,
@@ -82,7 +84,7 @@ def _node(version: PoolVersion) -> UserPoolVersion:
         principal=version.principal,
         request_id=version.request_id,
         changes=field_changes(version.changes),
-        configuration=graphql_document(model.configuration_shape(), version.configuration),
+        configuration=graphql_document(kind.configuration_shape, version.configuration),
     )
 
 
@@ -95,7 +97,13 @@ async def resolve_history(
     page = await info.context.versions.history(
         info.context.principal, str(id), 20 if first is None else first, after
     )
-    nodes = [_node(v) for v in page.versions]
+    return version_connection(page, after, USER_POOL)
+
+
+def version_connection(
+    page: VersionPage, after: str | None, kind: ResourceKind
+) -> UserPoolVersionConnection:
+    nodes = [_node(v, kind) for v in page.versions]
     return UserPoolVersionConnection(
         edges=[
             UserPoolVersionEdge(cursor=v.cursor, node=n)
@@ -165,14 +173,14 @@ async def resolve_restore(
     return update_payload(result)
 
 
-def _paths(paths: list[str]) -> list[Path]:
+def parsed_paths(paths: list[str], kind: ResourceKind = USER_POOL) -> list[Path]:
     parsed: list[Path] = []
     for index, text in enumerate(paths):
-        path = parse_path(text)
+        path = parse_path(text, kind.update)
         if path is None:
             raise invalid(
-                f"{text!r} names no setting of UserPoolPatch (use GraphQL names, e.g. "
-                "policies.passwordPolicy)",
+                f"{text!r} names no setting of {kind.name}Patch (use GraphQL names, e.g. "
+                f"{'policies.passwordPolicy' if kind is USER_POOL else 'callbackURLs'})",
                 Field(Argument.PATHS, (str(index),)),
                 "known-path",
             )
@@ -191,6 +199,6 @@ async def resolve_copy(
     request = WriteRequest.of(
         info.context.principal, dry_run=dry_run, confirm_high_risk=confirm_high_risk
     )
-    chosen = None if paths is None else _paths(paths)
+    chosen = None if paths is None else parsed_paths(paths)
     result = await info.context.versions.copy(request, str(from_), str(to), chosen)
     return update_payload(result)

@@ -18,6 +18,13 @@ from strawberry.extensions import (
 from strawberry.scalars import JSON
 
 from gateway.api.documents import Documents
+from gateway.api.graphql.client_history import (
+    resolve_client_history,
+    resolve_compare_client_versions,
+    resolve_compare_clients,
+    resolve_copy_client,
+    resolve_restore_client,
+)
 from gateway.api.graphql.clients import (
     UpdateUserPoolClientPayload,
     resolve_create_client,
@@ -100,6 +107,21 @@ class Query:
         description="One app client, as DescribeUserPoolClient returns it (clientSecret "
         "for pools:admin only). NOT_FOUND if absent.",
     )
+    user_pool_client_history: UserPoolVersionConnection = strawberry.field(
+        resolver=resolve_client_history,
+        description="The app client's recorded configurations, newest first (GATEWAY "
+        "writes and EXTERNAL versions first seen on a read), as userPoolHistory for pools.",
+    )
+    compare_user_pool_clients: list[FieldChange] = strawberry.field(
+        resolver=resolve_compare_clients,
+        description="Every writable setting that differs from app client `left` to `right` "
+        "(in one pool or in two), normalized. Risk: of moving left to right.",
+    )
+    compare_user_pool_client_versions: list[FieldChange] = strawberry.field(
+        resolver=resolve_compare_client_versions,
+        description="Every writable setting that differs from one recorded version of an app "
+        "client to another (both from userPoolClientHistory).",
+    )
     export_user_pool: JSON = strawberry.field(
         resolver=resolve_export,
         description="The pool's writable configuration as a UserPoolPatch-shaped document "
@@ -130,6 +152,17 @@ class Mutation:
         resolver=resolve_create_client,
         description="Create an app client in a pool; a validity without its unit gets the "
         "service's default unit, written out.",
+    )
+    restore_user_pool_client: UpdateUserPoolClientPayload = strawberry.field(
+        resolver=resolve_restore_client,
+        description="Bring an app client back to a recorded version, through the same planner "
+        "as updateUserPoolClient.",
+    )
+    copy_user_pool_client_settings: UpdateUserPoolClientPayload = strawberry.field(
+        resolver=resolve_copy_client,
+        description="Make the given settings (GraphQL paths such as callbackURLs) of app "
+        "client `to` equal to those of `from` (in one pool or in two); without paths, every "
+        "writable setting except clientName.",
     )
     restore_user_pool: UpdateUserPoolPayload = strawberry.field(
         resolver=resolve_restore,

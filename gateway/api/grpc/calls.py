@@ -28,7 +28,7 @@ from gateway.api.grpc import masks
 from gateway.api.grpc.convert import proto_json
 from gateway.api.grpc.errors import STATUS, FieldNamer, status, to_grpc, violation
 from gateway.core.diff import FieldChange
-from gateway.core.kinds import KINDS, USER_POOL
+from gateway.core.kinds import KINDS
 from gateway.errors import ErrorCode, GatewayError, classify, is_expected
 from gateway.observability.context import caller, client_request_id, request_id
 from gateway.observability.metrics import Metrics
@@ -145,10 +145,8 @@ class Methods:
 
 def _spelled(change: FieldChange, value: Any) -> Any:
     """A change's value spelled as protobuf JSON spells the resource's field at its path."""
-    kind = KINDS[change.kind]
-    root = model.configuration_shape() if kind is USER_POOL else kind.update_shape
     try:
-        shape = model.shape_at(root, change.path)
+        shape = model.shape_at(KINDS[change.kind].configuration_shape, change.path)
     except KeyError:
         return value
     return proto_json(shape, value)
