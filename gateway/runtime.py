@@ -28,6 +28,7 @@ from gateway.observability.metrics import Metrics
 from gateway.service.access import secret_members
 from gateway.service.audit import Auditor, open_sink, redacted_members
 from gateway.service.clients import ClientService
+from gateway.service.frontend import FrontendConfigReader
 from gateway.service.history import HistoryRecorder
 from gateway.service.pools import PoolService
 from gateway.service.public import PublicSettingsReader
@@ -231,6 +232,7 @@ def build_service(
         writer_for(client_reader),
         reader,
         auditor=auditor,
+        frontend=FrontendConfigReader(service.public, reader, client_reader),
         history=recorder,
     )
     return service, VersionService(service, history), app_clients

@@ -36,9 +36,11 @@ fi
 
 # From npm, pinned, into tests/.tools (which git ignores): buf (lint and breaking-change
 # checks of the gRPC contract, and a JSON gRPC client with its binary inside) and a Node
-# app's binary gRPC client (@grpc/grpc-js with @grpc/proto-loader), and axe-core for the
-# accessibility checks of the browser tests.
-NPM_PACKAGES=("@bufbuild/buf@1.75.0" "@grpc/grpc-js@1.14.7" "@grpc/proto-loader@0.8.1" "axe-core@4.14.1")
+# app's binary gRPC client (@grpc/grpc-js with @grpc/proto-loader), axe-core for the
+# accessibility checks of the browser tests, and aws-amplify, which loads an app client's
+# frontend configuration as a browser app would.
+NPM_PACKAGES=("@bufbuild/buf@1.75.0" "@grpc/grpc-js@1.14.7" "@grpc/proto-loader@0.8.1"
+  "axe-core@4.14.1" "aws-amplify@6.16.0")
 cd "$(dirname "$0")/.."
 installed() {  # name@version -> is that version in tests/.tools?
   local name="${1%@*}" version="${1##*@}"

@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.api.console import console_routes
 from gateway.api.edge import Edge, edge_for
+from gateway.api.frontend_config import describe_frontend_config, frontend_config_endpoint
 from gateway.api.graphiql.assets import asset_route
 from gateway.api.graphql.endpoint import GRAPHQL_PATH, graphql_endpoint
 from gateway.api.health import add_health_routes
@@ -32,7 +33,9 @@ class HttpApp:
         edge = edge or edge_for(settings)
         max_age = settings.cache.cache_ttl_seconds
         self.public_settings = PublicSettingsEndpoint(edge.admission, runtime, max_age)
-        self.rest = rest_app(settings, edge, runtime, self.public_settings)
+        self.frontend_config = frontend_config_endpoint(edge.admission, runtime, max_age)
+        self._views = (self.public_settings, self.frontend_config)
+        self.rest = rest_app(settings, edge, runtime, self.public_settings, self.frontend_config)
         self.graphql = graphql_endpoint(settings, edge, runtime)
         self._stack = shared_layers(self._route, settings, edge)
 
@@ -42,9 +45,11 @@ class HttpApp:
     async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].rstrip("/") == GRAPHQL_PATH:
             await self.graphql(scope, receive, send)
-        elif (pool_id := self.public_settings.pool_of(scope)) is not None:
-            await self.public_settings.respond(pool_id, scope, receive, send)
         else:
+            for view in self._views:
+                if (ids := view.ids_of(scope)) is not None:
+                    await view.respond(ids, scope, receive, send)
+                    return
             await self.rest(scope, receive, send)
 
     @property
@@ -57,11 +62,13 @@ def rest_app(
     edge: Edge,
     runtime: Runtime | None,
     public_settings: PublicSettingsEndpoint,
+    frontend_config: PublicSettingsEndpoint,
 ) -> FastAPI:
-    """Public settings, probes, metrics and GraphiQL's assets."""
+    """Public settings, frontend configurations, probes, metrics and GraphiQL's assets."""
     rest = FastAPI(title=TITLE, docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     rest.state.runtime = runtime
     describe(rest, public_settings)
+    describe_frontend_config(rest, frontend_config)
     add_health_routes(rest, edge.metrics)
     rest.router.routes.extend(console_routes())
     if settings.serving.graphiql:

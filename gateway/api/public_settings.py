@@ -1,4 +1,6 @@
-"""``GET /pools/{id}/public-settings``: a pool's public settings as cacheable JSON.
+"""``GET /pools/{id}/public-settings``: a pool's public settings as cacheable JSON (and,
+with the same endpoint class, an app client's frontend configuration: see
+``api/frontend_config.py``).
 
 Credentials are optional here: without any, only the pools of
 ``GATEWAY_PUBLIC_POOLS`` answer; with invalid ones, 401. Every caller is rate
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -28,36 +31,56 @@ from gateway.api.public_schema import public_settings_schema
 from gateway.errors import ErrorCode, GatewayError
 from gateway.observability.context import caller
 from gateway.runtime import Runtime
+from gateway.service.access import Principal
+from gateway.service.public import PublicView
 
 PATH = "/pools/{pool_id}/public-settings"
 ROUTE = re.compile(r"^/pools/([^/]+)/public-settings$")
+# What a route's view is read with: the runtime, the caller (None: no credentials), the ids.
+ViewLoader = Callable[[Runtime, Principal | None, tuple[str, ...]], Awaitable[PublicView]]
+
+
+async def _public_settings(
+    runtime: Runtime, principal: Principal | None, ids: tuple[str, ...]
+) -> PublicView:
+    return await runtime.service.public.get(principal, ids[0])
 
 
 class PublicSettingsEndpoint:
-    """The route as a plain ASGI endpoint, which ``HttpApp`` sends a matching GET to
-    before FastAPI: pages call it on every view, and FastAPI's middleware and parameter
-    solving cost a quarter of a hot read (``bench/``). FastAPI still describes it in
-    ``/openapi.json`` (:func:`describe`)."""
+    """A public view's route as a plain ASGI endpoint, which ``HttpApp`` sends a matching
+    GET to before FastAPI: pages call it on every view, and FastAPI's middleware and
+    parameter solving cost a quarter of a hot read (``bench/``). FastAPI still describes
+    it in ``/openapi.json`` (:func:`describe`). ``route``: its path, the ids in groups."""
 
-    def __init__(self, admission: Admission, runtime: Runtime | None, max_age: float) -> None:
+    def __init__(
+        self,
+        admission: Admission,
+        runtime: Runtime | None,
+        max_age: float,
+        route: re.Pattern[str] = ROUTE,
+        load: ViewLoader = _public_settings,
+    ) -> None:
         self._admission = admission
         self._runtime = runtime
         self._max_age = max_age
+        self._route = route
+        self._load = load
 
-    @staticmethod
-    def pool_of(scope: Scope) -> str | None:
-        """The pool id of a GET of this route, or None."""
+    def ids_of(self, scope: Scope) -> tuple[str, ...] | None:
+        """The ids of a GET of this route, or None."""
         if scope["type"] != "http" or scope["method"] != "GET":
             return None
-        found = ROUTE.match(scope["path"])
-        return found.group(1) if found else None
+        found = self._route.match(scope["path"])
+        return found.groups() if found else None
 
-    async def respond(self, pool_id: str, scope: Scope, receive: Receive, send: Send) -> None:
-        """Answer a GET that :meth:`pool_of` matched to ``pool_id``."""
-        response = await self.answer(Request(scope, receive), pool_id)
+    async def respond(
+        self, ids: tuple[str, ...], scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """Answer a GET that :meth:`ids_of` matched to ``ids``."""
+        response = await self.answer(Request(scope, receive), *ids)
         await response(scope, receive, send)
 
-    async def answer(self, request: Request, pool_id: str) -> Response:
+    async def answer(self, request: Request, *ids: str) -> Response:
         if self._runtime is None:
             raise RuntimeError("no runtime: this app only lists its routes")
         public = self._runtime.service.public
@@ -69,13 +92,13 @@ class PublicSettingsEndpoint:
         principal = None if admitted.public else admitted.principal
         token = caller.set(admitted.key)  # its upstream calls take places of this caller's share
         try:
-            view = await public.get(principal, pool_id)
+            view = await self._load(self._runtime, principal, ids)
         except GatewayError as error:
             return _failed(error)
         finally:
             caller.reset(token)
         etag = f'"{view.tag}"'
-        shared = public.allowed(None, pool_id)  # anyone may read it
+        shared = public.allowed(None, ids[0])  # anyone may read it
         cache_control = f"{'public' if shared else 'private'}, max-age={int(self._max_age)}"
         common = {"ETag": etag, "Cache-Control": cache_control, "Vary": "Authorization, X-API-Key"}
         if etag in request.headers.get("if-none-match", ""):

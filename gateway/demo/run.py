@@ -14,7 +14,7 @@ from gateway.api.http_protocol import busy_port
 from gateway.config_errors import load_settings
 from gateway.demo.emulator import start_in_thread, use_emulator_credentials
 from gateway.demo.history import seed_history
-from gateway.demo.seed import DEMO_REGION, seed_pools
+from gateway.demo.seed import DEMO_REGION, seed_clients, seed_pools
 from gateway.observability import logs
 from gateway.observability.metrics import Metrics
 from gateway.runtime import open_runtime
@@ -64,8 +64,8 @@ def run_demo(host: str | None = None, port: int | None = None, grpc_port: int | 
             auth_mode="none",
         )
         logs.configure(settings.telemetry.log_level, settings.telemetry.log_format)
-        ids = asyncio.run(_seed(settings))
-        run(settings, on_started=lambda: _announce(settings, ids, emulator_url))
+        ids, client_ids = asyncio.run(_seed(settings))
+        run(settings, on_started=lambda: _announce(settings, ids, client_ids, emulator_url))
     finally:
         emulator.stop()
         if workdir is not None:
@@ -73,17 +73,29 @@ def run_demo(host: str | None = None, port: int | None = None, grpc_port: int | 
     return 0
 
 
-async def _seed(settings: Settings) -> list[str]:
-    """The demo pools, and a short history of the first one (through a runtime of its
-    own that caches nothing and serves no gRPC)."""
+async def _seed(settings: Settings) -> tuple[list[str], list[str]]:
+    """The demo pools, the first one's domain and two app clients, and a short history of
+    the first pool (through a runtime of its own that caches nothing and serves no gRPC)."""
     uncached = settings.replaced(cache_ttl_seconds=0.0, grpc=False)
     async with open_runtime(uncached, Metrics()) as runtime:
         ids = await seed_pools(runtime.clients)
+        client_ids = await seed_clients(runtime.clients, ids[0])
         await seed_history(runtime, ids[0])
-    return ids
+    return ids, client_ids
 
 
-def _announce(settings: Settings, ids: list[str], emulator_url: str) -> None:
+def _client_patch(pool_id: str, client_id: str) -> str:
+    """One member of the web client patched; UpdateUserPoolClient alone would reset the
+    rest (callback URLs, OAuth flows, the units that make 60 mean minutes)."""
+    mutation = (
+        f'mutation {{ updateUserPoolClient(poolId: "{pool_id}", clientId: "{client_id}", '
+        "patch: {accessTokenValidity: 30}) { changes { path before after risk } "
+        "client { callbackURLs tokenValidityUnits { accessToken } } } }"
+    )
+    return json.dumps({"query": mutation})
+
+
+def _announce(settings: Settings, ids: list[str], client_ids: list[str], emulator_url: str) -> None:
     """What the demo serves and what to try first, printed once it listens: every
     command runs as pasted."""
     base = f"http://{settings.serving.host}:{settings.serving.port}"
@@ -106,12 +118,16 @@ def _announce(settings: Settings, ids: list[str], emulator_url: str) -> None:
                 f"  gRPC           {grpc_address} (reflection on)",
                 f"  emulator       {emulator_url}",
                 f"  seeded pools   {', '.join(ids)}",
+                f"  app clients    {', '.join(client_ids)} (of {ids[0]})",
                 f"  history        {shown_url(settings.history.history_url)}",
                 f"  CORS           {cors}",
                 "",
                 "Try (each runs as pasted):",
                 f"  curl -s {base}/graphql -H 'content-type: application/json' -d '{read}'",
                 f"  curl -s {base}/pools/{ids[0]}/public-settings",
+                f"  curl -s {base}/graphql -H 'content-type: application/json' "
+                f"-d '{_client_patch(ids[0], client_ids[0])}'",
+                f"  curl -s {base}/pools/{ids[0]}/clients/{client_ids[0]}/frontend-config",
                 f"  grpcurl -plaintext -d '{grpc_body}' {grpc_address} "
                 "cognito_gateway.v1.UserPoolService/GetUserPool",
                 "In GraphiQL:",

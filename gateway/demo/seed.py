@@ -158,6 +158,8 @@ NATIVE_CLIENT: dict[str, Any] = {
     "PreventUserExistenceErrors": "ENABLED",
 }
 DEMO_CLIENTS = (WEB_CLIENT, NATIVE_CLIENT)
+# The full pool's hosted sign-in domain prefix: what the web client's OAuth signs in on.
+DEMO_DOMAIN = "acme-demo"
 
 
 async def seed_pools(clients: Cognito, region: str = DEMO_REGION) -> list[str]:
@@ -170,7 +172,9 @@ async def seed_pools(clients: Cognito, region: str = DEMO_REGION) -> list[str]:
 
 
 async def seed_clients(clients: Cognito, pool_id: str, region: str = DEMO_REGION) -> list[str]:
-    """Create the demo app clients in ``pool_id``; returns their ids in order."""
+    """Create the demo app clients in ``pool_id`` and its domain; returns the clients' ids
+    in order."""
+    await clients.call(region, "CreateUserPoolDomain", UserPoolId=pool_id, Domain=DEMO_DOMAIN)
     ids = []
     for definition in DEMO_CLIENTS:
         response = await clients.call(region, "CreateUserPoolClient", UserPoolId=pool_id,

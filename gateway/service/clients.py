@@ -33,6 +33,7 @@ from gateway.service.access import (
     visible_pool,
 )
 from gateway.service.audit import Auditor
+from gateway.service.frontend import FrontendConfigReader
 from gateway.service.history import HistoryRecorder
 from gateway.service.listing import list_page
 from gateway.service.outcomes import Submission, UpdateResult
@@ -96,9 +97,11 @@ class ClientService:
         pools: PoolReader,
         *,
         auditor: Auditor,
+        frontend: FrontendConfigReader,
         history: HistoryRecorder | None = None,
     ) -> None:
         assert reader.kind is KIND and writer.kind is KIND
+        self.frontend = frontend
         self._clients = clients
         self._reader = reader
         self.writer = writer

@@ -70,7 +70,7 @@ def test_on_a_terminal_the_demo_reads_well_and_its_examples_run() -> None:
             )  # fmt: skip
             assert opened.stdout == "200", (page, url, opened.stdout)
         examples = [line.strip() for line in banner.splitlines() if line.startswith("  curl ")]
-        assert len(examples) == 2
+        assert len(examples) == 4  # a read, public settings, a client patch, its config
         for example in examples:
             ran = subprocess.run(example, shell=True, capture_output=True, text=True, timeout=30)
             assert ran.returncode == 0, (example, ran.stderr)

@@ -46,6 +46,7 @@ OPERATIONS = (
     "UpdateUserPoolClient",
     "CreateUserPoolClient",
     "ListUserPoolClients",
+    "CreateUserPoolDomain",
 )
 CLIENT_READ_ONLY = ("UserPoolId", "ClientId", "ClientSecret", "CreationDate", "LastModifiedDate")
 # What a client is read back with when an update does not send it (the service's defaults).
@@ -164,6 +165,11 @@ class StrictCognito:
         if client is None:
             raise Refused("ResourceNotFoundException", "User pool client does not exist.")
         return client
+
+    def _CreateUserPoolDomain(self, pool_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The pool's hosted domain (a prefix here); DescribeUserPool shows it as Domain."""
+        self._pools[pool_id]["Domain"] = str(body["Domain"])
+        return {}
 
     def _DescribeUserPoolClient(self, pool_id: str, body: dict[str, Any]) -> dict[str, Any]:
         return {"UserPoolClient": copy.deepcopy(self._held_client(pool_id, body))}

@@ -8,7 +8,10 @@ No ``from __future__ import annotations`` here: strawberry reads the
 annotations as objects.
 """
 
+from typing import cast
+
 import strawberry
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from gateway.api.graphql.context import GatewayContext
@@ -96,3 +99,11 @@ async def resolve_create_client(
     request = CREATES.to_botocore(CLIENT_CREATE_SHAPE, input)
     record = await info.context.app_clients.create(info.context.principal, str(pool_id), request)
     return user_pool_client(record)
+
+
+async def resolve_frontend_config(
+    info: Context, pool_id: strawberry.ID, client_id: strawberry.ID
+) -> JSON:
+    frontend = info.context.app_clients.frontend
+    view = await frontend.get(info.context.principal, str(pool_id), str(client_id))
+    return cast(JSON, view.projection)

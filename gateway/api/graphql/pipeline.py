@@ -10,7 +10,8 @@ strawberry executes it, and after, in the order they run.
 4. **parse** the document once (``api/documents.py``); strawberry's parse step takes
    the same tree;
 5. the **public-only** check: a caller without credentials runs
-   ``userPoolPublicSettings`` queries and nothing else;
+   ``userPoolPublicSettings`` and ``userPoolClientFrontendConfig`` queries and nothing
+   else;
 6. the **response cache**: a repeated read is answered from stored bytes
    (``api/graphql/response_cache.py``); otherwise
 7. strawberry **executes** it, and a cacheable answer is kept.
@@ -43,7 +44,9 @@ from gateway.observability.metrics import Metrics
 from gateway.service.access import PUBLIC_CALLER
 
 MAX_JSON_DEPTH = 64
-PUBLIC_ROOT_FIELDS = frozenset({"userPoolPublicSettings", "__typename"})
+PUBLIC_ROOT_FIELDS = frozenset(
+    {"userPoolPublicSettings", "userPoolClientFrontendConfig", "__typename"}
+)
 
 
 class GraphQLPipeline:
@@ -152,7 +155,7 @@ class GraphQLPipeline:
 
 
 def public_only(query: str, documents: Documents) -> bool:
-    """A document of queries that select only ``userPoolPublicSettings``."""
+    """A document of queries that select only the public fields (``PUBLIC_ROOT_FIELDS``)."""
     try:
         document = documents.parse(query)
     except GraphQLError:

@@ -41,7 +41,15 @@ from gateway.observability.metrics import NO_METRICS, Metrics
 from gateway.service.access import Principal
 from gateway.service.reads import PoolTags, reads
 
-CACHEABLE_ROOT_FIELDS = frozenset({"userPool", "userPoolPublicSettings", "__typename"})
+CACHEABLE_ROOT_FIELDS = frozenset(
+    {
+        "userPool",
+        "userPoolPublicSettings",
+        "userPoolClient",
+        "userPoolClientFrontendConfig",
+        "__typename",
+    }
+)
 ENTRY_OVERHEAD_BYTES = 256  # key, tuple and object headers, roughly
 
 

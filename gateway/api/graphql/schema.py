@@ -28,6 +28,7 @@ from gateway.api.graphql.client_history import (
 from gateway.api.graphql.clients import (
     UpdateUserPoolClientPayload,
     resolve_create_client,
+    resolve_frontend_config,
     resolve_update_client,
     resolve_user_pool_client,
 )
@@ -106,6 +107,13 @@ class Query:
         resolver=resolve_user_pool_client,
         description="One app client, as DescribeUserPoolClient returns it (clientSecret "
         "for pools:admin only). NOT_FOUND if absent.",
+    )
+    user_pool_client_frontend_config: JSON = strawberry.field(
+        resolver=resolve_frontend_config,
+        description="What a browser app needs to sign in with this app client, as "
+        "amplify_outputs.json (version 1, auth section) for Amplify.configure, with the "
+        "pool's public settings under custom; no secret. The same access rules as "
+        "userPoolPublicSettings (also GET /pools/{poolId}/clients/{clientId}/frontend-config).",
     )
     user_pool_client_history: UserPoolVersionConnection = strawberry.field(
         resolver=resolve_client_history,
