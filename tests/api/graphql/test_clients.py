@@ -237,3 +237,47 @@ async def test_create_a_client(graphql: GraphQLClient, cognito: CognitoClients) 
     assert created["tokenValidityUnits"] == {"accessToken": "hours"}
     described = await describe_client(cognito, pool_id, created["clientId"])
     assert described["TokenValidityUnits"]["AccessToken"] == "hours"
+
+
+async def new_web_client(cognito: CognitoClients) -> tuple[str, str]:
+    pool_id = (await cognito.call(REGION, "CreateUserPool", **FULL_POOL))["UserPool"]["Id"]
+    created = await cognito.call(REGION, "CreateUserPoolClient", UserPoolId=pool_id, **WEB_CLIENT)
+    return pool_id, created["UserPoolClient"]["ClientId"]
+
+
+async def test_an_applied_client_write_whose_answer_was_lost_answers_success(
+    graphql: GraphQLClient, cognito: CognitoClients, proxy: FaultProxy
+) -> None:
+    pool_id, client_id = await new_web_client(cognito)
+    proxy.fail("UpdateUserPoolClient", "InternalErrorException", status=500, forward=True)
+    answer = await graphql.execute(
+        UPDATE, {"pool": pool_id, "client": client_id, "patch": {"clientName": "lost-answer"}}
+    )
+    assert "errors" not in answer, answer
+    assert (await describe_client(cognito, pool_id, client_id))["ClientName"] == "lost-answer"
+
+
+async def test_a_failed_client_read_back_after_an_accepted_write_answers_from_the_plan(
+    graphql: GraphQLClient, cognito: CognitoClients, proxy: FaultProxy
+) -> None:
+    pool_id, client_id = await new_web_client(cognito)
+    proxy.fail("DescribeUserPoolClient", "InternalErrorException", status=500, after=1)
+    answer = await graphql.execute(
+        UPDATE, {"pool": pool_id, "client": client_id, "patch": {"clientName": "planned"}}
+    )
+    assert "errors" not in answer, answer
+    assert answer["data"]["updateUserPoolClient"]["clientSource"] == "PLAN"
+    proxy.reset()
+    assert (await describe_client(cognito, pool_id, client_id))["ClientName"] == "planned"
+
+
+async def test_a_failed_client_write_that_did_not_land_is_an_error(
+    graphql: GraphQLClient, cognito: CognitoClients, proxy: FaultProxy
+) -> None:
+    pool_id, client_id = await new_web_client(cognito)
+    proxy.fail("UpdateUserPoolClient", "InternalErrorException", status=500)
+    answer = await graphql.execute(
+        UPDATE, {"pool": pool_id, "client": client_id, "patch": {"clientName": "never"}}
+    )
+    assert answer["errors"][0]["extensions"]["code"] == "UPSTREAM_ERROR"
+    assert (await describe_client(cognito, pool_id, client_id))["ClientName"] != "never"
