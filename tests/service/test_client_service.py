@@ -201,3 +201,33 @@ async def test_listing_and_the_history_of_a_client(
     assert runtime.app_clients.history is not None
     rows = await runtime.app_clients.history.store.page(key, 10, None)
     assert rows[0].changes == [{"path": ["EnableTokenRevocation"], "before": True, "after": False}]
+
+
+async def test_the_secret_is_in_no_log_audit_or_history_row(
+    cognito: InMemoryCognito, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
+    audit_file = tmp_path / "audit.jsonl"
+    settings = Settings(
+        region=REGION,
+        history_url=f"sqlite+aiosqlite:///{tmp_path / 'history.db'}",
+        audit_sink=f"file:{audit_file}",
+    )
+    async with open_runtime(settings, Metrics(), cognito=cognito) as runtime:
+        pool_id = cognito.create(REGION, FULL_POOL)
+        created = await runtime.app_clients.create(
+            ADMIN, pool_id, {"ClientName": "server", "GenerateSecret": True}
+        )
+        secret, client_id = created.pool["ClientSecret"], created.pool["ClientId"]
+        service = runtime.app_clients
+        await service.update(WriteRequest(ADMIN), pool_id, client_id, {"ClientName": "s-2"})
+        dry_run = WriteRequest(ADMIN, dry_run=True)
+        await service.update(dry_run, pool_id, client_id, {"ClientName": "s-3"})
+        assert service.history is not None
+        key = f"{pool_id}/clients/{client_id}"
+        rows = await service.history.store.page(key, 10, None)
+    assert len(rows) == 2
+    audit = audit_file.read_text()
+    assert '"operation":"UpdateUserPoolClient"' in audit
+    for written in (caplog.text, audit, repr(rows)):
+        assert secret not in written
