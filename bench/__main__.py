@@ -28,6 +28,8 @@ TARGETS = {
     "rss_mb": 200,
     "grpc_hot_read_ratio": 0.8,
     "public_settings_ratio": 1.0,
+    "client_hot_read_ratio": 0.9,  # as the pool's hot read
+    "frontend_config_ratio": 1.0,  # as public settings
     "intent_ms": 1.0,
 }
 
@@ -52,6 +54,10 @@ async def run(quick: bool, log_dir: Path) -> dict[str, Any]:
         results["update_burst"] = await scenarios.update_burst(stack, size["patches"])
         print("public settings ...", file=sys.stderr, flush=True)
         results["public_settings"] = await scenarios.public_settings(stack, size["seconds"])
+        print("app client hot read ...", file=sys.stderr, flush=True)
+        results["client_hot_read"] = await scenarios.client_hot_read(stack, size["seconds"])
+        print("frontend config ...", file=sys.stderr, flush=True)
+        results["frontend_config"] = await scenarios.frontend_config(stack, size["seconds"])
         print("grpc hot read ...", file=sys.stderr, flush=True)
         results["grpc_hot_read"] = await scenarios.grpc_hot_read(stack, size["seconds"])
         print("grpc update overhead ...", file=sys.stderr, flush=True)
@@ -110,6 +116,7 @@ def report(results: dict[str, Any], quick: bool) -> str:
         *grpc_rows(results),
         public_row(results),
         gateway_time_row(results),
+        *client_rows(results),
         "",
         "Setup: one uvicorn worker (uvloop, httptools) pinned to core 0, `wrk -t1 -c16` "
         "pinned to core 1, moto behind a counting proxy on loopback; the bare endpoints live "
@@ -132,6 +139,28 @@ def public_row(results: dict[str, Any]) -> str:
         f">= {TARGETS['public_settings_ratio']} | "
         f"{mark(ratio >= TARGETS['public_settings_ratio'])} |"
     )
+
+
+def client_rows(results: dict[str, Any]) -> list[str]:
+    rows = []
+    for number, (key, what, baseline, target) in enumerate(
+        (
+            ("client_hot_read", "hot read of an app client (GraphQL, every field)",
+             "bare FastAPI endpoint, same JSON", "client_hot_read_ratio"),
+            ("frontend_config", "hot GET /pools/{id}/clients/{id}/frontend-config",
+             "bare FastAPI endpoint, same JSON", "frontend_config_ratio"),
+        ),
+        start=10,
+    ):  # fmt: skip
+        bare, gateway = results[key]["bare"], results[key]["gateway"]
+        ratio = gateway.requests_per_second / bare.requests_per_second
+        rows.append(
+            f"| {number}. {what} | {gateway.requests_per_second:,.0f} req/s, p50 "
+            f"{gateway.p50_ms:.2f} ms, p99 {gateway.p99_ms:.2f} ms | {baseline}: "
+            f"{bare.requests_per_second:,.0f} req/s, p50 {bare.p50_ms:.2f} ms | {ratio:.2f} | "
+            f">= {TARGETS[target]} | {mark(ratio >= TARGETS[target])} |"
+        )
+    return rows
 
 
 def gateway_time_row(results: dict[str, Any]) -> str:

@@ -26,13 +26,18 @@ from gateway.api.graphql.schema import build_schema
 from gateway.api.grpc import stubs
 from gateway.api.grpc.proto import SERVICE
 from gateway.core.rules import update_request_from
-from gateway.demo.seed import FULL_POOL
+from gateway.demo.seed import DEMO_DOMAIN, FULL_POOL, WEB_CLIENT
 from tests.support.documents import full_selection
 from tests.support.net import free_port
 
 FULL_QUERY = (
     "query Full($id: ID!) { userPool(id: $id) "
     + full_selection(build_schema()._schema, "UserPool")
+    + " }"
+)
+CLIENT_QUERY = (
+    "query Client($pool: ID!, $client: ID!) { userPoolClient(poolId: $pool, clientId: $client) "
+    + full_selection(build_schema()._schema, "UserPoolClient")
     + " }"
 )
 PATCH = """mutation Patch($id: ID!, $patch: UserPoolPatch!) {
@@ -131,6 +136,45 @@ async def public_settings(stack: Stack, seconds: float) -> dict[str, Any]:
         await http.post(f"{stack.bare_url}/bare/public-snapshot", json=answer)
         bare_answer = (await http.get(f"{stack.bare_url}/bare/public-settings")).json()
         assert bare_answer == answer
+    bare = await asyncio.to_thread(wrk, f"{stack.bare_url}/bare/public-settings", None, seconds)
+    gateway = await asyncio.to_thread(wrk, url, None, seconds)
+    return {"bare": bare, "gateway": gateway}
+
+
+async def new_client(stack: Stack, name: str) -> tuple[str, str]:
+    """A pool with a domain and the demo's web client (OAuth, callback URLs)."""
+    pool_id = await new_pool(stack, name)
+    async with get_session().create_client(
+        "cognito-idp", region_name=REGION, endpoint_url=stack.emulator_url
+    ) as client:
+        await client.create_user_pool_domain(UserPoolId=pool_id, Domain=f"{DEMO_DOMAIN}-{name}")
+        created = await client.create_user_pool_client(UserPoolId=pool_id, **WEB_CLIENT)
+        return pool_id, str(created["UserPoolClient"]["ClientId"])
+
+
+async def client_hot_read(stack: Stack, seconds: float) -> dict[str, Any]:
+    """Full app-client query through the gateway vs the bare endpoint serving the same JSON."""
+    pool_id, client_id = await new_client(stack, "bench-client-read")
+    body = {"query": CLIENT_QUERY, "variables": {"pool": pool_id, "client": client_id}}
+    async with httpx.AsyncClient(timeout=30) as http:
+        answer = (await http.post(f"{stack.server_url}/graphql", json=body)).json()
+        assert "errors" not in answer, answer
+        await http.post(f"{stack.bare_url}/bare/snapshot", json=answer)
+        assert (await http.post(f"{stack.bare_url}/bare/pool", json=body)).json() == answer
+    bare = await asyncio.to_thread(wrk, f"{stack.bare_url}/bare/pool", body, seconds)
+    gateway = await asyncio.to_thread(wrk, f"{stack.server_url}/graphql", body, seconds)
+    return {"bare": bare, "gateway": gateway}
+
+
+async def frontend_config(stack: Stack, seconds: float) -> dict[str, Any]:
+    """Hot GET of an app client's frontend configuration vs a bare endpoint serving the
+    same JSON (the bare public-settings route, given this document)."""
+    pool_id, client_id = await new_client(stack, "bench-frontend")
+    url = f"{stack.server_url}/pools/{pool_id}/clients/{client_id}/frontend-config"
+    async with httpx.AsyncClient(timeout=30) as http:
+        answer = (await http.get(url)).json()
+        await http.post(f"{stack.bare_url}/bare/public-snapshot", json=answer)
+        assert (await http.get(f"{stack.bare_url}/bare/public-settings")).json() == answer
     bare = await asyncio.to_thread(wrk, f"{stack.bare_url}/bare/public-settings", None, seconds)
     gateway = await asyncio.to_thread(wrk, url, None, seconds)
     return {"bare": bare, "gateway": gateway}

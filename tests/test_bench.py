@@ -38,6 +38,8 @@ def test_every_scenario_runs_and_reports(tmp_path: Path) -> None:
         "5. memory",
         "6. gRPC hot read",
         "7. gRPC update overhead",
+        "10. hot read of an app client",
+        "11. hot GET /pools/{id}/clients/{id}/frontend-config",
         "8. hot GET",
         "9. time the gateway adds",
     ):

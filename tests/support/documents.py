@@ -52,11 +52,14 @@ def unwrap(graphql_type: GraphQLType) -> GraphQLType:
 
 
 def full_selection(schema: GraphQLSchema, type_name: str) -> str:
-    """A selection set with every field of ``type_name``, recursively."""
+    """A selection set with every field of ``type_name``, recursively; fields that take
+    arguments (a pool's ``clients`` connection) are other resources, and left out."""
     object_type = schema.get_type(type_name)
     assert isinstance(object_type, GraphQLObjectType)
     parts = []
     for name, field in object_type.fields.items():
+        if field.args:
+            continue
         inner = unwrap(field.type)
         if isinstance(inner, GraphQLObjectType):
             parts.append(f"{name} {full_selection(schema, inner.name)}")
