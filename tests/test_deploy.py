@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from gateway.api.app import HttpApp
+from gateway.core.kinds import KINDS
 from gateway.settings import FIELDS, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -185,6 +186,9 @@ def called_operations() -> set[str]:
         found |= set(re.findall(r'\.call\(\s*[\w.]+,\s*"([A-Z]\w+)"', text))
         # Calls a plan names (``UPDATE_CALL = "UpdateUserPool"``) and the writer sends.
         found |= set(re.findall(r'^\w+_CALL = "([A-Z]\w+)"', text, re.MULTILINE))
+    # Every resource kind's declared operations, which the reader and writer call by name.
+    for kind in KINDS.values():
+        found |= {kind.describe, kind.update, kind.create, kind.list}
     return found
 
 
