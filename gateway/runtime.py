@@ -232,7 +232,7 @@ def build_service(
         writer_for(client_reader),
         reader,
         auditor=auditor,
-        frontend=FrontendConfigReader(service.public, reader, client_reader),
+        frontend=FrontendConfigReader(service.public, client_reader),
         history=recorder,
     )
     return service, VersionService(service, history), app_clients

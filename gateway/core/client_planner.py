@@ -100,6 +100,13 @@ def plan_client_create(request: Mapping[str, Any], pool_id: str) -> dict[str, An
     check_values(body, shape, document)
     check_required(body, shape, document)
     body = with_units(drop_empty(body))
+    if body.get("GenerateSecret") and body.get("ClientSecret") is not None:
+        raise invalid(
+            "cannot be given with generateSecret: the service generates the secret, or takes "
+            "yours, not both",
+            at(Argument.CREATE_CLIENT, "ClientSecret"),
+            "one-secret",
+        )
     has_secret = bool(body.get("GenerateSecret")) or body.get("ClientSecret") is not None
     check_client(body, Argument.CREATE_CLIENT, has_secret)
     return body

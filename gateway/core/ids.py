@@ -39,6 +39,7 @@ def region_of(pool_id: str) -> str:
     return region
 
 
+@lru_cache(maxsize=4096)  # every client read checks it; pure, and bad ids raise (not cached)
 def check_client_id(client_id: str) -> str:
     """An app client id as the model's pattern has it (word characters and ``+``),
     refused before it reaches a key, a lock or a call."""

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from gateway.core.kinds import KINDS, USER_POOL, ResourceKind
@@ -36,7 +37,8 @@ class PoolRecord:
             kind=kind.name,
         )
 
-    @property
+    @cached_property
     def key(self) -> str:
-        """The resource's key in locks, caches and the history (``core/kinds``)."""
+        """The resource's key in locks, caches and the history (``core/kinds``); worked
+        out once per record (every cached read notes it)."""
         return KINDS[self.kind].key_of(self.pool)

@@ -23,18 +23,15 @@ VIEWS_KEPT = 1024
 
 
 class FrontendConfigReader:
-    def __init__(
-        self, public: PublicSettingsReader, pools: PoolReader, clients: PoolReader
-    ) -> None:
+    def __init__(self, public: PublicSettingsReader, clients: PoolReader) -> None:
         assert clients.kind is USER_POOL_CLIENT
         self.public = public
-        self._pools = pools
         self._clients = clients
         self._views: LRU[tuple[str, str], PublicView] = LRU(VIEWS_KEPT)
 
     async def get(self, principal: Principal | None, pool_id: str, client_id: str) -> PublicView:
         """The amplify_outputs document (``core/frontend``) and its strong tag."""
-        pool_view = await self.public.get(principal, pool_id)  # access, then the pool
+        pool = await self.public.record(principal, pool_id)  # access, then the pool
         try:
             key = USER_POOL_CLIENT.key(pool_id, check_client_id(client_id))
             client = await self._clients.get(key)
@@ -42,12 +39,11 @@ class FrontendConfigReader:
             if error.code in (ErrorCode.NOT_FOUND, ErrorCode.BAD_USER_INPUT):
                 raise GatewayError(NOT_PUBLIC, ErrorCode.NOT_FOUND) from None
             raise
-        pool = await self._pools.get(pool_id)
         cached = (pool.document_tag, client.document_tag)
         view = self._views.get(cached)
         if view is None:
-            document = frontend_config(pool.pool, client.pool, pool_view.projection,
-                                       region_of(pool_id))  # fmt: skip
+            projection = self.public.view_of(pool).projection
+            document = frontend_config(pool.pool, client.pool, projection, region_of(pool_id))
             tag = config_tag(document)
             view = PublicView(document, tag, orjson.dumps(document))
             self._views.set(cached, view)

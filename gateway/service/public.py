@@ -19,6 +19,7 @@ import orjson
 
 from gateway.core.lru import LRU
 from gateway.core.public import as_json, public_settings, public_tag
+from gateway.core.record import PoolRecord
 from gateway.errors import ErrorCode, GatewayError
 from gateway.service.access import PUBLIC, Principal
 from gateway.service.reads import PoolReader
@@ -48,21 +49,30 @@ class PublicSettingsReader:
         return principal is not None and principal.may(PUBLIC) and principal.may_access(pool_id)
 
     async def get(self, principal: Principal | None, pool_id: str) -> PublicView:
-        if not self.allowed(principal, pool_id):
-            raise GatewayError(NOT_PUBLIC, ErrorCode.NOT_FOUND)
-        try:
-            record = await self._reader.get(pool_id)
-        except GatewayError as error:
-            if error.code in (ErrorCode.NOT_FOUND, ErrorCode.BAD_USER_INPUT):
-                raise GatewayError(NOT_PUBLIC, ErrorCode.NOT_FOUND) from None
-            raise
-        mfa = record.pool if (record.pool.get("MfaConfiguration") or "OFF") != "OFF" else None
-        key = (pool_id, record.document_tag)
+        return self.view_of(await self.record(principal, pool_id))
+
+    def view_of(self, record: PoolRecord) -> PublicView:
+        """The public view of a pool as read (rendered once per pool state)."""
+        pool = record.pool
+        key = (str(pool.get("Id")), record.document_tag)
         view = self._views.get(key)
         if view is None:
-            projection = public_settings(record.pool, mfa)
+            mfa = pool if (pool.get("MfaConfiguration") or "OFF") != "OFF" else None
+            projection = public_settings(pool, mfa)
             tag = public_tag(projection)
             body = orjson.dumps(as_json(projection) | {"version": tag})
             view = PublicView(projection, tag, body)
             self._views.set(key, view)
         return view
+
+    async def record(self, principal: Principal | None, pool_id: str) -> PoolRecord:
+        """The pool as read, for a caller allowed its public settings; the one NOT_FOUND
+        for every pool it may not see."""
+        if not self.allowed(principal, pool_id):
+            raise GatewayError(NOT_PUBLIC, ErrorCode.NOT_FOUND)
+        try:
+            return await self._reader.get(pool_id)
+        except GatewayError as error:
+            if error.code in (ErrorCode.NOT_FOUND, ErrorCode.BAD_USER_INPUT):
+                raise GatewayError(NOT_PUBLIC, ErrorCode.NOT_FOUND) from None
+            raise

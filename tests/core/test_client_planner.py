@@ -12,7 +12,7 @@ from gateway.core.client_planner import plan_client_batch, plan_client_create
 from gateway.core.client_rules import client_request_from
 from gateway.core.kinds import USER_POOL, USER_POOL_CLIENT, kind_of_key, pool_of
 from gateway.core.risk import Risk
-from gateway.errors import Argument, GatewayError
+from gateway.errors import Argument, Field, GatewayError
 
 POOL = "eu-west-1_AbC123"
 CLIENT: dict[str, Any] = {
@@ -147,6 +147,13 @@ def test_create_fills_units_and_checks_the_rules() -> None:
                             "AllowedOAuthFlowsUserPoolClient": True,
                             "AllowedOAuthScopes": ["api/read"]}, POOL)  # fmt: skip
     assert raised.value.rule == "secret"
+    with pytest.raises(GatewayError) as both:
+        plan_client_create({"ClientName": "m2m", "GenerateSecret": True,
+                            "ClientSecret": "x" * 32}, POOL)  # fmt: skip
+    assert (both.value.rule, both.value.field) == (
+        "one-secret",
+        Field(Argument.CREATE_CLIENT, ("ClientSecret",)),
+    )
 
 
 NAMES = st.text(alphabet="abcdefgh", min_size=1, max_size=8)
