@@ -17,10 +17,10 @@ from gateway.core.client_rules import (
     drop_empty,
     with_units,
 )
-from gateway.core.diff import FieldChange, diff
+from gateway.core.diff import diff
 from gateway.core.kinds import USER_POOL_CLIENT
 from gateway.core.merge import merge
-from gateway.core.planner import BatchPlan, UpdatePlan
+from gateway.core.planner import BatchPlan, UpdatePlan, apply_in_order
 from gateway.core.validation import at, check_required, check_values
 from gateway.errors import Argument, GatewayError, invalid
 
@@ -67,16 +67,12 @@ def plan_client_batch(
     ids = KIND.request_ids(*KIND.ids_of(dict(current)))
     has_secret = current.get("ClientSecret") is not None
     before = dict(before) if before is not None else client_request_from(current)
-    state = before
-    outcomes: list[list[FieldChange] | GatewayError] = []
-    for patch in patches:
-        try:
-            after = apply_client_patch(state, patch, has_secret)
-        except GatewayError as error:
-            outcomes.append(error)
-            continue
-        outcomes.append(diff(state, after, KIND))
-        state = after
+    state, outcomes = apply_in_order(
+        before,
+        patches,
+        lambda state, patch: apply_client_patch(state, patch, has_secret),
+        lambda old, new: diff(old, new, KIND),
+    )
     valid = [o for o in outcomes if not isinstance(o, GatewayError)]
     request = {**ids, **state}
     changes = valid[0] if len(valid) == 1 else diff(before, state, KIND)

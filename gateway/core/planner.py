@@ -10,7 +10,7 @@ SetUserPoolMfaConfig) with their undo, the changes, warnings and a preview.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -218,6 +218,32 @@ def undo_requests(before: Mapping[str, Any], pool_id: str) -> dict[str, dict[str
     }
 
 
+Outcome = list[FieldChange] | GatewayError
+Configuration = dict[str, Any]
+
+
+def apply_in_order(
+    before: Configuration,
+    patches: Sequence[Mapping[str, Any]],
+    apply: Callable[[Configuration, Mapping[str, Any]], Configuration],
+    changes: Callable[[Configuration, Configuration], list[FieldChange]],
+) -> tuple[Configuration, list[Outcome]]:
+    """Each patch on the state the ones before it left (a later patch of the same field
+    wins); an invalid one fails alone (its outcome is the error) and the others still
+    apply. Every kind's batch planner runs its patches through this."""
+    state = before
+    outcomes: list[Outcome] = []
+    for patch in patches:
+        try:
+            after = apply(state, patch)
+        except GatewayError as error:
+            outcomes.append(error)
+            continue
+        outcomes.append(changes(state, after))
+        state = after
+    return state, outcomes
+
+
 @dataclass(frozen=True)
 class BatchPlan:
     """One write for several patches: the plan, and each patch's own outcome."""
@@ -243,16 +269,9 @@ def plan_batch(
         current = with_mfa(current, mfa_config)
     pool_id = str(current.get("Id", ""))
     before = dict(before) if before is not None else update_request_from(current)
-    state = before
-    outcomes: list[list[FieldChange] | GatewayError] = []
-    for patch in patches:
-        try:
-            after = apply_patch(state, patch, pool_id)
-        except GatewayError as error:
-            outcomes.append(error)
-            continue
-        outcomes.append(diff(state, after))
-        state = after
+    state, outcomes = apply_in_order(
+        before, patches, lambda state, patch: apply_patch(state, patch, pool_id), diff
+    )
     valid = [o for o in outcomes if not isinstance(o, GatewayError)]
     calls, intermediate = plan_calls(before, state, pool_id)
     preview = preview_pool(current, state)

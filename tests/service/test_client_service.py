@@ -5,7 +5,6 @@ sent it, not because an emulator merged it."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -27,20 +26,13 @@ VOLATILE = ("LastModifiedDate",)
 
 
 @pytest.fixture
-def cognito() -> InMemoryCognito:
-    return InMemoryCognito()
+def cognito(memory_cognito: InMemoryCognito) -> InMemoryCognito:
+    return memory_cognito
 
 
 @pytest.fixture
-async def runtime(cognito: InMemoryCognito, tmp_path: Path) -> AsyncIterator[Runtime]:
-    settings = Settings(
-        region=REGION,
-        cache_ttl_seconds=30,
-        history_url=f"sqlite+aiosqlite:///{tmp_path / 'history.db'}",
-        audit_sink="stderr",
-    )
-    async with open_runtime(settings, Metrics(), cognito=cognito) as opened:
-        yield opened
+def runtime(memory_runtime: Runtime) -> Runtime:
+    return memory_runtime
 
 
 async def web_client(cognito: InMemoryCognito) -> tuple[str, str]:

@@ -6,20 +6,16 @@ kept it because the gateway sent it, not because the emulator merged it."""
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from gateway.demo.seed import FULL_POOL
 from gateway.errors import ErrorCode, GatewayError
-from gateway.observability.metrics import Metrics
-from gateway.runtime import open_runtime
+from gateway.runtime import Runtime
 from gateway.service.access import Principal, normalize_scopes
 from gateway.service.pools import PoolService
 from gateway.service.requests import WriteRequest
-from gateway.settings import Settings
 from tests.support.memory_cognito import InMemoryCognito
 
 REGION = "eu-west-1"
@@ -28,20 +24,13 @@ VOLATILE = ("LastModifiedDate",)
 
 
 @pytest.fixture
-def cognito() -> InMemoryCognito:
-    return InMemoryCognito()
+def cognito(memory_cognito: InMemoryCognito) -> InMemoryCognito:
+    return memory_cognito
 
 
 @pytest.fixture
-async def service(cognito: InMemoryCognito, tmp_path: Path) -> AsyncIterator[PoolService]:
-    settings = Settings(
-        region=REGION,
-        cache_ttl_seconds=30,
-        history_url=f"sqlite+aiosqlite:///{tmp_path / 'history.db'}",
-        audit_sink="stderr",
-    )
-    async with open_runtime(settings, Metrics(), cognito=cognito) as runtime:
-        yield runtime.service
+def service(memory_runtime: Runtime) -> PoolService:
+    return memory_runtime.service
 
 
 def without(document: dict[str, Any], *paths: tuple[str, ...]) -> dict[str, Any]:

@@ -23,7 +23,6 @@ from gateway.api.graphql.types import (
     PATCHES,
     UPDATE_SHAPE,
     CreateUserPoolInput,
-    PageInfo,
     PoolSource,
     SettingWarning,
     UpdateUserPoolPayload,
@@ -32,6 +31,7 @@ from gateway.api.graphql.types import (
     UserPoolEdge,
     UserPoolPatch,
     field_changes,
+    page_info,
     user_pool,
 )
 from gateway.core.paging import DEFAULT_PAGE_SIZE
@@ -77,12 +77,7 @@ def connection(page: PoolPage) -> UserPoolConnection:
             for listed, node in zip(page.pools, nodes, strict=True)
         ],
         nodes=nodes,
-        page_info=PageInfo(
-            has_next_page=page.has_next_page,
-            has_previous_page=page.has_previous_page,
-            start_cursor=page.start_cursor,
-            end_cursor=page.end_cursor,
-        ),
+        page_info=page_info(page),
     )
 
 

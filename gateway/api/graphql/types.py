@@ -12,7 +12,7 @@ generated classes as objects.
 
 import asyncio
 from enum import Enum
-from typing import Any
+from typing import Any, Protocol
 
 import strawberry
 from strawberry.scalars import JSON
@@ -97,12 +97,33 @@ async def resolve_pool_clients(
             for listed, node in zip(page.clients, nodes, strict=True)
         ],
         nodes=nodes,
-        page_info=PageInfo(
-            has_next_page=page.has_next_page,
-            has_previous_page=page.has_previous_page,
-            start_cursor=page.start_cursor,
-            end_cursor=page.end_cursor,
-        ),
+        page_info=page_info(page),
+    )
+
+
+class Paged(Protocol):
+    """A page of the service's listings (pools, clients)."""
+
+    @property
+    def has_next_page(self) -> bool: ...
+
+    @property
+    def has_previous_page(self) -> bool: ...
+
+    @property
+    def start_cursor(self) -> str | None: ...
+
+    @property
+    def end_cursor(self) -> str | None: ...
+
+
+def page_info(page: Paged) -> PageInfo:
+    """The relay page info of a service page (pools, clients: the same four fields)."""
+    return PageInfo(
+        has_next_page=page.has_next_page,
+        has_previous_page=page.has_previous_page,
+        start_cursor=page.start_cursor,
+        end_cursor=page.end_cursor,
     )
 
 

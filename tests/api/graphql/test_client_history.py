@@ -4,7 +4,6 @@ the history in SQLite and in a real PostgreSQL (its keys are longer than a pool 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -31,14 +30,6 @@ COMPARE_VERSIONS = """query($pool: ID!, $client: ID!, $left: String!, $right: St
 COPY = """mutation($from: UserPoolClientRef!, $to: UserPoolClientRef!, $paths: [String!]) {
   copyUserPoolClientSettings(from: $from, to: $to, paths: $paths) {
     changes { path } client { callbackURLs clientName } } }"""
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def history_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "postgresql":
-        url: str = request.getfixturevalue("postgres").new_database()
-        return url
-    return f"sqlite+aiosqlite:///{tmp_path / 'history.db'}"
 
 
 @pytest.fixture

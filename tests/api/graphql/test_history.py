@@ -4,7 +4,6 @@ the history in SQLite (and, in ``tests/store/test_history_postgres.py``, Postgre
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -47,15 +46,6 @@ COPY = """mutation($from: ID!, $to: ID!, $paths: [String!], $dryRun: Boolean) {
     changes { path } pool { version }
   }
 }"""
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def history_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Every test here runs on the embedded SQLite and on a real PostgreSQL."""
-    if request.param == "postgresql":
-        url: str = request.getfixturevalue("postgres").new_database()
-        return url
-    return f"sqlite+aiosqlite:///{tmp_path / 'history.db'}"
 
 
 @pytest.fixture
