@@ -57,7 +57,7 @@ class MissingPools:
         if until is None:
             return
         if self._clock() < until:
-            what = "User pool" if kind is USER_POOL else f"{kind.name} of"
+            what = "User pool" if kind is USER_POOL else "App client"
             raise GatewayError(f"{what} {key[:200]} does not exist.", ErrorCode.NOT_FOUND)
         self._until.pop(key)
 
