@@ -95,10 +95,17 @@ async def test_the_secret_is_shown_to_admins_only(
     client_id = created.pool["ClientId"]
     assert "ClientSecret" not in (await runtime.app_clients.get(WRITER, pool_id, client_id)).pool
     assert (await runtime.app_clients.get(ADMIN, pool_id, client_id)).pool["ClientSecret"]
+    analytics = {"ApplicationId": "0123abcd", "RoleArn": "arn:aws:iam::1:role/r",
+                 "ExternalId": "guard-value"}  # fmt: skip
     patched = await runtime.app_clients.update(
-        WriteRequest(WRITER), pool_id, client_id, {"ClientName": "server-2"}
+        WriteRequest(WRITER), pool_id, client_id, {"AnalyticsConfiguration": analytics}
     )
     assert "ClientSecret" not in patched.record.pool
+    assert "guard-value" not in str(patched.record.pool)
+    read = await runtime.app_clients.get(WRITER, pool_id, client_id)
+    assert "guard-value" not in str(read.pool) and "ClientSecret" not in read.pool
+    admin_view = await runtime.app_clients.get(ADMIN, pool_id, client_id)
+    assert admin_view.pool["AnalyticsConfiguration"]["ExternalId"] == "guard-value"
 
 
 async def test_unknown_attributes_are_refused_before_any_call(
