@@ -37,7 +37,7 @@ from gateway.service.history import HistoryRecorder
 from gateway.service.listing import list_page
 from gateway.service.outcomes import Submission, UpdateResult
 from gateway.service.pools import author_of
-from gateway.service.reads import PoolReader
+from gateway.service.reads import PoolReader, record_listing
 from gateway.service.requests import WriteRequest
 from gateway.service.writes import PoolWriter
 
@@ -146,6 +146,7 @@ class ClientService:
             self._clients, region, KIND.list, "UserPoolClients", page_size, page_token,
             UserPoolId=pool_id,
         )  # fmt: skip
+        record_listing()
         return ClientPage(
             clients=[ListedClient(s, c) for s, c in zip(raw.summaries, raw.cursors, strict=True)],
             has_next_page=raw.has_next_page,

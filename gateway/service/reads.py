@@ -32,6 +32,18 @@ PoolTags = dict[str, str]
 reads: contextvars.ContextVar[PoolTags | None] = contextvars.ContextVar("reads", default=None)
 
 
+# Noted by a listing: what an answer read has no tag to check later (the members of a
+# list can change while each listed resource stays as it was), so it is not kept.
+LISTED = "*listing*"
+
+
+def record_listing() -> None:
+    """Note that the current answer holds a listing, which no tag can vouch for."""
+    seen = reads.get()
+    if seen is not None:
+        seen[LISTED] = ""
+
+
 def record_read(key: str, etag: str) -> None:
     """Note that the current answer depends on the resource ``key`` names being at ``etag``."""
     seen = reads.get()

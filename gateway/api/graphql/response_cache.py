@@ -39,7 +39,7 @@ from gateway.core.clock import MONOTONIC, Clock
 from gateway.core.lru import LRU
 from gateway.observability.metrics import NO_METRICS, Metrics
 from gateway.service.access import Principal
-from gateway.service.reads import PoolTags, reads
+from gateway.service.reads import LISTED, PoolTags, reads
 
 CACHEABLE_ROOT_FIELDS = frozenset(
     {
@@ -168,8 +168,9 @@ class ResponseCache:
             reads.reset(token)
 
     def keep(self, key: bytes, answer: Answer, noted: Reads) -> None:
-        """Keep an executed answer: a 200 without errors that read at least one pool."""
-        if answer.status != 200 or not noted.tags:
+        """Keep an executed answer: a 200 without errors that read at least one pool, and
+        no listing (a pool's ``clients``: no tag says when its members change)."""
+        if answer.status != 200 or not noted.tags or LISTED in noted.tags:
             return
         body = b"".join(answer.chunks)
         if len(body) > self._max_entry_bytes or b'"errors"' in body:

@@ -281,3 +281,21 @@ async def test_a_failed_client_write_that_did_not_land_is_an_error(
     )
     assert answer["errors"][0]["extensions"]["code"] == "UPSTREAM_ERROR"
     assert (await describe_client(cognito, pool_id, client_id))["ClientName"] != "never"
+
+
+async def test_a_client_created_through_the_gateway_is_listed_at_once(
+    http: Any, start_gateway: Any, cognito: CognitoClients
+) -> None:
+    """A pool's ``clients`` is a listing: its answer is never served from the response
+    cache, whose tags cannot say when a client was added."""
+    gateway = GraphQLClient(http, start_gateway(cache_ttl_seconds=60).url)
+    pool_id = (await cognito.call(REGION, "CreateUserPool", **FULL_POOL))["UserPool"]["Id"]
+    listing = """query($id: ID!) { userPool(id: $id) { name clients { nodes { clientName } } } }"""
+    create = """mutation($pool: ID!) {
+      createUserPoolClient(poolId: $pool, input: {clientName: "late"}) { clientId } }"""
+    for _ in range(2):  # a second answer would be the cached one
+        first = await gateway.execute(listing, {"id": pool_id})
+        assert first["data"]["userPool"]["clients"]["nodes"] == []
+    assert "errors" not in await gateway.execute(create, {"pool": pool_id})
+    after = await gateway.execute(listing, {"id": pool_id})
+    assert after["data"]["userPool"]["clients"]["nodes"] == [{"clientName": "late"}]
