@@ -299,3 +299,20 @@ async def test_a_client_created_through_the_gateway_is_listed_at_once(
     assert "errors" not in await gateway.execute(create, {"pool": pool_id})
     after = await gateway.execute(listing, {"id": pool_id})
     assert after["data"]["userPool"]["clients"]["nodes"] == [{"clientName": "late"}]
+
+
+async def test_bad_ids_name_their_argument(graphql: GraphQLClient) -> None:
+    cases = [
+        ({"pool": "not-a-pool", "client": "abc"}, "poolId", "pattern"),
+        ({"pool": f"{REGION}_abc", "client": "no spaces!"}, "clientId", "pattern"),
+    ]
+    for variables, field, rule in cases:
+        answer = await graphql.execute(READ, variables)
+        extensions = answer["errors"][0]["extensions"]
+        assert (extensions["code"], extensions["field"], extensions["rule"]) == (
+            "BAD_USER_INPUT",
+            field,
+            rule,
+        ), answer
+    missing = await graphql.execute(READ, {"pool": f"{REGION}_nosuchpool", "client": "abc123"})
+    assert missing["errors"][0]["extensions"]["code"] == "NOT_FOUND"

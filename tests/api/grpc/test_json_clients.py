@@ -18,19 +18,24 @@ from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
     ProtoReflectionDescriptorDatabase,
 )
 
+from gateway.cognito.clients import CognitoClients
+from gateway.demo.seed import FULL_POOL, WEB_CLIENT
 from tests.api.grpc.test_readme_examples import examples
-from tests.conftest import GatewayServer, PoolFactory
+from tests.conftest import REGION, GatewayServer, PoolFactory
 from tests.support.tools import BUF
 
 SERVICE = "cognito_gateway.v1.UserPoolService"
+CLIENT_SERVICE = "cognito_gateway.v1.UserPoolClientService"
 
 
-async def buf_curl(port: int, method: str, body: dict[str, Any] | str) -> tuple[int, Any]:
+async def buf_curl(
+    port: int, method: str, body: dict[str, Any] | str, service: str = SERVICE
+) -> tuple[int, Any]:
     """Runs ``buf curl`` (gRPC, reflection); the answer or the error it prints, as JSON."""
     data = body if isinstance(body, str) else json.dumps(body)
     process = await asyncio.create_subprocess_exec(
         str(BUF), "curl", "--protocol", "grpc", "--http2-prior-knowledge", "-d", data,
-        f"http://127.0.0.1:{port}/{SERVICE}/{method}",
+        f"http://127.0.0.1:{port}/{service}/{method}",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=Path("/"),
     )  # fmt: skip
     out, err = await asyncio.wait_for(process.communicate(), timeout=60)
@@ -153,3 +158,22 @@ def test_reflection_serves_the_error_detail_types_for_grpcurl(
         for name in ("google.rpc.BadRequest", "google.rpc.ErrorInfo", "google.rpc.RetryInfo"):
             found = database.FindFileContainingSymbol(name)
             assert found.name == "google/rpc/error_details.proto", name
+
+
+async def test_an_app_client_patched_from_a_json_client(
+    grpc_server: tuple[GatewayServer, int], cognito: CognitoClients
+) -> None:
+    """The clients' service through reflection: a camelCase mask changes one member."""
+    pool_id = (await cognito.call(REGION, "CreateUserPool", **FULL_POOL))["UserPool"]["Id"]
+    created = await cognito.call(REGION, "CreateUserPoolClient", UserPoolId=pool_id, **WEB_CLIENT)
+    name = f"userPools/{pool_id}/clients/{created['UserPoolClient']['ClientId']}"
+    body = {"userPoolClient": {"name": name, "accessTokenValidity": 30},
+            "updateMask": "accessTokenValidity"}  # fmt: skip
+    code, answer = await buf_curl(grpc_server[1], "UpdateUserPoolClient", body, CLIENT_SERVICE)
+    assert code == 0, answer
+    client = answer["userPoolClient"]
+    assert (client["accessTokenValidity"], client["callbackUrls"]) == (
+        30,
+        WEB_CLIENT["CallbackURLs"],
+    )
+    assert client["tokenValidityUnits"]["accessToken"] == "TIME_UNITS_TYPE_MINUTES"
