@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -67,7 +68,10 @@ def run_demo(host: str | None = None, port: int | None = None, grpc_port: int | 
         ids, client_ids = asyncio.run(_seed(settings))
         run(settings, on_started=lambda: _announce(settings, ids, client_ids, emulator_url))
     finally:
-        emulator.stop()
+        # A second Ctrl-C while the emulator stops (a terminal's, and ``uv run``'s
+        # forwarded one) must not turn a clean stop into a traceback.
+        with contextlib.suppress(KeyboardInterrupt):
+            emulator.stop()
         if workdir is not None:
             shutil.rmtree(workdir, ignore_errors=True)
     return 0
