@@ -62,12 +62,14 @@ class Runtime:
     rates: SharedRates | None = None  # per-client rate limits every replica shares
     draining: bool = False
 
+    def owner_of(self, key: str) -> PoolService | ClientService:
+        """The service of the kind of resource ``key`` names."""
+        return self.app_clients if kind_of_key(key) is USER_POOL_CLIENT else self.service
+
     async def current_tag(self, key: str) -> str | None:
         """A resource's document tag as the cache knows it, whatever its kind (for
         caches of rendered answers, which note the keys an answer read)."""
-        if kind_of_key(key) is USER_POOL_CLIENT:
-            return await self.app_clients.current_tag(key)
-        return await self.service.current_tag(key)
+        return await self.owner_of(key).current_tag(key)
 
     async def ready(self) -> dict[str, str]:
         """What ``/readyz`` reports: Redis reachable or not, the history ready or
@@ -264,16 +266,14 @@ def _journal(settings: Settings, state: SharedState) -> Journal:
     return RedisJournal(state.client, local) if state.client is not None else local
 
 
-async def _sweep(service: PoolService, app_clients: ClientService, settings: Settings) -> None:
+async def _sweep(runtime: Runtime, settings: Settings) -> None:
     """Replays the journal and resolves intents whose writer is gone, every second."""
-    recorder = service.history
+    recorder = runtime.service.history
     if recorder is None:
         return
 
     async def describe_fresh(key: str) -> PoolRecord:
-        if kind_of_key(key) is USER_POOL_CLIENT:
-            return await app_clients.describe_fresh(key)
-        return await service.describe_fresh(key)
+        return await runtime.owner_of(key).describe_fresh(key)
 
     while True:
         await asyncio.sleep(SWEEP_SECONDS)
@@ -329,9 +329,7 @@ async def open_runtime(
                 redis=state.client,
                 rates=state.rates,
             )
-            sweeper = asyncio.create_task(
-                _sweep(service, app_clients, settings), name="history-sweeper"
-            )
+            sweeper = asyncio.create_task(_sweep(runtime, settings), name="history-sweeper")
             yield runtime
             await runtime.drain()
     finally:
