@@ -10,11 +10,8 @@ no ARNs, roles or sender configuration; the pool's public settings ride along un
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from typing import Any
-
-import orjson
 
 from gateway.core.merge import get_path
 from gateway.core.public import as_json
@@ -135,9 +132,3 @@ def frontend_config(
         "auth": auth,
         "custom": {"user_pool_public_settings": as_json(public)},
     }
-
-
-def config_tag(document: Mapping[str, Any]) -> str:
-    """A strong entity tag of the document itself."""
-    canonical = orjson.dumps(document, option=orjson.OPT_SORT_KEYS, default=str)
-    return hashlib.sha256(canonical).hexdigest()[:24]

@@ -88,7 +88,12 @@ def _camel(value: Any) -> Any:
     return value
 
 
+def json_tag(document: Any) -> str:
+    """A strong entity tag of a JSON document served as it is (its keys sorted)."""
+    canonical = orjson.dumps(document, option=orjson.OPT_SORT_KEYS, default=str)
+    return hashlib.sha256(canonical).hexdigest()[:24]
+
+
 def public_tag(projection: Mapping[str, Any]) -> str:
     """A strong entity tag of the public object itself (a new custom attribute changes it)."""
-    canonical = orjson.dumps(as_json(projection), option=orjson.OPT_SORT_KEYS, default=str)
-    return hashlib.sha256(canonical).hexdigest()[:24]
+    return json_tag(as_json(projection))

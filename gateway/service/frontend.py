@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import orjson
 
-from gateway.core.frontend import config_tag, frontend_config
+from gateway.core.frontend import frontend_config
 from gateway.core.ids import check_client_id, region_of
 from gateway.core.kinds import USER_POOL_CLIENT
 from gateway.core.lru import LRU
-from gateway.errors import ErrorCode, GatewayError
+from gateway.core.public import json_tag
 from gateway.service.access import Principal
-from gateway.service.public import NOT_PUBLIC, PublicSettingsReader, PublicView
+from gateway.service.public import PublicSettingsReader, PublicView, not_found_as_not_public
 from gateway.service.reads import PoolReader
 
 VIEWS_KEPT = 1024
@@ -32,19 +32,15 @@ class FrontendConfigReader:
     async def get(self, principal: Principal | None, pool_id: str, client_id: str) -> PublicView:
         """The amplify_outputs document (``core/frontend``) and its strong tag."""
         pool = await self.public.record(principal, pool_id)  # access, then the pool
-        try:
+        with not_found_as_not_public():
             key = USER_POOL_CLIENT.key(pool_id, check_client_id(client_id))
             client = await self._clients.get(key)
-        except GatewayError as error:
-            if error.code in (ErrorCode.NOT_FOUND, ErrorCode.BAD_USER_INPUT):
-                raise GatewayError(NOT_PUBLIC, ErrorCode.NOT_FOUND) from None
-            raise
         cached = (pool.document_tag, client.document_tag)
         view = self._views.get(cached)
         if view is None:
             projection = self.public.view_of(pool).projection
             document = frontend_config(pool.pool, client.pool, projection, region_of(pool_id))
-            tag = config_tag(document)
+            tag = json_tag(document)
             view = PublicView(document, tag, orjson.dumps(document))
             self._views.set(cached, view)
         return view

@@ -10,7 +10,8 @@ it (the reader joins GetUserPoolMfaConfig into every pool it reads).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
@@ -35,6 +36,18 @@ class PublicView:
 
 
 VIEWS_KEPT = 1024
+
+
+@contextlib.contextmanager
+def not_found_as_not_public() -> Iterator[None]:
+    """An unknown or malformed resource answers as a non-public one: one ``NOT_FOUND``
+    that does not echo what was asked for."""
+    try:
+        yield
+    except GatewayError as error:
+        if error.code in (ErrorCode.NOT_FOUND, ErrorCode.BAD_USER_INPUT):
+            raise GatewayError(NOT_PUBLIC, ErrorCode.NOT_FOUND) from None
+        raise
 
 
 class PublicSettingsReader:
@@ -70,9 +83,5 @@ class PublicSettingsReader:
         for every pool it may not see."""
         if not self.allowed(principal, pool_id):
             raise GatewayError(NOT_PUBLIC, ErrorCode.NOT_FOUND)
-        try:
+        with not_found_as_not_public():
             return await self._reader.get(pool_id)
-        except GatewayError as error:
-            if error.code in (ErrorCode.NOT_FOUND, ErrorCode.BAD_USER_INPUT):
-                raise GatewayError(NOT_PUBLIC, ErrorCode.NOT_FOUND) from None
-            raise
