@@ -252,10 +252,10 @@ class PoolWriter:
 
     async def _refuse_on_replica(self, pool_id: str, touched: frozenset[str]) -> None:
         """A secondary-Region replica takes only some settings: refuse the rest first."""
+        if self._replicas is None or self.kind is not USER_POOL:
+            return  # replicas are a pool's (an app client has none of its own)
         refusal = replica_refusal(touched, Argument.UPDATE)
-        if refusal is None or self._replicas is None or self.kind is not USER_POOL:
-            return
-        if await self._replicas.role(pool_id) == SECONDARY:
+        if refusal is not None and await self._replicas.role(pool_id) == SECONDARY:
             raise refusal
 
     async def _send(self, region: str, plan: UpdatePlan, attempts: _Attempts, lease: Lease) -> None:
