@@ -22,6 +22,8 @@ from gateway.core.rules import writable_path_creating
 from gateway.errors import Path
 
 REDACTED = "[REDACTED]"  # how history and audit store a secret's value
+# What addresses a resource, of every kind: never a difference between two of them.
+IDENTIFIERS = frozenset(name for kind in KINDS.values() for name in kind.identifiers)
 
 
 def replacing_patch(current: Any, target: Any, shape: Shape) -> Any:
@@ -90,8 +92,7 @@ def comparable(configuration: Mapping[str, Any]) -> dict[str, Any]:
             return {k: v for k, v in pruned.items() if v not in (None, {}, [])}
         return value
 
-    ids = {name for kind in KINDS.values() for name in kind.identifiers}
-    result: dict[str, Any] = prune({k: v for k, v in configuration.items() if k not in ids})
+    result: dict[str, Any] = prune({k: v for k, v in configuration.items() if k not in IDENTIFIERS})
     return result
 
 

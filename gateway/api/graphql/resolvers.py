@@ -126,7 +126,9 @@ async def resolve_create(
     return user_pool(await info.context.service.create(info.context.principal, request))
 
 
+POOL_SUMMARY = frozenset({model.graphql_name(m) for m in model.summary_members()} | {"__typename"})
+
+
 def needs_describe(info: Info[Any, Any]) -> bool:
     """True when a client selects pool fields that ListUserPools does not return."""
-    summary = {model.graphql_name(m) for m in model.summary_members()} | {"__typename"}
-    return needs_more(info, frozenset(summary))
+    return needs_more(info, POOL_SUMMARY)

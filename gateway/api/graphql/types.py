@@ -82,7 +82,7 @@ async def resolve_pool_clients(
     size = DEFAULT_PAGE_SIZE if first is None else first
     page = await service.list(principal, str(self.Id), size, after)
     summaries = [listed.summary for listed in page.clients]
-    if needs_more(info, frozenset(CLIENT_SUMMARY)):
+    if needs_more(info, CLIENT_SUMMARY):
         records = await asyncio.gather(
             *(service.get(principal, str(self.Id), str(s["ClientId"])) for s in summaries)
         )
@@ -127,9 +127,10 @@ def page_info(page: Paged) -> PageInfo:
     )
 
 
-CLIENT_SUMMARY = {
-    model.graphql_name(m) for m in model.shape("UserPoolClientDescription").members
-} | {"__typename"}
+CLIENT_SUMMARY = frozenset(
+    {model.graphql_name(m) for m in model.shape("UserPoolClientDescription").members}
+    | {"__typename"}
+)
 UserPool = OUTPUTS.root(
     model.user_pool_shape(),
     NON_NULL_POOL_MEMBERS,
