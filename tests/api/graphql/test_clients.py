@@ -55,6 +55,12 @@ ONE_MEMBER_PATCHES: list[tuple[dict[str, Any], set[str]]] = [
 VOLATILE = {"LastModifiedDate"}
 
 
+def refusal(answer: dict[str, Any]) -> tuple[str, str, str]:
+    """The code, field and rule of an answer's first error."""
+    extensions = answer["errors"][0]["extensions"]
+    return extensions["code"], extensions.get("field"), extensions.get("rule")
+
+
 def stable(client: dict[str, Any], allowed: set[str]) -> dict[str, Any]:
     return {k: v for k, v in client.items() if k not in allowed | VOLATILE}
 
@@ -139,12 +145,7 @@ async def test_bad_patches_name_the_field_and_write_nothing(
         answer = await graphql.execute(
             UPDATE, {"pool": pool_id, "client": client_id, "patch": patch}
         )
-        extensions = answer["errors"][0]["extensions"]
-        assert (extensions["code"], extensions["field"], extensions["rule"]) == (
-            "BAD_USER_INPUT",
-            field,
-            rule,
-        ), answer
+        assert refusal(answer) == ("BAD_USER_INPUT", field, rule), answer
     assert proxy.count("UpdateUserPoolClient") == 0
 
 
@@ -308,11 +309,6 @@ async def test_bad_ids_name_their_argument(graphql: GraphQLClient) -> None:
     ]
     for variables, field, rule in cases:
         answer = await graphql.execute(READ, variables)
-        extensions = answer["errors"][0]["extensions"]
-        assert (extensions["code"], extensions["field"], extensions["rule"]) == (
-            "BAD_USER_INPUT",
-            field,
-            rule,
-        ), answer
+        assert refusal(answer) == ("BAD_USER_INPUT", field, rule), answer
     missing = await graphql.execute(READ, {"pool": f"{REGION}_nosuchpool", "client": "abc123"})
     assert missing["errors"][0]["extensions"]["code"] == "NOT_FOUND"
